@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target: Swift 6 language mode, `any` spelled out for existentials.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ECL",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ECLCore", targets: ["ECLCore"]),
+        .library(name: "CurlClient", targets: ["CurlClient"]),
+        .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // System-library shim: libcurl's headers, plus inline wrappers for its variadic setters.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // A small blocking HTTP client over libcurl, shared by the Claude provider and (later) the OTLP exporter.
+        .target(
+            name: "CurlClient",
+            dependencies: ["CCurl"],
+            swiftSettings: strict
+        ),
+        // The engine: ids, errors, steps, executor, orchestrator, toy workflows, LLM providers, store.
+        .target(
+            name: "ECLCore",
+            dependencies: [
+                "CurlClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The command.
+        .executableTarget(
+            name: "ecl-workflows",
+            dependencies: [
+                "ECLCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared test doubles: a scriptable HTTP server on 127.0.0.1 for fault injection, a manual sleeper.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ECLCore"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CurlClientTests",
+            dependencies: ["CurlClient", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ECLCoreTests",
+            dependencies: ["ECLCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ECLWorkflowsTests",
+            dependencies: ["ecl-workflows", "ECLCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,77 @@
+/// One HTTP request for ``CurlHTTPClient``.
+public struct HTTPRequest: Sendable {
+    /// The HTTP method, such as `POST`.
+    public var method: String
+    /// The absolute URL (`http://` or `https://`).
+    public var url: String
+    /// Request headers, sent in order. Values may be secrets: the client never logs or prints them.
+    public var headers: [(name: String, value: String)]
+    /// The request body; empty for none.
+    public var body: [UInt8]
+    /// The whole request's time limit in seconds, connection included.
+    public var timeoutSeconds: Double
+
+    /// Creates a request; a POST with no headers and a 10 s limit unless told otherwise.
+    public init(
+        method: String = "POST",
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = [],
+        timeoutSeconds: Double = 10
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// What the server answered.
+public struct HTTPResponse: Sendable, Equatable {
+    /// The status code, such as 200.
+    public var status: Int
+    /// Response headers with lowercased names; the last value wins when a name repeats.
+    public var headers: [String: String]
+    /// The raw body.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The body as UTF-8 text (invalid bytes repaired).
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A request that got no HTTP answer at all.
+public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure, for retry decisions.
+    public enum Kind: Sendable, Equatable {
+        /// The connection could not be made, or broke before an answer.
+        case connection
+        /// The time limit passed.
+        case timeout
+        /// Anything else libcurl reports (a bad URL, TLS set-up, …).
+        case other
+    }
+
+    /// What kind of failure.
+    public var kind: Kind
+    /// libcurl's description of the failure.
+    public var message: String
+    /// The URL that was asked for.
+    public var url: String
+
+    /// Creates a transport error.
+    public init(kind: Kind, message: String, url: String) {
+        self.kind = kind
+        self.message = message
+        self.url = url
+    }
+
+    public var description: String { "HTTP request to \(url) failed: \(message)" }
+}

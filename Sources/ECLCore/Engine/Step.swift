@@ -1,0 +1,97 @@
+import Synchronization
+
+/// What one try of a step came to.
+public enum StepResult<Output: Sendable>: Sendable {
+    /// The step produced its output.
+    case success(Output)
+    /// The step produced output that needs another revision, with feedback for the reviser.
+    case needsRevision(Output, feedback: String)
+    /// The step failed; `retryable` says whether another try may pass.
+    case failed(ECLError, retryable: Bool)
+}
+
+/// One unit of work in a workflow: typed input and output, a body, and validation hooks.
+public protocol Step: Sendable {
+    /// What the step consumes.
+    associatedtype Input: Codable & Sendable
+    /// What the step produces.
+    associatedtype Output: Codable & Sendable
+
+    /// The step's id in its workflow, such as `generate`.
+    var id: StepId { get }
+    /// A readable name, such as `Generate draft`.
+    var name: String { get }
+    /// How often to try and how long to wait between tries.
+    var retryPolicy: RetryPolicy { get }
+
+    /// Runs one try.
+    func execute(context: StepContext, input: Input) async -> StepResult<Output>
+    /// Checks the input before the first try; returns a `.validation` error naming the field, or nil.
+    func validateInput(_ input: Input) -> ECLError?
+    /// Checks the output after a successful try; returns a `.validation` error naming the field, or nil.
+    func validateOutput(_ output: Output) -> ECLError?
+}
+
+extension Step {
+    /// By default a step is retried with ``RetryPolicy/default``.
+    public var retryPolicy: RetryPolicy { .default }
+    /// By default every input is valid.
+    public func validateInput(_ input: Input) -> ECLError? { nil }
+    /// By default every output is valid.
+    public func validateOutput(_ output: Output) -> ECLError? { nil }
+}
+
+/// What a step sees while it runs: who it is, which try this is, and the services it may use.
+public struct StepContext: Sendable {
+    /// The workflow run this step belongs to.
+    public let workflowId: WorkflowId
+    /// The step's id.
+    public let stepId: StepId
+    /// The try, from 1.
+    public let attempt: Int
+    /// How many times this step ran before in this workflow run (0 for the first), revisions included.
+    public let executionIndex: Int
+    /// The model to call.
+    public let llm: any LLMProvider
+    /// The store, when the run is recorded.
+    public let store: (any WorkflowStore)?
+    let meter: TokenMeter
+
+    /// Creates a context; the executor makes one per try.
+    public init(
+        workflowId: WorkflowId, stepId: StepId, attempt: Int, executionIndex: Int = 0,
+        llm: any LLMProvider, store: (any WorkflowStore)? = nil
+    ) {
+        self.workflowId = workflowId
+        self.stepId = stepId
+        self.attempt = attempt
+        self.executionIndex = executionIndex
+        self.llm = llm
+        self.store = store
+        self.meter = TokenMeter()
+    }
+
+    /// Calls the model and counts its tokens towards this step's metadata.
+    /// While the call runs, ``LLMCallOrigin/current`` names this step and try.
+    public func complete(_ request: LLMRequest) async throws(ECLError) -> LLMResponse {
+        let origin = LLMCallOrigin(workflowId: workflowId, stepId: stepId, executionIndex: executionIndex, attempt: attempt)
+        let result: Result<LLMResponse, ECLError> = await LLMCallOrigin.$current.withValue(origin) {
+            do throws(ECLError) { return .success(try await llm.complete(request)) } catch { return .failure(error) }
+        }
+        let response = try result.get()
+        meter.add(response.usage.total)
+        return response
+    }
+
+    /// Tokens used so far in this try.
+    public var tokensUsed: Int { meter.total }
+}
+
+/// Counts the tokens of one try; shared by copies of its ``StepContext``.
+final class TokenMeter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add(_ tokens: Int) { count.add(tokens, ordering: .relaxed) }
+
+    var total: Int { count.load(ordering: .relaxed) }
+}

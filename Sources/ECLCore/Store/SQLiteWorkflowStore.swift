@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+
+/// The default store: one SQLite file through GRDB, with versioned migrations.
+///
+/// Tables: `workflows`, `step_executions` and `artifacts`; times are RFC 3339 UTC text with microseconds.
+public final class SQLiteWorkflowStore: WorkflowStore {
+    /// The file's path, or `:memory:`.
+    public let path: String
+    private let database: DatabaseQueue
+
+    /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`,
+    /// and brings its schema up to date. Throws ``ECLError/io(_:)`` naming the path and the reason.
+    public init(path: String) throws(ECLError) {
+        self.path = path
+        do {
+            if path == ":memory:" {
+                database = try DatabaseQueue()
+            } else {
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(10)
+                database = try DatabaseQueue(path: path, configuration: configuration)
+            }
+            try Self.migrator.migrate(database)
+        } catch {
+            throw .io("cannot open database '\(path)': \(Self.reason(error, path: path))")
+        }
+    }
+
+    /// The migrations applied so far, oldest first.
+    public func appliedMigrations() throws(ECLError) -> [String] {
+        do { return try database.read { try Self.migrator.appliedMigrations($0) } } catch { throw .io("\(error)") }
+    }
+
+    /// The schema's versions, oldest first. Never edit a shipped migration: add a new one.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_workflows_steps_artifacts") { db in
+            try db.execute(sql: """
+                CREATE TABLE workflows (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    definition TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    output TEXT,
+                    error TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    completed_at TEXT
+                );
+                CREATE INDEX workflows_created_at ON workflows(created_at);
+                CREATE TABLE step_executions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    workflow_id TEXT NOT NULL REFERENCES workflows(id),
+                    step_id TEXT NOT NULL,
+                    execution_index INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    output TEXT,
+                    error TEXT,
+                    started_at TEXT NOT NULL,
+                    completed_at TEXT NOT NULL,
+                    duration_ms REAL NOT NULL,
+                    tokens_used INTEGER NOT NULL,
+                    UNIQUE (workflow_id, step_id, execution_index, attempt)
+                );
+                CREATE INDEX step_executions_workflow ON step_executions(workflow_id);
+                CREATE TABLE artifacts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    workflow_id TEXT NOT NULL REFERENCES workflows(id),
+                    step_id TEXT,
+                    name TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX artifacts_workflow ON artifacts(workflow_id);
+                """)
+        }
+        return migrator
+    }()
+
+    public func insertWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
+        try await write("insert workflow \(record.id)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO workflows (id, definition, state, input, output, error, created_at, updated_at, completed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id.description, record.definition, record.state.rawValue, record.input, record.output,
+                    record.error, UTCTimestamp.format(record.createdAt), UTCTimestamp.format(record.updatedAt),
+                    record.completedAt.map(UTCTimestamp.format),
+                ])
+        }
+    }
+
+    public func updateWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
+        try await write("update workflow \(record.id)") { db in
+            try db.execute(
+                sql: """
+                    UPDATE workflows SET definition = ?, state = ?, input = ?, output = ?, error = ?, created_at = ?,
+                    updated_at = ?, completed_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    record.definition, record.state.rawValue, record.input, record.output, record.error,
+                    UTCTimestamp.format(record.createdAt), UTCTimestamp.format(record.updatedAt),
+                    record.completedAt.map(UTCTimestamp.format), record.id.description,
+                ])
+            if db.changesCount == 0 { throw ECLError.workflowNotFound(record.id) }
+        }
+    }
+
+    public func insertStepExecution(_ record: StepExecutionRecord) async throws(ECLError) {
+        try await write("record step \(record.stepId) of \(record.workflowId)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO step_executions (workflow_id, step_id, execution_index, attempt, state, input, output,
+                    error, started_at, completed_at, duration_ms, tokens_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.workflowId.description, record.stepId.rawValue, record.executionIndex, record.attempt,
+                    record.state.rawValue, record.input, record.output, record.error,
+                    UTCTimestamp.format(record.startedAt), UTCTimestamp.format(record.completedAt), record.durationMs,
+                    record.tokensUsed,
+                ])
+        }
+    }
+
+    public func insertArtifact(_ record: ArtifactRecord) async throws(ECLError) {
+        try await write("store artifact \(record.name) of \(record.workflowId)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO artifacts (workflow_id, step_id, name, content_type, content, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.workflowId.description, record.stepId?.rawValue, record.name, record.contentType,
+                    record.content, UTCTimestamp.format(record.createdAt),
+                ])
+        }
+    }
+
+    public func workflow(_ id: WorkflowId) async throws(ECLError) -> WorkflowRecord? {
+        try await read("read workflow \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id.description]).map(Self.workflow)
+        }
+    }
+
+    public func workflows(limit: Int) async throws(ECLError) -> [WorkflowRecord] {
+        try await read("list workflows") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workflows ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
+                .map(Self.workflow)
+        }
+    }
+
+    public func stepExecutions(of id: WorkflowId) async throws(ECLError) -> [StepExecutionRecord] {
+        try await read("read steps of \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM step_executions WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
+                .map { row in
+                    StepExecutionRecord(
+                        workflowId: try Self.workflowId(row["workflow_id"]), stepId: StepId(row["step_id"]),
+                        executionIndex: row["execution_index"], attempt: row["attempt"],
+                        state: try Self.enumValue(row["state"], column: "step_executions.state"), input: row["input"],
+                        output: row["output"], error: row["error"], startedAt: try Self.date(row["started_at"]),
+                        completedAt: try Self.date(row["completed_at"]), durationMs: row["duration_ms"],
+                        tokensUsed: row["tokens_used"])
+                }
+        }
+    }
+
+    public func artifacts(of id: WorkflowId) async throws(ECLError) -> [ArtifactRecord] {
+        try await read("read artifacts of \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
+                .map { row in
+                    ArtifactRecord(
+                        workflowId: try Self.workflowId(row["workflow_id"]),
+                        stepId: (row["step_id"] as String?).map { StepId($0) }, name: row["name"],
+                        contentType: row["content_type"], content: row["content"], createdAt: try Self.date(row["created_at"]))
+                }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws(ECLError) {
+        do { try await database.write(body) } catch let error as ECLError { throw error } catch {
+            throw .io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))")
+        }
+    }
+
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ECLError) -> T {
+        do { return try await database.read(body) } catch let error as ECLError { throw error } catch {
+            throw .io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))")
+        }
+    }
+
+    private static func workflow(_ row: Row) throws -> WorkflowRecord {
+        WorkflowRecord(
+            id: try workflowId(row["id"]), definition: row["definition"],
+            state: try enumValue(row["state"], column: "workflows.state"), input: row["input"], output: row["output"],
+            error: row["error"], createdAt: try date(row["created_at"]), updatedAt: try date(row["updated_at"]),
+            completedAt: try (row["completed_at"] as String?).map(date))
+    }
+
+    private static func workflowId(_ text: String) throws -> WorkflowId {
+        guard let id = WorkflowId(text) else { throw ECLError.io("corrupt workflow id in the store: '\(text)'") }
+        return id
+    }
+
+    private static func date(_ text: String) throws -> Date {
+        guard let date = UTCTimestamp.parse(text) else { throw ECLError.io("corrupt timestamp in the store: '\(text)'") }
+        return date
+    }
+
+    private static func enumValue<E: RawRepresentable<String>>(_ text: String, column: String) throws -> E {
+        guard let value = E(rawValue: text) else { throw ECLError.io("corrupt value in \(column): '\(text)'") }
+        return value
+    }
+
+    private static func reason(_ error: any Error, path: String) -> String {
+        if let error = error as? DatabaseError {
+            if error.resultCode == .SQLITE_CANTOPEN {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+                    return "directory '\(directory)' does not exist"
+                }
+            }
+            return error.message ?? "\(error.resultCode)"
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import ECLCore
+import Foundation
+import Logging
+
+/// `ecl-workflows`: runs ECL's workflows and reads their records.
+///
+/// Exit codes: 0 success, 1 a workflow failed, 2 a usage or configuration error.
+@main
+struct ECLWorkflows: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecl-workflows",
+        abstract: "Run ECL's LLM workflows (generate → critique → revise) and read their records.",
+        discussion: "With no arguments, runs critique-revise on a default topic with the offline model.",
+        subcommands: [Run.self, List.self, Status.self],
+        defaultSubcommand: Run.self)
+
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let code: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            code = 0
+        } catch let error as UsageError {
+            Console.error(error.message)
+            code = 2
+        } catch let error as ExitCode {
+            code = error.rawValue
+        } catch {
+            let parsed = exitCode(for: error)
+            if parsed == .success {
+                print(fullMessage(for: error))  // --help, --version
+                code = 0
+            } else {
+                let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+                Console.error("\(message) (see 'ecl-workflows --help')")
+                code = 2
+            }
+        }
+        Foundation.exit(code)
+    }
+}
+
+/// A usage or configuration error: printed as one line, exit code 2.
+struct UsageError: Error {
+    let message: String
+
+    init(_ message: String) { self.message = message }
+
+    /// "OPTION: 'VALUE' is not accepted; expected WHAT".
+    init(option: String, value: String, expected: String) {
+        self.message = "\(option): '\(value)' is not accepted; expected \(expected)"
+    }
+}
+
+/// Writing to the terminal.
+enum Console {
+    /// One line to standard error, prefixed with the command's name.
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("ecl-workflows: error: \(message)\n".utf8))
+    }
+}
+
+/// Options shared by the commands that read or write the store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The SQLite database: a file path, or :memory:.")
+    var db: String = "ecl.db"
+
+    /// Opens the store, or throws a one-line usage error naming the path and the reason.
+    func open() throws -> SQLiteWorkflowStore {
+        guard !db.isEmpty else { throw UsageError(option: "--db", value: db, expected: "a file path or :memory:") }
+        do { return try SQLiteWorkflowStore(path: db) } catch {
+            throw UsageError("--db: \(error.description.replacingOccurrences(of: "I/O error: ", with: ""))")
+        }
+    }
+}
+
+/// How results are printed.
+enum OutputFormat: String, CaseIterable {
+    case text, json
+
+    /// Parses `--output`, or throws a one-line usage error.
+    static func parse(_ value: String) throws -> OutputFormat {
+        guard let format = OutputFormat(rawValue: value) else {
+            throw UsageError(option: "--output", value: value, expected: "text or json")
+        }
+        return format
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import ECLCore
+
+extension ECLWorkflows {
+    /// `ecl-workflows list`: the newest recorded runs.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List recorded workflow runs, newest first.")
+
+        @Option(parsing: .unconditional, help: "How many runs to show.")
+        var limit: String = "20"
+
+        @Option(help: "How results are printed: text or json.")
+        var output: String = "text"
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() async throws {
+            let format = try OutputFormat.parse(output)
+            let limit = try RunPlan.integer(limit, option: "--limit", atLeast: 1)
+            let store = try storeOptions.open()
+            do {
+                ResultPrinter(format: format).print(workflows: try await store.workflows(limit: limit))
+            } catch {
+                throw UsageError("--db: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import ECLCore
+import Foundation
+
+/// Prints run results, workflow lists and workflow status as text for people or JSON lines for machines.
+struct ResultPrinter {
+    let format: OutputFormat
+
+    // MARK: run
+
+    func print(_ results: [WorkflowResult], database: String) {
+        switch format {
+        case .json:
+            for result in results { emit(RunSummary(result)) }
+            if results.count > 1 { emit(["summary": BatchSummary(results)]) }
+        case .text:
+            if results.count == 1 {
+                printDetail(results[0], database: database)
+            } else {
+                for result in results {
+                    let error = result.error.map { "  error: \($0)" } ?? ""
+                    line("\(result.workflowId)  \(result.status.rawValue.padded(9))  revisions \(result.revisions)  retries \(result.retries)  \(Self.ms(result.durationMs))\(error)")
+                }
+                let summary = BatchSummary(results)
+                line("")
+                line("\(summary.workflows) workflows: \(summary.completed) completed, \(summary.failed) failed; \(summary.retries) retries, \(summary.revisions) revisions, \(summary.tokensUsed) tokens")
+                line("Recorded in \(database): see 'ecl-workflows list' and 'ecl-workflows status <id>'.")
+            }
+        }
+    }
+
+    private func printDetail(_ result: WorkflowResult, database: String) {
+        line("Workflow \(result.name) \(result.workflowId): \(result.status.rawValue) in \(Self.ms(result.durationMs))")
+        for step in result.stepMetadata {
+            let error = step.error.map { "  error: \($0)" } ?? ""
+            line("  \(("\(step.stepId) #\(step.executionIndex)").padded(14)) \(step.state.rawValue.padded(15)) attempts \(step.attempts)  tokens \(step.tokensUsed)  \(Self.ms(step.durationMs))\(error)")
+        }
+        line("Revisions: \(result.revisions)  Retries: \(result.retries)  Tokens: \(result.tokensUsed)")
+        if let error = result.error { line("Error: \(error)") }
+        let decoder = JSONDecoder()
+        let draft = (result.stepOutputs["revise"] ?? result.stepOutputs["generate"]).flatMap { try? decoder.decode(Draft.self, from: Data($0.utf8)) }
+        if let draft {
+            line("")
+            line("Final draft (revision \(draft.revision)):")
+            line("  \(draft.text)")
+        }
+        if let critique = result.stepOutputs["critique"].flatMap({ try? decoder.decode(Critique.self, from: Data($0.utf8)) }) {
+            line("")
+            line("Critique (\(critique.decision.rawValue)): \(critique.critique)")
+            if !critique.feedback.isEmpty { line("Feedback: \(critique.feedback)") }
+        }
+        line("")
+        line("Recorded in \(database): ecl-workflows status \(result.workflowId)\(database == "ecl.db" ? "" : " --db \(database)")")
+    }
+
+    // MARK: list and status
+
+    func print(workflows: [WorkflowRecord]) {
+        switch format {
+        case .json:
+            for record in workflows { emit(WorkflowJSON(record)) }
+        case .text:
+            if workflows.isEmpty { line("No workflows recorded yet."); return }
+            line("\("ID".padded(36))  \("WORKFLOW".padded(15))  \("STATE".padded(9))  CREATED (UTC)")
+            for record in workflows {
+                line("\(record.id)  \(record.definition.padded(15))  \(record.state.rawValue.padded(9))  \(UTCTimestamp.format(record.createdAt))")
+            }
+        }
+    }
+
+    func print(status record: WorkflowRecord, steps: [StepExecutionRecord]) {
+        switch format {
+        case .json:
+            emit(StatusJSON(workflow: WorkflowJSON(record), steps: steps.map(StepJSON.init)))
+        case .text:
+            line("Workflow \(record.definition) \(record.id): \(record.state.rawValue)")
+            line("  created   \(UTCTimestamp.format(record.createdAt))")
+            if let completed = record.completedAt { line("  completed \(UTCTimestamp.format(completed))") }
+            if let error = record.error { line("  error     \(error)") }
+            let retries = steps.filter { $0.attempt > 1 }.count
+            line("  \(steps.count) step attempts, \(retries) of them retries")
+            for step in steps {
+                let error = step.error.map { "  error: \($0)" } ?? ""
+                line("  \(("\(step.stepId) #\(step.executionIndex)").padded(14)) attempt \(step.attempt)  \(step.state.rawValue.padded(15)) tokens \(step.tokensUsed)  \(Self.ms(step.durationMs))\(error)")
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    private func line(_ text: String) { Swift.print(text) }
+
+    private func emit<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return }
+        Swift.print(String(decoding: data, as: UTF8.self))
+    }
+
+    static func ms(_ value: Double) -> String {
+        value < 10 ? String(format: "%.2f ms", value) : String(format: "%.0f ms", value)
+    }
+}
+
+private struct RunSummary: Encodable {
+    let workflow_id: String
+    let workflow_name: String
+    let status: String
+    let revisions: Int
+    let retries: Int
+    let attempts: Int
+    let tokens_used: Int
+    let duration_ms: Double
+    let error: String?
+    let outputs: [String: JSONValue]
+
+    init(_ result: WorkflowResult) {
+        workflow_id = result.workflowId.description
+        workflow_name = result.name
+        status = result.status.rawValue
+        revisions = result.revisions
+        retries = result.retries
+        attempts = result.totalAttempts
+        tokens_used = result.tokensUsed
+        duration_ms = result.durationMs
+        error = result.error.map { "\($0)" }
+        var outputs: [String: JSONValue] = [:]
+        for (id, json) in result.stepOutputs {
+            outputs[id.rawValue] = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? .string(json)
+        }
+        self.outputs = outputs
+    }
+}
+
+private struct BatchSummary: Encodable {
+    let workflows: Int
+    let completed: Int
+    let failed: Int
+    let retries: Int
+    let revisions: Int
+    let tokensUsed: Int
+
+    init(_ results: [WorkflowResult]) {
+        workflows = results.count
+        completed = results.filter { $0.status == .completed }.count
+        failed = workflows - completed
+        retries = results.reduce(0) { $0 + $1.retries }
+        revisions = results.reduce(0) { $0 + $1.revisions }
+        tokensUsed = results.reduce(0) { $0 + $1.tokensUsed }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case workflows, completed, failed, retries, revisions
+        case tokensUsed = "tokens_used"
+    }
+}
+
+private struct WorkflowJSON: Encodable {
+    let workflow_id: String
+    let workflow_name: String
+    let state: String
+    let input: JSONValue
+    let output: JSONValue?
+    let error: String?
+    let created_at: String
+    let updated_at: String
+    let completed_at: String?
+
+    init(_ record: WorkflowRecord) {
+        workflow_id = record.id.description
+        workflow_name = record.definition
+        state = record.state.rawValue
+        input = JSONValue.parse(record.input)
+        output = record.output.map(JSONValue.parse)
+        error = record.error
+        created_at = UTCTimestamp.format(record.createdAt)
+        updated_at = UTCTimestamp.format(record.updatedAt)
+        completed_at = record.completedAt.map(UTCTimestamp.format)
+    }
+}
+
+private struct StepJSON: Encodable {
+    let step_id: String
+    let execution_index: Int
+    let attempt: Int
+    let state: String
+    let error: String?
+    let started_at: String
+    let completed_at: String
+    let duration_ms: Double
+    let tokens_used: Int
+
+    init(_ record: StepExecutionRecord) {
+        step_id = record.stepId.rawValue
+        execution_index = record.executionIndex
+        attempt = record.attempt
+        state = record.state.rawValue
+        error = record.error
+        started_at = UTCTimestamp.format(record.startedAt)
+        completed_at = UTCTimestamp.format(record.completedAt)
+        duration_ms = record.durationMs
+        tokens_used = record.tokensUsed
+    }
+}
+
+private struct StatusJSON: Encodable {
+    let workflow: WorkflowJSON
+    let steps: [StepJSON]
+}
+
+extension JSONValue {
+    /// Parses JSON text; text that is not JSON becomes a string value.
+    static func parse(_ text: String) -> JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import ECLCore
+import Foundation
+
+extension ECLWorkflows {
+    /// `ecl-workflows run`: runs one or more workflows.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a workflow (critique-revise by default), once or many times.")
+
+        @Argument(help: "The workflow: simple or critique-revise.")
+        var workflow: String = ToyWorkflow.critiqueRevise.rawValue
+
+        @Option(help: "What to write about (1 to \(TopicInput.maxLength) characters).")
+        var topic: String = "why structured, correlated logs matter for LLM pipelines"
+
+        @Option(name: .customLong("workflow-id"), help: "The run's id (a UUID); random when not given.")
+        var workflowId: String?
+
+        @Option(parsing: .unconditional, help: "How many workflows to run.")
+        var count: String = "1"
+
+        @Option(parsing: .unconditional, help: "How many workflows run at once.")
+        var concurrency: String = "4"
+
+        @Option(help: "The model: offline (deterministic, no network) or claude (needs ANTHROPIC_API_KEY).")
+        var llm: String = "offline"
+
+        @Option(help: "Claude's model (default: ANTHROPIC_MODEL, else \(ClaudeProvider.Configuration.defaultModel)).")
+        var model: String?
+
+        @Option(name: .customLong("llm-fault-rate"), parsing: .unconditional, help: "The offline model's share of calls that fail transiently, 0 to 1.")
+        var faultRate: String = "0"
+
+        @Option(parsing: .unconditional, help: "The seed of the offline model's injected faults.")
+        var seed: String = "0"
+
+        @Option(name: .customLong("offline-revisions"), parsing: .unconditional, help: "Revisions the offline critic asks for before it passes a draft.")
+        var offlineRevisions: String = "1"
+
+        @Option(name: .customLong("max-revisions"), parsing: .unconditional, help: "The most revisions critique-revise makes.")
+        var maxRevisions: String = "\(ToyWorkflow.defaultMaxRevisions)"
+
+        @Option(help: "How results are printed: text or json.")
+        var output: String = "text"
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() async throws {
+            let plan = try RunPlan(self, environment: ProcessInfo.processInfo.environment)
+            let store = try storeOptions.open()
+            let executor = StepExecutor(llm: plan.llm, store: store)
+            let orchestrator = WorkflowOrchestrator(executor: executor)
+            let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
+            let results = try await plan.runAll(orchestrator: orchestrator, definition: definition)
+            ResultPrinter(format: plan.output).print(results, database: store.path)
+            if results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }
+        }
+    }
+}
+
+/// The run command's options, checked and converted; every bad value is a one-line ``UsageError``.
+struct RunPlan {
+    let workflow: ToyWorkflow
+    let input: TopicInput
+    let ids: [WorkflowId]
+    let concurrency: Int
+    let llm: any LLMProvider
+    let maxRevisions: Int
+    let output: OutputFormat
+
+    init(_ options: ECLWorkflows.Run, environment: [String: String]) throws {
+        guard let workflow = ToyWorkflow(rawValue: options.workflow) else {
+            throw UsageError(
+                option: "workflow", value: options.workflow,
+                expected: ToyWorkflow.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        self.workflow = workflow
+        input = TopicInput(topic: options.topic)
+        if case .validation(_, let message)? = input.validate() {
+            let shown = options.topic.count > 40 ? String(options.topic.prefix(40)) + "…" : options.topic
+            throw UsageError("--topic: '\(shown)' \(message); expected 1 to \(TopicInput.maxLength) characters")
+        }
+        let count = try Self.integer(options.count, option: "--count", atLeast: 1)
+        concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1)
+        maxRevisions = try Self.integer(options.maxRevisions, option: "--max-revisions", atLeast: 0)
+        output = try OutputFormat.parse(options.output)
+        var ids = (0..<count).map { _ in WorkflowId() }
+        if let text = options.workflowId {
+            guard let id = WorkflowId(text) else {
+                throw UsageError(
+                    option: "--workflow-id", value: text, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
+            }
+            ids[0] = id
+        }
+        self.ids = ids
+
+        switch options.llm {
+        case "offline":
+            guard let rate = Double(options.faultRate), rate >= 0, rate <= 1 else {
+                throw UsageError(option: "--llm-fault-rate", value: options.faultRate, expected: "a number from 0 to 1")
+            }
+            guard let seed = UInt64(options.seed) else {
+                throw UsageError(option: "--seed", value: options.seed, expected: "a whole number from 0 to \(UInt64.max)")
+            }
+            let revisions = try Self.integer(options.offlineRevisions, option: "--offline-revisions", atLeast: 0)
+            llm = OfflineLLMProvider(options: .init(revisionsBeforePass: revisions, faultRate: rate, seed: seed))
+        case "claude":
+            do {
+                llm = ClaudeProvider(configuration: try .fromEnvironment(environment, model: options.model))
+            } catch {
+                throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
+            }
+        default:
+            throw UsageError(option: "--llm", value: options.llm, expected: "offline or claude")
+        }
+    }
+
+    static func integer(_ text: String, option: String, atLeast minimum: Int) throws -> Int {
+        guard let value = Int(text), value >= minimum else {
+            throw UsageError(option: option, value: text, expected: "a whole number of \(minimum) or more")
+        }
+        return value
+    }
+
+    /// Runs every workflow, at most ``concurrency`` at once; results come back in id order.
+    /// A definition that fails validation is a configuration error.
+    func runAll(orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>) async throws -> [WorkflowResult] {
+        do { _ = try definition.validate() } catch { throw UsageError("workflow '\(definition.name)' is invalid: \(error)") }
+        let input = self.input
+        return await withTaskGroup(of: (Int, WorkflowResult?).self) { group in
+            var results: [(Int, WorkflowResult)] = []
+            var next = 0
+            func launch() {
+                let index = next
+                let id = ids[index]
+                next += 1
+                group.addTask {
+                    // Validated above, so run cannot reject the definition.
+                    (index, try? await orchestrator.run(definition, input: input, workflowId: id))
+                }
+            }
+            while next < min(concurrency, ids.count) { launch() }
+            for await (index, result) in group {
+                if let result { results.append((index, result)) }
+                if next < ids.count { launch() }
+            }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import CurlClient
+import TestSupport
+import Testing
+
+@Suite struct CurlHTTPClientTests {
+    @Test func postsTheBodyAndHeadersAndReadsTheAnswer() throws {
+        let server = try LocalHTTPServer(script: [.respond(status: 201, headers: ["X-Reply": "yes"], body: "created")])
+        let client = CurlHTTPClient(userAgent: "ecl-test/1")
+        let response = try client.send(HTTPRequest(url: server.baseURL + "/things", headers: [("X-Custom", "v")], body: Array("payload".utf8)))
+        #expect(response.status == 201)
+        #expect(response.text == "created")
+        #expect(response.headers["x-reply"] == "yes")
+        let request = try #require(server.requests.first)
+        #expect(request.method == "POST")
+        #expect(request.path == "/things")
+        #expect(request.text == "payload")
+        #expect(request.headers["x-custom"] == "v")
+        #expect(request.headers["user-agent"] == "ecl-test/1")
+    }
+
+    @Test func reusesTheConnection() throws {
+        let server = try LocalHTTPServer()
+        let client = CurlHTTPClient()
+        for _ in 0..<3 { _ = try client.send(HTTPRequest(url: server.baseURL + "/")) }
+        #expect(server.requests.count == 3)
+    }
+
+    @Test func aHangIsATimeout() throws {
+        let server = try LocalHTTPServer(script: [.hang(seconds: 3)])
+        #expect { _ = try CurlHTTPClient().send(HTTPRequest(url: server.baseURL + "/", timeoutSeconds: 0.3)) } throws: { error in
+            (error as? HTTPTransportError)?.kind == .timeout
+        }
+    }
+
+    @Test func aDroppedConnectionIsAConnectionFailure() throws {
+        let server = try LocalHTTPServer(script: [.drop])
+        #expect { _ = try CurlHTTPClient().send(HTTPRequest(url: server.baseURL + "/")) } throws: { error in
+            (error as? HTTPTransportError)?.kind == .connection
+        }
+    }
+
+    @Test func asyncPerformAnswersFromAnotherThread() async throws {
+        let server = try LocalHTTPServer(script: [.respond(status: 503, body: "busy")])
+        let response = try await CurlHTTPClient().perform(HTTPRequest(url: server.baseURL + "/"))
+        #expect(response.status == 503)
+        #expect(response.text == "busy")
+    }
+}

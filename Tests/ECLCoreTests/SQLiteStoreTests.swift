@@ -1,0 +1,93 @@
+import ECLCore
+import Foundation
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-store-\(UUID()).db").path
+
+    func cleanUp() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    @Test func freshFileGetsEveryMigration() throws {
+        defer { cleanUp() }
+        let store = try SQLiteWorkflowStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(FileManager.default.fileExists(atPath: path))
+        // Reopening applies nothing twice.
+        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts"])
+    }
+
+    @Test func recordsRoundTripWithSubSecondUTCTimes() async throws {
+        defer { cleanUp() }
+        let created = Date(timeIntervalSince1970: 1_764_000_000.123456)
+        let id = WorkflowId()
+        var workflow = WorkflowRecord(
+            id: id, definition: "critique-revise", state: .running, input: #"{"topic":"é \"quoted\""}"#,
+            createdAt: created, updatedAt: created)
+        let step = StepExecutionRecord(
+            workflowId: id, stepId: "generate", executionIndex: 0, attempt: 2, state: .failed, input: "{}",
+            error: "LLM error (HTTP 503)", startedAt: created, completedAt: created.addingTimeInterval(0.25),
+            durationMs: 250, tokensUsed: 42)
+        do {
+            let store = try SQLiteWorkflowStore(path: path)
+            try await store.insertWorkflow(workflow)
+            try await store.insertStepExecution(step)
+            workflow.state = .completed
+            workflow.output = #"{"ok":true}"#
+            workflow.completedAt = created.addingTimeInterval(1)
+            try await store.updateWorkflow(workflow)
+            try await store.insertArtifact(.init(workflowId: id, stepId: nil, name: "n", contentType: "text/plain", content: "c", createdAt: created))
+        }
+        let reopened = try SQLiteWorkflowStore(path: path)
+        let read = try #require(try await reopened.workflow(id))
+        #expect(read.id == id)
+        #expect(read.state == .completed)
+        #expect(read.input == workflow.input)
+        #expect(read.output == workflow.output)
+        #expect(abs(read.createdAt.timeIntervalSince(created)) < 0.000_002)
+        #expect(try await reopened.stepExecutions(of: id) == [step].map { row in
+            var row = row
+            row.startedAt = try! #require(UTCTimestamp.parse(UTCTimestamp.format(row.startedAt)))
+            row.completedAt = try! #require(UTCTimestamp.parse(UTCTimestamp.format(row.completedAt)))
+            return row
+        })
+        #expect(try await reopened.artifacts(of: id).map(\.content) == ["c"])
+        #expect(try await reopened.workflows(limit: 10).map(\.id) == [id])
+        #expect(try await reopened.workflow(WorkflowId()) == nil)
+    }
+
+    @Test func updatingAnUnknownWorkflowFails() async throws {
+        let store = try SQLiteWorkflowStore(path: ":memory:")
+        let record = WorkflowRecord(id: WorkflowId(), definition: "d", state: .failed, input: "{}", createdAt: Date(), updatedAt: Date())
+        await #expect(throws: ECLError.workflowNotFound(record.id)) { try await store.updateWorkflow(record) }
+    }
+
+    @Test func duplicateAttemptsAreRejected() async throws {
+        let store = try SQLiteWorkflowStore(path: ":memory:")
+        let id = WorkflowId()
+        try await store.insertWorkflow(.init(id: id, definition: "d", state: .running, input: "{}", createdAt: Date(), updatedAt: Date()))
+        let row = StepExecutionRecord(
+            workflowId: id, stepId: "s", executionIndex: 0, attempt: 1, state: .succeeded, input: "{}",
+            startedAt: Date(), completedAt: Date(), durationMs: 1, tokensUsed: 1)
+        try await store.insertStepExecution(row)
+        await #expect(throws: ECLError.self) { try await store.insertStepExecution(row) }
+    }
+
+    @Test func unopenablePathsSayWhy() {
+        #expect {
+            try SQLiteWorkflowStore(path: "/nonexistent-dir-\(UUID())/ecl.db")
+        } throws: { error in
+            "\(error)".contains("does not exist") && "\(error)".contains("nonexistent-dir")
+        }
+    }
+
+    @Test func timestampsAreRFC3339WithMicroseconds() throws {
+        let date = Date(timeIntervalSince1970: 1_764_081_908.5)
+        #expect(UTCTimestamp.format(date) == "2025-11-25T14:45:08.500000Z")
+        #expect(UTCTimestamp.parse("2025-11-25T14:45:08.500000Z") == date)
+        #expect(UTCTimestamp.parse("2025-11-25T14:45:08Z") == Date(timeIntervalSince1970: 1_764_081_908))
+        #expect(UTCTimestamp.parse("2025-11-25 14:45:08") == nil)
+        #expect(UTCTimestamp.format(Date(timeIntervalSince1970: 0.9999999)) == "1970-01-01T00:00:01.000000Z")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+@Suite struct CommandTests {
+    @Test func noArgumentsRunsCritiqueReviseOffline() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let outcome = try cli.run()
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("Workflow critique-revise"))
+        #expect(outcome.stdout.contains("completed"))
+        #expect(outcome.stdout.contains("Final draft (revision 1)"))
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("ecl.db").path))
+    }
+
+    @Test func manyFaultyWorkflowsAllFinishWithRetriesInTheStore() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(
+            "run", "critique-revise", "--count", "30", "--concurrency", "8", "--llm-fault-rate", "0.2", "--seed", "7",
+            "--output", "json")
+        #expect(run.status == 0)
+        let lines = try run.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.count == 31)
+        let summary = try #require(lines.last?["summary"] as? [String: Any])
+        #expect(summary["completed"] as? Int == 30)
+        let retries = try #require(summary["retries"] as? Int)
+        #expect(retries > 0)
+
+        // Every retry is visible in `status`.
+        var seen = 0
+        for line in lines.dropLast() {
+            let id = try #require(line["workflow_id"] as? String)
+            let status = try cli.run("status", id, "--output", "json")
+            #expect(status.status == 0)
+            let document = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+            let steps = try #require(document["steps"] as? [[String: Any]])
+            seen += steps.filter { ($0["attempt"] as? Int ?? 1) > 1 }.count
+            #expect((document["workflow"] as? [String: Any])?["state"] as? String == "completed")
+        }
+        #expect(seen == retries)
+        let list = try cli.run("list", "--limit", "100", "--output", "json")
+        #expect(list.stdoutLines.count == 30)
+    }
+
+    @Test func aGivenIdIsTheFirstOfMany() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let id = "123e4567-e89b-42d3-a456-426614174000"
+        let run = try cli.run("run", "simple", "--workflow-id", id.uppercased(), "--count", "3", "--output", "json")
+        #expect(run.status == 0)
+        #expect(run.stdoutLines.first?.contains("\"workflow_id\":\"\(id)\"") == true)
+        #expect(Set(run.stdoutLines.prefix(3)).count == 3)
+        let status = try cli.run("status", id)
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("Workflow simple \(id): completed"))
+    }
+
+    @Test func aFailedWorkflowExitsOneAndIsRecorded() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run("run", "--offline-revisions", "5", "--max-revisions", "1", "--output", "json")
+        #expect(run.status == 1)
+        let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect(result["status"] as? String == "failed")
+        let id = try #require(result["workflow_id"] as? String)
+        let status = try cli.run("status", id)
+        #expect(status.stdout.contains("failed"))
+        #expect(status.stdout.contains("1 revisions"))
+        #expect(status.stdout.contains("critique #1"))
+    }
+
+    @Test(arguments: [
+        (["run", "--workflow-id", "abc"], ["--workflow-id", "'abc'", "UUID"]),
+        (["run", "nope"], ["workflow", "'nope'", "simple or critique-revise"]),
+        (["run", "--topic", ""], ["--topic", "empty", "1 to 500"]),
+        (["run", "--topic", String(repeating: "t", count: 501)], ["--topic", "501 characters", "1 to 500"]),
+        (["run", "--count", "0"], ["--count", "'0'", "1 or more"]),
+        (["run", "--count", "many"], ["--count", "'many'", "1 or more"]),
+        (["run", "--concurrency", "-2"], ["--concurrency", "'-2'", "1 or more"]),
+        (["run", "--db", "/nonexistent-ecl-dir/x.db"], ["--db", "/nonexistent-ecl-dir", "does not exist"]),
+        (["run", "--llm", "gpt"], ["--llm", "'gpt'", "offline or claude"]),
+        (["run", "--llm", "claude"], ["ANTHROPIC_API_KEY"]),
+        (["run", "--llm-fault-rate", "1.5"], ["--llm-fault-rate", "'1.5'", "0 to 1"]),
+        (["run", "--seed", "x"], ["--seed", "'x'"]),
+        (["run", "--output", "xml"], ["--output", "'xml'", "text or json"]),
+        (["run", "--max-revisions", "-1"], ["--max-revisions", "'-1'", "0 or more"]),
+        (["status", "not-an-id"], ["workflow-id", "'not-an-id'", "UUID"]),
+        (["status", "123e4567-e89b-42d3-a456-426614174000"], ["no workflow", "123e4567"]),
+        (["run", "--frobnicate"], ["--frobnicate"]),
+    ])
+    func badInputIsOneLineAndExitTwo(arguments: [String], mentions: [String]) throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let process = try cli.runArray(arguments)
+        #expect(process.status == 2)
+        #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
+        for word in mentions { #expect(process.stderr.contains(word), "missing \(word) in \(process.stderr)") }
+        #expect(process.stdout.isEmpty)
+    }
+
+    @Test func helpExitsZero() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let help = try cli.run("run", "--help")
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--llm-fault-rate"))
+    }
+}
+
+extension CommandRunner {
+    func runArray(_ arguments: [String]) throws -> Outcome {
+        switch arguments.count {
+        case 1: try run(arguments[0])
+        case 2: try run(arguments[0], arguments[1])
+        case 3: try run(arguments[0], arguments[1], arguments[2])
+        default: try run(arguments[0], arguments[1], arguments[2], arguments[3])
+        }
+    }
+}
