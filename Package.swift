@@ -13,12 +13,15 @@ let package = Package(
     products: [
         .library(name: "ECLCore", targets: ["ECLCore"]),
         .library(name: "CurlClient", targets: ["CurlClient"]),
+        .library(name: "ECLLogging", targets: ["ECLLogging"]),
         .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // System-library shim: libcurl's headers, plus inline wrappers for its variadic setters.
@@ -40,6 +43,16 @@ let package = Package(
                 "CurlClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: strict
+        ),
+        // The logging backend: LogConfig and its loading, pretty / compact / JSON handlers, bootstrap.
+        .target(
+            name: "ECLLogging",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
         ),
@@ -48,6 +61,7 @@ let package = Package(
             name: "ecl-workflows",
             dependencies: [
                 "ECLCore",
+                "ECLLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "ECLCoreTests",
             dependencies: ["ECLCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ECLLoggingTests",
+            dependencies: ["ECLLogging", "ECLCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ECLCore
 import Foundation
-import Logging
+import ECLLogging
 
 /// `ecl-workflows`: runs ECL's workflows and reads their records.
 ///
@@ -16,11 +16,6 @@ struct ECLWorkflows: AsyncParsableCommand {
         defaultSubcommand: Run.self)
 
     static func main() async {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
         let code: Int32
         do {
             var command = try parseAsRoot()
@@ -46,6 +41,7 @@ struct ECLWorkflows: AsyncParsableCommand {
                 code = 2
             }
         }
+        ECLLoggingSystem.flush()
         Foundation.exit(code)
     }
 }
@@ -88,8 +84,10 @@ struct StoreOptions: ParsableArguments {
 enum OutputFormat: String, CaseIterable {
     case text, json
 
-    /// Parses `--output`, or throws a one-line usage error.
-    static func parse(_ value: String) throws -> OutputFormat {
+    /// Parses `--output`; without it, results are JSON when the logs are (so every stdout line is JSON),
+    /// else text. A bad value is a one-line usage error.
+    static func parse(_ value: String?, logging: LogConfig) throws -> OutputFormat {
+        guard let value else { return logging.format == .json && logging.output == .stdout ? .json : .text }
         guard let format = OutputFormat(rawValue: value) else {
             throw UsageError(option: "--output", value: value, expected: "text or json")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ECLCore
+import ECLLogging
 
 extension ECLWorkflows {
     /// `ecl-workflows list`: the newest recorded runs.
@@ -9,13 +10,16 @@ extension ECLWorkflows {
         @Option(parsing: .unconditional, help: "How many runs to show.")
         var limit: String = "20"
 
-        @Option(help: "How results are printed: text or json.")
-        var output: String = "text"
+        @Option(help: "How results are printed: text or json (default: json when the log format is json, else text).")
+        var output: String?
+
+        @OptionGroup var loggingOptions: LoggingOptions
 
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let format = try OutputFormat.parse(output)
+            let logging = try loggingOptions.bootstrap()
+            let format = try OutputFormat.parse(output, logging: logging)
             let limit = try RunPlan.integer(limit, option: "--limit", atLeast: 1)
             let store = try storeOptions.open()
             do {

@@ -1,4 +1,5 @@
 import ECLCore
+import ECLLogging
 import Foundation
 
 /// Prints run results, workflow lists and workflow status as text for people or JSON lines for machines.
@@ -87,13 +88,17 @@ struct ResultPrinter {
 
     // MARK: helpers
 
-    private func line(_ text: String) { Swift.print(text) }
+    /// Writes one line to stdout after every buffered log line, so results never interleave with logs.
+    private func line(_ text: String) {
+        ECLLoggingSystem.flush()
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
 
     private func emit<T: Encodable>(_ value: T) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return }
-        Swift.print(String(decoding: data, as: UTF8.self))
+        line(String(decoding: data, as: UTF8.self))
     }
 
     static func ms(_ value: Double) -> String {

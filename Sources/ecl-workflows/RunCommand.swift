@@ -1,5 +1,6 @@
 import ArgumentParser
 import ECLCore
+import ECLLogging
 import Foundation
 
 extension ECLWorkflows {
@@ -41,13 +42,16 @@ extension ECLWorkflows {
         @Option(name: .customLong("max-revisions"), parsing: .unconditional, help: "The most revisions critique-revise makes.")
         var maxRevisions: String = "\(ToyWorkflow.defaultMaxRevisions)"
 
-        @Option(help: "How results are printed: text or json.")
-        var output: String = "text"
+        @Option(help: "How results are printed: text or json (default: json when the log format is json, else text).")
+        var output: String?
+
+        @OptionGroup var loggingOptions: LoggingOptions
 
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let plan = try RunPlan(self, environment: ProcessInfo.processInfo.environment)
+            let logging = try loggingOptions.bootstrap()
+            let plan = try RunPlan(self, logging: logging, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             let executor = StepExecutor(llm: plan.llm, store: store)
             let orchestrator = WorkflowOrchestrator(executor: executor)
@@ -69,7 +73,7 @@ struct RunPlan {
     let maxRevisions: Int
     let output: OutputFormat
 
-    init(_ options: ECLWorkflows.Run, environment: [String: String]) throws {
+    init(_ options: ECLWorkflows.Run, logging: LogConfig, environment: [String: String]) throws {
         guard let workflow = ToyWorkflow(rawValue: options.workflow) else {
             throw UsageError(
                 option: "workflow", value: options.workflow,
@@ -84,7 +88,7 @@ struct RunPlan {
         let count = try Self.integer(options.count, option: "--count", atLeast: 1)
         concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1)
         maxRevisions = try Self.integer(options.maxRevisions, option: "--max-revisions", atLeast: 0)
-        output = try OutputFormat.parse(options.output)
+        output = try OutputFormat.parse(options.output, logging: logging)
         var ids = (0..<count).map { _ in WorkflowId() }
         if let text = options.workflowId {
             guard let id = WorkflowId(text) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ECLCore
+import ECLLogging
 
 extension ECLWorkflows {
     /// `ecl-workflows status <id>`: one run with every step attempt.
@@ -9,13 +10,16 @@ extension ECLWorkflows {
         @Argument(help: "The run's id (a UUID).")
         var workflowId: String
 
-        @Option(help: "How results are printed: text or json.")
-        var output: String = "text"
+        @Option(help: "How results are printed: text or json (default: json when the log format is json, else text).")
+        var output: String?
+
+        @OptionGroup var loggingOptions: LoggingOptions
 
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let format = try OutputFormat.parse(output)
+            let logging = try loggingOptions.bootstrap()
+            let format = try OutputFormat.parse(output, logging: logging)
             guard let id = WorkflowId(workflowId) else {
                 throw UsageError(option: "workflow-id", value: workflowId, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
             }

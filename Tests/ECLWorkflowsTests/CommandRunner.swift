@@ -29,12 +29,19 @@ struct CommandRunner {
     }()
 
     func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Outcome {
+        try run(arguments: arguments, environment: environment)
+    }
+
+    func run(arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["ANTHROPIC_API_KEY"] = nil
+        for key in env.keys where key.hasPrefix("ECL_") || key == "NO_COLOR" { env[key] = nil }
+        // Logs go to stderr unless a test asks otherwise, so stdout holds the results alone.
+        env["ECL_LOG_OUTPUT"] = "stderr"
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe()

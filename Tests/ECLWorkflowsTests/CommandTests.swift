@@ -92,7 +92,7 @@ import Testing
     func badInputIsOneLineAndExitTwo(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        let process = try cli.runArray(arguments)
+        let process = try cli.run(arguments: arguments)
         #expect(process.status == 2)
         #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
         for word in mentions { #expect(process.stderr.contains(word), "missing \(word) in \(process.stderr)") }
@@ -108,13 +108,3 @@ import Testing
     }
 }
 
-extension CommandRunner {
-    func runArray(_ arguments: [String]) throws -> Outcome {
-        switch arguments.count {
-        case 1: try run(arguments[0])
-        case 2: try run(arguments[0], arguments[1])
-        case 3: try run(arguments[0], arguments[1], arguments[2])
-        default: try run(arguments[0], arguments[1], arguments[2], arguments[3])
-        }
-    }
-}

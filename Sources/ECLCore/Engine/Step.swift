@@ -1,4 +1,9 @@
+import Logging
 import Synchronization
+import Tracing
+
+/// The logger of model calls.
+let llmLogger = Logger(label: "ECLCore.LLM")
 
 /// What one try of a step came to.
 public enum StepResult<Output: Sendable>: Sendable {
@@ -72,12 +77,41 @@ public struct StepContext: Sendable {
     }
 
     /// Calls the model and counts its tokens towards this step's metadata.
-    /// While the call runs, ``LLMCallOrigin/current`` names this step and try.
+    /// The call runs in an ``LLMSpan`` and logs its request and outcome;
+    /// while it runs, ``LLMCallOrigin/current`` names this step and try.
     public func complete(_ request: LLMRequest) async throws(ECLError) -> LLMResponse {
         let origin = LLMCallOrigin(workflowId: workflowId, stepId: stepId, executionIndex: executionIndex, attempt: attempt)
-        let result: Result<LLMResponse, ECLError> = await LLMCallOrigin.$current.withValue(origin) {
-            do throws(ECLError) { return .success(try await llm.complete(request)) } catch { return .failure(error) }
-        }
+        let llm = self.llm
+        let result: Result<LLMResponse, ECLError> = await LLMSpan(workflowId: workflowId, model: llm.model)
+            .stepId(stepId).system(llm.system).run { span in
+                llmLogger.debug("LLM request", metadata: [
+                    LogField.model: .string(llm.model), LogField.messageCount: .stringConvertible(request.messages.count),
+                ])
+                let start = ContinuousClock.now
+                let result: Result<LLMResponse, ECLError> = await LLMCallOrigin.$current.withValue(origin) {
+                    do throws(ECLError) { return .success(try await llm.complete(request)) } catch { return .failure(error) }
+                }
+                let elapsed = start.duration(to: .now)
+                let durationMs = Logger.rounded(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                switch result {
+                case .success(let response):
+                    span.attributes[SpanAttribute.genAIInputTokens] = response.usage.input
+                    span.attributes[SpanAttribute.genAIOutputTokens] = response.usage.output
+                    llmLogger.info("LLM response", metadata: [
+                        LogField.model: .string(llm.model),
+                        LogField.tokensInput: .stringConvertible(response.usage.input),
+                        LogField.tokensOutput: .stringConvertible(response.usage.output),
+                        LogField.durationMs: .stringConvertible(durationMs),
+                    ])
+                case .failure(let error):
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                    llmLogger.warning("LLM request failed", metadata: [
+                        LogField.model: .string(llm.model), LogField.error: "\(error)", LogField.durationMs: .stringConvertible(durationMs),
+                    ])
+                }
+                return result
+            }
         let response = try result.get()
         meter.add(response.usage.total)
         return response

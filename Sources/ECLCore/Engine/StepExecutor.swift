@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 
 /// How a step ended, after all its tries.
 public enum StepOutcome<Output: Sendable>: Sendable {
@@ -42,7 +43,7 @@ public struct StepExecution<Output: Sendable>: Sendable {
 }
 
 /// Runs one step: validates its input, tries it with backoff from its ``RetryPolicy``, validates its output,
-/// and records every try in the store.
+/// and records every try in the store. Each try runs in a ``StepSpan``, so its lines carry `step_id` and `attempt`.
 public struct StepExecutor: Sendable {
     /// The model steps call.
     public let llm: any LLMProvider
@@ -59,119 +60,139 @@ public struct StepExecutor: Sendable {
         self.clock = clock
     }
 
+    /// What one try came to: the step is over, or it goes on after a wait.
+    private enum TryResult<Output: Sendable>: Sendable {
+        case finished(StepOutcome<Output>, StepExecutionState, ECLError?)
+        case retry(after: Double)
+    }
+
     /// Runs `step` on `input` as execution `executionIndex` of that step in run `workflowId`.
     public func execute<S: Step>(
         _ step: S, input: S.Input, workflowId: WorkflowId, executionIndex: Int = 0
     ) async -> StepExecution<S.Output> {
-        var logger = self.logger
-        logger[metadataKey: "workflow_id"] = "\(workflowId)"
-        logger[metadataKey: "step_id"] = "\(step.id)"
-        logger[metadataKey: "step_name"] = "\(step.name)"
         let inputJSON = JSONText.encode(input)
         let startedAt = clock.now()
         var tokens = 0
-        let policy = step.retryPolicy
+        var attempt = 1
+        let spanBuilder = StepSpan(workflowId: workflowId, stepId: step.id, name: step.name).executionIndex(executionIndex)
 
-        func finish(_ outcome: StepOutcome<S.Output>, attempts: Int, state: StepExecutionState, error: ECLError?) -> StepExecution<S.Output> {
-            let end = clock.now()
-            let metadata = StepMetadata(
-                stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
-                attempts: attempts, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
-                state: state, error: error.map { "\($0)" })
-            return StepExecution(outcome: outcome, metadata: metadata)
+        while true {
+            let context = StepContext(
+                workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store)
+            let result: TryResult<S.Output> = await spanBuilder.attempt(attempt).run { span in
+                let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span)
+                if case .finished(_, .failed, let error?) = outcome {
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                }
+                return outcome
+            }
+            tokens += context.tokensUsed
+            switch result {
+            case .finished(let outcome, let state, let error):
+                let end = clock.now()
+                let metadata = StepMetadata(
+                    stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
+                    attempts: attempt, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
+                    state: state, error: error.map { "\($0)" })
+                return StepExecution(outcome: outcome, metadata: metadata)
+            case .retry(let delay):
+                do {
+                    try await clock.sleep(seconds: delay)
+                } catch {
+                    let cancelled = ECLError.timeout("step '\(step.id)' was cancelled while waiting to retry")
+                    let end = clock.now()
+                    let metadata = StepMetadata(
+                        stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
+                        attempts: attempt, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
+                        state: .failed, error: "\(cancelled)")
+                    return StepExecution(outcome: .failed(cancelled), metadata: metadata)
+                }
+                attempt += 1
+            }
         }
+    }
 
-        func record(attempt: Int, state: StepExecutionState, output: String?, error: ECLError?, from start: Date, tokens: Int) async -> ECLError? {
+    /// One try: input validation (first try only), the step's body, output validation, and the store record.
+    private func tryOnce<S: Step>(
+        _ step: S, input: S.Input, inputJSON: String, context: StepContext, span: any Span
+    ) async -> TryResult<S.Output> {
+        let attempt = context.attempt
+        let policy = step.retryPolicy
+        let attemptStart = clock.now()
+
+        func record(_ state: StepExecutionState, output: String?, error: ECLError?) async -> ECLError? {
             guard let store else { return nil }
             let end = clock.now()
             let row = StepExecutionRecord(
-                workflowId: workflowId, stepId: step.id, executionIndex: executionIndex, attempt: attempt,
-                state: state, input: inputJSON, output: output, error: error.map { "\($0)" }, startedAt: start,
-                completedAt: end, durationMs: end.timeIntervalSince(start) * 1000, tokensUsed: tokens)
+                workflowId: context.workflowId, stepId: step.id, executionIndex: context.executionIndex, attempt: attempt,
+                state: state, input: inputJSON, output: output, error: error.map { "\($0)" }, startedAt: attemptStart,
+                completedAt: end, durationMs: end.timeIntervalSince(attemptStart) * 1000, tokensUsed: context.tokensUsed)
             do { try await store.insertStepExecution(row) } catch {
-                logger.error("Recording step attempt failed", metadata: ["error": "\(error)"])
+                logger.error("Recording step attempt failed", metadata: [LogField.error: "\(error)"])
                 return error
             }
             return nil
         }
 
-        logger.info("Step started")
-        if let invalid = step.validateInput(input) {
-            logger.warning("Validation failed", metadata: Self.validationFields(invalid))
-            let stored = await record(attempt: 1, state: .failed, output: nil, error: invalid, from: startedAt, tokens: 0)
-            return finish(.failed(stored ?? invalid), attempts: 1, state: .failed, error: stored ?? invalid)
+        if attempt == 1 {
+            logger.info("Step started", metadata: [LogField.executionIndex: .stringConvertible(context.executionIndex)])
+            if let invalid = step.validateInput(input) {
+                recordValidation(invalid)
+                let failure = await record(.failed, output: nil, error: invalid) ?? invalid
+                logger.error("Step failed", metadata: [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"])
+                return .finished(.failed(failure), .failed, failure)
+            }
         }
 
-        var attempt = 1
-        while true {
-            let attemptStart = clock.now()
-            let context = StepContext(
-                workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex,
-                llm: llm, store: store)
-            let result = await step.execute(context: context, input: input)
-            let used = context.tokensUsed
-            tokens += used
-
-            let failure: ECLError
-            let retryable: Bool
-            switch result {
-            case .success(let output), .needsRevision(let output, _):
-                if let invalid = step.validateOutput(output) {
-                    logger.warning("Validation failed", metadata: Self.validationFields(invalid))
-                    failure = invalid
-                    retryable = false
-                    break
-                }
-                let outputJSON = JSONText.encode(output)
-                let (state, outcome): (StepExecutionState, StepOutcome<S.Output>) =
-                    if case .needsRevision(_, let feedback) = result {
-                        (.needsRevision, .needsRevision(output, feedback: feedback))
-                    } else {
-                        (.succeeded, .success(output))
-                    }
-                if let stored = await record(attempt: attempt, state: state, output: outputJSON, error: nil, from: attemptStart, tokens: used) {
-                    return finish(.failed(stored), attempts: attempt, state: .failed, error: stored)
-                }
-                if attempt > 1 {
-                    logger.info("Step succeeded after retry", metadata: ["attempts": "\(attempt)"])
+        let failure: ECLError
+        let retryable: Bool
+        let result = await step.execute(context: context, input: input)
+        switch result {
+        case .success(let output), .needsRevision(let output, _):
+            if let invalid = step.validateOutput(output) {
+                recordValidation(invalid)
+                failure = invalid
+                retryable = false
+                break
+            }
+            let (state, outcome): (StepExecutionState, StepOutcome<S.Output>) =
+                if case .needsRevision(_, let feedback) = result {
+                    (.needsRevision, .needsRevision(output, feedback: feedback))
                 } else {
-                    logger.info("Step succeeded", metadata: ["attempts": "\(attempt)", "tokens_used": "\(tokens)"])
+                    (.succeeded, .success(output))
                 }
-                return finish(outcome, attempts: attempt, state: state, error: nil)
-            case .failed(let error, let canRetry):
-                failure = error
-                retryable = canRetry
+            if let stored = await record(state, output: JSONText.encode(output), error: nil) {
+                return .finished(.failed(stored), .failed, stored)
             }
-
-            if let stored = await record(attempt: attempt, state: .failed, output: nil, error: failure, from: attemptStart, tokens: used) {
-                return finish(.failed(stored), attempts: attempt, state: .failed, error: stored)
-            }
-            guard retryable, attempt < policy.maxAttempts else {
-                if retryable {
-                    logger.error("Step failed after all retry attempts", metadata: ["attempts": "\(attempt)", "error": "\(failure)"])
-                } else {
-                    logger.error("Step failed", metadata: ["attempts": "\(attempt)", "error": "\(failure)"])
-                }
-                return finish(.failed(failure), attempts: attempt, state: .failed, error: failure)
-            }
-            logger.warning(
-                "Retrying after failure",
-                metadata: ["attempt": "\(attempt)", "max_attempts": "\(policy.maxAttempts)", "error": "\(failure)"])
-            do {
-                try await clock.sleep(seconds: policy.delay(forAttempt: attempt))
-            } catch {
-                let cancelled = ECLError.timeout("step '\(step.id)' was cancelled while waiting to retry")
-                return finish(.failed(cancelled), attempts: attempt, state: .failed, error: cancelled)
-            }
-            attempt += 1
+            let fields: Logger.Metadata = [
+                LogField.attempts: .stringConvertible(attempt), LogField.tokensUsed: .stringConvertible(context.tokensUsed),
+                LogField.durationMs: .stringConvertible(Logger.rounded(clock.now().timeIntervalSince(attemptStart) * 1000)),
+            ]
+            logger.info(attempt > 1 ? "Step succeeded after retry" : "Step succeeded", metadata: fields)
+            return .finished(outcome, state, nil)
+        case .failed(let error, let canRetry):
+            failure = error
+            retryable = canRetry
         }
+
+        if let stored = await record(.failed, output: nil, error: failure) {
+            return .finished(.failed(stored), .failed, stored)
+        }
+        guard retryable, attempt < policy.maxAttempts else {
+            let fields: Logger.Metadata = [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"]
+            logger.error(retryable ? "Step failed after all retry attempts" : "Step failed", metadata: fields)
+            return .finished(.failed(failure), .failed, failure)
+        }
+        span.addEvent(SpanEvent(name: "retry", attributes: ["ecl.step.attempt": .int64(Int64(attempt))]))
+        logger.recordRetry(attempt: attempt, maxAttempts: policy.maxAttempts, error: failure)
+        return .retry(after: policy.delay(forAttempt: attempt))
     }
 
-    private static func validationFields(_ error: ECLError) -> Logger.Metadata {
+    private func recordValidation(_ error: ECLError) {
         if case .validation(let field, let reason) = error {
-            return ["field": "\(field)", "reason": "\(reason)"]
+            logger.recordValidationFailure(field: field, reason: reason)
         }
-        return ["error": "\(error)"]
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 
 /// The outcome of one workflow run.
 public struct WorkflowResult: Sendable {
@@ -48,12 +49,22 @@ public struct WorkflowOrchestrator: Sendable {
         _ definition: WorkflowDefinition<Input>, input: Input, workflowId: WorkflowId = WorkflowId()
     ) async throws(WorkflowDefinitionError) -> WorkflowResult {
         let order = try definition.validate()
+        return await WorkflowSpan(workflowId: workflowId, name: definition.name).run { span in
+            let result = await execute(definition, order: order, input: input, workflowId: workflowId)
+            if let error = result.error {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+            }
+            return result
+        }
+    }
+
+    private func execute<Input: Codable & Sendable>(
+        _ definition: WorkflowDefinition<Input>, order: [StepId], input: Input, workflowId: WorkflowId
+    ) async -> WorkflowResult {
         let clock = executor.clock
         let startedAt = clock.now()
-        var logger = self.logger
-        logger[metadataKey: "workflow_id"] = "\(workflowId)"
-        logger[metadataKey: "workflow_name"] = "\(definition.name)"
-        logger.info("Workflow execution started", metadata: ["step_count": "\(order.count)"])
+        logger.info("Workflow execution started", metadata: [LogField.stepCount: .stringConvertible(order.count)])
 
         var record = WorkflowRecord(
             id: workflowId, definition: definition.name, state: .running, input: JSONText.encode(input),
@@ -101,8 +112,7 @@ public struct WorkflowOrchestrator: Sendable {
 
         let completedAt = clock.now()
         let durationMs = completedAt.timeIntervalSince(startedAt) * 1000
-        let status: WorkflowState = runError == nil ? .completed : .failed
-        record.state = status
+        record.state = runError == nil ? .completed : .failed
         record.updatedAt = completedAt
         record.completedAt = completedAt
         record.error = runError.map { "\($0)" }
@@ -116,14 +126,15 @@ public struct WorkflowOrchestrator: Sendable {
                         content: output, createdAt: completedAt))
                 }
             } catch {
-                logger.error("Recording the workflow's end failed", metadata: ["error": "\(error)"])
+                logger.error("Recording the workflow's end failed", metadata: [LogField.error: "\(error)"])
                 if runError == nil { runError = error }
             }
         }
+        let duration: Logger.MetadataValue = .stringConvertible(Logger.rounded(durationMs))
         if let runError {
-            logger.error("Workflow execution failed", metadata: ["error": "\(runError)", "duration_ms": "\(Int(durationMs))"])
+            logger.error("Workflow execution failed", metadata: [LogField.error: "\(runError)", LogField.durationMs: duration])
         } else {
-            logger.info("Workflow execution completed", metadata: ["duration_ms": "\(Int(durationMs))"])
+            logger.info("Workflow execution completed", metadata: [LogField.durationMs: duration])
         }
         return WorkflowResult(
             workflowId: workflowId, name: definition.name, status: runError == nil ? .completed : .failed,
@@ -179,7 +190,8 @@ public struct WorkflowOrchestrator: Sendable {
             run.feedback = feedback
             run.revisions += 1
             logger.info("Revision requested", metadata: [
-                "workflow_id": "\(state.workflowId)", "step_id": "\(id)", "revision": "\(state.revision)",
+                LogField.stepId: .string(id.rawValue), LogField.revision: .stringConvertible(state.revision),
+                "feedback": .string(feedback),
             ])
             if case .failed = await execute(reviser).outcome { return run }
             execution = await execute(nodes[id]!)

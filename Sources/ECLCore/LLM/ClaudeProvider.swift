@@ -52,6 +52,7 @@ public struct ClaudeProvider: LLMProvider {
     private let client: CurlHTTPClient
 
     public var model: String { configuration.model }
+    public let system = "anthropic"
 
     /// Creates a provider with its own kept-alive connection.
     public init(configuration: Configuration) {

@@ -82,6 +82,8 @@ public struct LLMResponse: Sendable, Codable, Equatable {
 public protocol LLMProvider: Sendable {
     /// The model's name, such as `offline-deterministic` or `claude-sonnet-4-5`.
     var model: String { get }
+    /// The provider, for the `gen_ai.system` span attribute, such as `anthropic`.
+    var system: String { get }
     /// Sends one request. Failures are thrown as ``ECLError`` (`.llm`, `.timeout` or `.io`).
     func complete(_ request: LLMRequest) async throws(ECLError) -> LLMResponse
 }

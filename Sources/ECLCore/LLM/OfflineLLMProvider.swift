@@ -37,6 +37,7 @@ public struct OfflineLLMProvider: LLMProvider {
     }
 
     public let model = "offline-deterministic"
+    public let system = "offline"
     /// How the model behaves.
     public let options: Options
     private let calls = Counter()

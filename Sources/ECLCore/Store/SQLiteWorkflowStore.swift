@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import Tracing
 
 /// The default store: one SQLite file through GRDB, with versioned migrations.
 ///
@@ -8,6 +10,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     /// The file's path, or `:memory:`.
     public let path: String
     private let database: DatabaseQueue
+    private let logger = Logger(label: "ECLCore.Store")
 
     /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`,
     /// and brings its schema up to date. Throws ``ECLError/io(_:)`` naming the path and the reason.
@@ -82,7 +85,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }()
 
     public func insertWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
-        try await write("insert workflow \(record.id)") { db in
+        try await write("INSERT", "workflows", "insert workflow \(record.id)") { db in
             try db.execute(
                 sql: """
                     INSERT INTO workflows (id, definition, state, input, output, error, created_at, updated_at, completed_at)
@@ -97,7 +100,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func updateWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
-        try await write("update workflow \(record.id)") { db in
+        try await write("UPDATE", "workflows", "update workflow \(record.id)") { db in
             try db.execute(
                 sql: """
                     UPDATE workflows SET definition = ?, state = ?, input = ?, output = ?, error = ?, created_at = ?,
@@ -113,7 +116,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func insertStepExecution(_ record: StepExecutionRecord) async throws(ECLError) {
-        try await write("record step \(record.stepId) of \(record.workflowId)") { db in
+        try await write("INSERT", "step_executions", "record step \(record.stepId) of \(record.workflowId)") { db in
             try db.execute(
                 sql: """
                     INSERT INTO step_executions (workflow_id, step_id, execution_index, attempt, state, input, output,
@@ -129,7 +132,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func insertArtifact(_ record: ArtifactRecord) async throws(ECLError) {
-        try await write("store artifact \(record.name) of \(record.workflowId)") { db in
+        try await write("INSERT", "artifacts", "store artifact \(record.name) of \(record.workflowId)") { db in
             try db.execute(
                 sql: """
                     INSERT INTO artifacts (workflow_id, step_id, name, content_type, content, created_at)
@@ -143,20 +146,20 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func workflow(_ id: WorkflowId) async throws(ECLError) -> WorkflowRecord? {
-        try await read("read workflow \(id)") { db in
+        try await read("workflows", "read workflow \(id)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id.description]).map(Self.workflow)
         }
     }
 
     public func workflows(limit: Int) async throws(ECLError) -> [WorkflowRecord] {
-        try await read("list workflows") { db in
+        try await read("workflows", "list workflows") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM workflows ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
                 .map(Self.workflow)
         }
     }
 
     public func stepExecutions(of id: WorkflowId) async throws(ECLError) -> [StepExecutionRecord] {
-        try await read("read steps of \(id)") { db in
+        try await read("step_executions", "read steps of \(id)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM step_executions WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
                 .map { row in
                     StepExecutionRecord(
@@ -171,7 +174,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func artifacts(of id: WorkflowId) async throws(ECLError) -> [ArtifactRecord] {
-        try await read("read artifacts of \(id)") { db in
+        try await read("artifacts", "read artifacts of \(id)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
                 .map { row in
                     ArtifactRecord(
@@ -184,15 +187,45 @@ public final class SQLiteWorkflowStore: WorkflowStore {
 
     // MARK: - Helpers
 
-    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws(ECLError) {
-        do { try await database.write(body) } catch let error as ECLError { throw error } catch {
-            throw .io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))")
+    private func write(
+        _ operation: String, _ table: String, _ what: String, _ body: @escaping @Sendable (Database) throws -> Void
+    ) async throws(ECLError) {
+        let result: Result<Void, ECLError> = await observed(operation, table) {
+            do { try await database.write(body) } catch let error as ECLError { return .failure(error) } catch {
+                return .failure(.io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))"))
+            }
+            return .success(())
         }
+        try result.get()
     }
 
-    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ECLError) -> T {
-        do { return try await database.read(body) } catch let error as ECLError { throw error } catch {
-            throw .io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))")
+    private func read<T: Sendable>(
+        _ table: String, _ what: String, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws(ECLError) -> T {
+        let result: Result<T, ECLError> = await observed("SELECT", table) {
+            do { return .success(try await database.read(body)) } catch let error as ECLError { return .failure(error) } catch {
+                return .failure(.io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))"))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Runs a database operation in a ``DatabaseSpan`` and logs it at debug with `operation` and `table`.
+    private func observed<T: Sendable>(
+        _ operation: String, _ table: String, _ body: () async -> Result<T, ECLError>
+    ) async -> Result<T, ECLError> {
+        await DatabaseSpan(operation: operation).table(table).run { span in
+            let result = await body()
+            if case .failure(let error) = result {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                logger.error("Database operation failed", metadata: [
+                    LogField.operation: .string(operation), LogField.table: .string(table), LogField.error: "\(error)",
+                ])
+            } else {
+                logger.debug("Database operation", metadata: [LogField.operation: .string(operation), LogField.table: .string(table)])
+            }
+            return result
         }
     }
 

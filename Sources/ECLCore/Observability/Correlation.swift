@@ -1,0 +1,58 @@
+import Logging
+import ServiceContextModule
+
+/// The ids that tie a log line or span to its workflow and step, carried in the task's `ServiceContext`.
+public struct Correlation: Sendable, Equatable {
+    /// The run.
+    public var workflowId: WorkflowId
+    /// The workflow's name, when known.
+    public var workflowName: String?
+    /// The step, inside a step.
+    public var stepId: StepId?
+    /// The step's readable name, inside a step.
+    public var stepName: String?
+    /// The try, from 1, inside a step.
+    public var attempt: Int?
+    /// How many times the step ran before in this run, inside a step.
+    public var executionIndex: Int?
+
+    /// Creates a correlation for a workflow.
+    public init(workflowId: WorkflowId, workflowName: String? = nil) {
+        self.workflowId = workflowId
+        self.workflowName = workflowName
+    }
+
+    /// The correlation of the current task, if any.
+    public static var current: Correlation? { ServiceContext.current?.eclCorrelation }
+
+    /// A swift-log metadata provider that adds `workflow_id`, `workflow_name`, `step_id`, `step_name` and
+    /// `attempt` from the current task's context to every line. Install it with the logging backend.
+    public static let metadataProvider = Logger.MetadataProvider {
+        guard let correlation = ServiceContext.current?.eclCorrelation else { return [:] }
+        return correlation.metadata
+    }
+
+    /// The correlation as log fields.
+    public var metadata: Logger.Metadata {
+        var fields: Logger.Metadata = [LogField.workflowId: .stringConvertible(workflowId)]
+        if let workflowName { fields[LogField.workflowName] = .string(workflowName) }
+        if let stepId { fields[LogField.stepId] = .string(stepId.rawValue) }
+        if let stepName { fields[LogField.stepName] = .string(stepName) }
+        if let attempt { fields[LogField.attempt] = .stringConvertible(attempt) }
+        return fields
+    }
+}
+
+/// The `ServiceContext` key of ``Correlation``.
+enum CorrelationKey: ServiceContextKey {
+    typealias Value = Correlation
+    static var nameOverride: String? { "ecl.correlation" }
+}
+
+extension ServiceContext {
+    /// ECL's correlation ids, when set by a span builder.
+    public var eclCorrelation: Correlation? {
+        get { self[CorrelationKey.self] }
+        set { self[CorrelationKey.self] = newValue }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import TOMLKit
+
+/// The command-line flags that shape logging; nil for a flag not given.
+public struct LogFlags: Sendable, Equatable {
+    /// `--preset default|dev|prod`.
+    public var preset: String?
+    /// `--config FILE`.
+    public var config: String?
+    /// `--log-level LEVEL`.
+    public var logLevel: String?
+    /// `--log-format FORMAT`.
+    public var logFormat: String?
+
+    /// Creates flags.
+    public init(preset: String? = nil, config: String? = nil, logLevel: String? = nil, logFormat: String? = nil) {
+        self.preset = preset
+        self.config = config
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+    }
+}
+
+/// Builds a ``LogConfig`` from its sources, each overriding the one before:
+/// preset → TOML file (`--config`, `ECL_CONFIG`, or `./ecl.toml` when present) → environment → flags.
+public enum LogConfigLoader {
+    /// The keys a `[logging]` table may hold.
+    static let loggingKeys = ["level", "format", "include_timestamps", "include_location", "use_colors", "output", "filter", "sql_exporter"]
+    /// The keys a `[logging.sql_exporter]` table may hold.
+    static let sqlKeys = ["database_url", "async", "buffer_size"]
+
+    /// Loads the configuration. `currentDirectory` is where `ecl.toml` is looked for.
+    public static func load(
+        flags: LogFlags, environment: [String: String], currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(LogConfigError) -> LogConfig {
+        // 1. Preset.
+        let presetSource = flags.preset != nil ? "--preset" : "ECL_PRESET"
+        let presetName = flags.preset ?? environment["ECL_PRESET"].nonEmpty ?? "default"
+        guard var config = LogConfig.preset(named: presetName) else {
+            throw .invalid("preset", value: presetName, source: presetSource, accepted: LogConfig.presets.map(\.name).joined(separator: ", "))
+        }
+
+        // 2. TOML file.
+        if let (path, source) = configFile(flags: flags, environment: environment, currentDirectory: currentDirectory) {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw LogConfigError("\(source): cannot read '\(path)': \(Self.reason(error))")
+            }
+            try apply(toml: text, path: path, to: &config)
+        }
+
+        // 3. Environment.
+        if let value = environment["ECL_LOG_LEVEL"].nonEmpty { config.level = try level(value, source: "ECL_LOG_LEVEL") }
+        if let value = environment["ECL_LOG_FORMAT"].nonEmpty { config.format = try format(value, source: "ECL_LOG_FORMAT") }
+        if let value = environment["ECL_LOG_OUTPUT"].nonEmpty { config.output = LogOutput(parsing: value) }
+        if let value = environment["ECL_LOG_FILTER"].nonEmpty { try applyFilter(value, source: "ECL_LOG_FILTER", to: &config) }
+        if let value = environment["ECL_LOG_SQL_URL"].nonEmpty {
+            config.sqlExporter = SQLExporterConfig(
+                databaseURL: value, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
+        }
+        if environment["NO_COLOR"].nonEmpty != nil { config.useColors = false }
+
+        // 4. Flags.
+        if let value = flags.logLevel { config.level = try level(value, source: "--log-level") }
+        if let value = flags.logFormat { config.format = try format(value, source: "--log-format") }
+        return config
+    }
+
+    /// The TOML file to read and what named it, or nil for none.
+    static func configFile(flags: LogFlags, environment: [String: String], currentDirectory: String) -> (String, String)? {
+        if let path = flags.config { return (path, "--config") }
+        if let path = environment["ECL_CONFIG"].nonEmpty { return (path, "ECL_CONFIG") }
+        let local = (currentDirectory as NSString).appendingPathComponent("ecl.toml")
+        return FileManager.default.fileExists(atPath: local) ? (local, "ecl.toml") : nil
+    }
+
+    /// Applies a TOML document's `[logging]` table; every key is optional, unknown keys are errors.
+    static func apply(toml text: String, path: String, to config: inout LogConfig) throws(LogConfigError) {
+        let document: TOMLTable
+        do { document = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw LogConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): malformed TOML: \(error.description)")
+        } catch {
+            throw LogConfigError("\(path): malformed TOML: \(error)")
+        }
+        guard let entry = document["logging"] else { return }
+        guard let logging = entry.table else { throw LogConfigError("\(path): 'logging' must be a table ([logging])") }
+        for key in logging.keys where !loggingKeys.contains(key) {
+            throw LogConfigError("\(path): unknown key 'logging.\(key)'; accepted: \(loggingKeys.joined(separator: ", "))")
+        }
+        func string(_ key: String) throws(LogConfigError) -> String? {
+            guard let value = logging[key] else { return nil }
+            guard let text = value.string else { throw LogConfigError("\(path): logging.\(key) must be a string") }
+            return text
+        }
+        func bool(_ key: String) throws(LogConfigError) -> Bool? {
+            guard let value = logging[key] else { return nil }
+            guard let flag = value.bool else { throw LogConfigError("\(path): logging.\(key) must be true or false") }
+            return flag
+        }
+        let source = "\(path): logging"
+        if let value = try string("level") { config.level = try level(value, source: source + ".level") }
+        if let value = try string("format") { config.format = try format(value, source: source + ".format") }
+        if let value = try bool("include_timestamps") { config.includeTimestamps = value }
+        if let value = try bool("include_location") { config.includeLocation = value }
+        if let value = try bool("use_colors") { config.useColors = value }
+        if let value = try string("output") { config.output = LogOutput(parsing: value) }
+        if let value = try string("filter") { try applyFilter(value, source: source + ".filter", to: &config) }
+        if let value = logging["sql_exporter"] {
+            guard let table = value.table else { throw LogConfigError("\(path): logging.sql_exporter must be a table") }
+            for key in table.keys where !sqlKeys.contains(key) {
+                throw LogConfigError("\(path): unknown key 'logging.sql_exporter.\(key)'; accepted: \(sqlKeys.joined(separator: ", "))")
+            }
+            guard let url = table["database_url"]?.string, !url.isEmpty else {
+                throw LogConfigError("\(path): logging.sql_exporter.database_url must be a non-empty string")
+            }
+            var sql = SQLExporterConfig(databaseURL: url)
+            if let value = table["async"] {
+                guard let flag = value.bool else { throw LogConfigError("\(path): logging.sql_exporter.async must be true or false") }
+                sql.async = flag
+            }
+            if let value = table["buffer_size"] {
+                guard let size = value.int, size >= 1 else {
+                    throw LogConfigError("\(path): logging.sql_exporter.buffer_size must be a whole number of 1 or more")
+                }
+                sql.bufferSize = size
+            }
+            config.sqlExporter = sql
+        }
+    }
+
+    static func applyFilter(_ text: String, source: String, to config: inout LogConfig) throws(LogConfigError) {
+        let filter = try LogFilter(parsing: text, source: source)
+        if let level = filter.defaultLevel { config.level = level }
+        config.filter = text
+    }
+
+    static func level(_ text: String, source: String) throws(LogConfigError) -> LogLevel {
+        guard let level = LogLevel(name: text) else {
+            throw .invalid("log level", value: text, source: source, accepted: LogLevel.acceptedNames)
+        }
+        return level
+    }
+
+    static func format(_ text: String, source: String) throws(LogConfigError) -> LogFormat {
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            throw .invalid("log format", value: text, source: source, accepted: LogFormat.acceptedNames)
+        }
+        return format
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        if let cocoa = error as? CocoaError, cocoa.code == .fileReadNoSuchFile { return "No such file or directory" }
+        return (error as NSError).localizedDescription
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The string, or nil when it is nil or empty.
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import ECLCore
+import ECLLogging
+import Foundation
+
+/// The options that shape logging, shared by every command; logging is set up before anything else runs.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "A TOML file with a [logging] table (default: ECL_CONFIG, else ./ecl.toml when present).")
+    var config: String?
+
+    @Option(help: "The logging preset: default, dev or prod (default: ECL_PRESET, else default).")
+    var preset: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warn or error (overrides ECL_LOG_LEVEL).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
+    var logFormat: String?
+
+    /// Loads the configuration from preset, file, environment and flags, and installs it.
+    /// Any problem is a one-line ``UsageError`` (exit 2).
+    func bootstrap() throws -> LogConfig {
+        let flags = LogFlags(preset: preset, config: config, logLevel: logLevel, logFormat: logFormat)
+        do {
+            let config = try LogConfigLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
+            try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
+            return config
+        } catch {
+            throw UsageError(error.message)
+        }
+    }
+}
