@@ -4,6 +4,8 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev libsqlite3-dev pkg-config
 BIN := .build/debug/ecl-workflows
+# The toolchain's own llvm-cov (another one on PATH may not read its profiles).
+LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
 .PHONY: all setup build run test coverage clean
 
@@ -31,11 +33,15 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+# Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup
 	$(SWIFT) test --enable-code-coverage
 	@bin=$$($(SWIFT) build --show-bin-path); \
-	llvm-cov report "$$bin/ECLPackageTests.xctest" -instr-profile="$$bin/codecov/default.profdata" \
-	  -ignore-filename-regex='\.build/|Tests/'
+	tests="$$bin/ECLPackageTests.xctest"; profile="$$bin/codecov/default.profdata"; \
+	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" -ignore-filename-regex='\.build/|Tests/'; \
+	echo; echo "Logging code (Sources/ECLLogging, Sources/ECLCore/Observability):"; \
+	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" Sources/ECLLogging Sources/ECLCore/Observability | tail -1 | \
+	  awk '{ print "  line coverage: " $$(NF-3) " (" $$(NF-5) " lines, " $$(NF-4) " missed)" }'
 
 clean:
 	rm -rf .build

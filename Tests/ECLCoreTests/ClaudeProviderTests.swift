@@ -37,11 +37,15 @@ import Testing
             .respond(status: 200, body: Self.success),
         ])
         let clock = ManualClock()
-        let executor = StepExecutor(llm: provider(server), clock: clock)
-        let execution = await executor.execute(GenerateStep(), input: TopicInput(topic: "x"), workflowId: WorkflowId())
+        let store = try SQLiteWorkflowStore(path: ":memory:")
+        let id = WorkflowId()
+        try await store.insertWorkflow(.init(id: id, definition: "t", state: .running, input: "{}", createdAt: clock.now(), updatedAt: clock.now()))
+        let executor = StepExecutor(llm: provider(server), store: store, clock: clock)
+        let execution = await executor.execute(GenerateStep(), input: TopicInput(topic: "x"), workflowId: id)
+        let errors = try await store.stepExecutions(of: id).compactMap(\.error)
         guard case .success(let draft) = execution.outcome else { Issue.record("\(execution.outcome)"); return }
         #expect(draft.text == "Hello there")
-        #expect(execution.metadata.attempts == 2)
+        #expect(execution.metadata.attempts == 2, "\(errors)")
         #expect(execution.metadata.tokensUsed == 17)
         #expect(clock.sleeps.count == 1)
         #expect(server.requests.count == 2)

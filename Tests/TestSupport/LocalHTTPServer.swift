@@ -10,6 +10,8 @@ import Glibc
 ///
 /// It is for what a test must provoke (a 503, a hang, a reset), never for what a test claims to prove.
 public final class LocalHTTPServer: Sendable {
+    private let core: ServerCore
+
     /// How to answer one request.
     public enum Reply: Sendable {
         /// Answer with this status, headers and body.
@@ -35,6 +37,36 @@ public final class LocalHTTPServer: Sendable {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    /// The port the server listens on.
+    public var port: Int { core.port }
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a server that answers with `script` in order, then with `fallback` for every later request.
+    public init(script: [Reply] = [], fallback: Reply = .respond(status: 200, body: "{}")) throws {
+        core = try ServerCore(script: script, fallback: fallback)
+    }
+
+    /// Stops the server when the test lets go of it.
+    deinit { core.stop() }
+
+    /// Every request received so far, in order.
+    public var requests: [Request] { core.requests }
+
+    /// Appends replies to the script.
+    public func enqueue(_ replies: Reply...) { core.enqueue(replies) }
+
+    /// Stops accepting and ends every connection.
+    public func stop() { core.stop() }
+}
+
+
+/// The server's sockets and state, owned by its threads; ``LocalHTTPServer`` stops it when released.
+final class ServerCore: Sendable {
+    typealias Reply = LocalHTTPServer.Reply
+    typealias Request = LocalHTTPServer.Request
+
     private struct State {
         var script: [Reply]
         var fallback: Reply
@@ -44,15 +76,12 @@ public final class LocalHTTPServer: Sendable {
     }
 
     /// The port the server listens on.
-    public let port: Int
+    let port: Int
     private let listener: Int32
     private let state: Mutex<State>
 
-    /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
-
     /// Starts a server that answers with `script` in order, then with `fallback` for every later request.
-    public init(script: [Reply] = [], fallback: Reply = .respond(status: 200, body: "{}")) throws {
+    init(script: [Reply] = [], fallback: Reply = .respond(status: 200, body: "{}")) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         var yes: Int32 = 1
@@ -79,28 +108,24 @@ public final class LocalHTTPServer: Sendable {
         thread.start()
     }
 
-    deinit { stop() }
-
     /// Every request received so far, in order.
-    public var requests: [Request] { state.withLock { $0.requests } }
+    var requests: [Request] { state.withLock { $0.requests } }
 
-    /// Appends replies to the script.
-    public func enqueue(_ replies: Reply...) { state.withLock { $0.script += replies } }
+    func enqueue(_ replies: [Reply]) { state.withLock { $0.script += replies } }
 
-    /// Stops accepting and closes every connection.
-    public func stop() {
+    /// Stops accepting and ends every connection. Sockets are only shut down here: each is closed by the
+    /// thread that uses it, so a descriptor number is never reused while another thread still holds it.
+    func stop() {
         let fds: [Int32] = state.withLock { state in
             guard !state.stopped else { return [] }
             state.stopped = true
             return [listener] + Array(state.connections)
         }
-        for fd in fds {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-        }
+        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
@@ -116,6 +141,7 @@ public final class LocalHTTPServer: Sendable {
                 close(client)
                 return
             }
+            // The thread owns `client` from here and closes it when the connection ends.
             let thread = Thread { [self] in serve(client) }
             thread.start()
         }
@@ -124,8 +150,8 @@ public final class LocalHTTPServer: Sendable {
     private func serve(_ fd: Int32) {
         var buffer: [UInt8] = []
         defer {
-            let owned = state.withLock { $0.connections.remove(fd) != nil }
-            if owned { close(fd) }
+            state.withLock { _ = $0.connections.remove(fd) }
+            close(fd)
         }
         while let request = readRequest(fd, buffer: &buffer) {
             let reply: Reply = state.withLock { state in

@@ -1,0 +1,108 @@
+import ECLLogging
+import Foundation
+import Logging
+import Testing
+
+@Suite struct LineFormatterTests {
+    let record = LogRecord(
+        time: timespec(tv_sec: 1_764_081_908, tv_nsec: 123_456_789), level: .warning, label: "ECLCore.Executor",
+        message: "Retry \"quoted\" \\ back\nnew\tline \u{01} é 😀",
+        metadata: [
+            "attempt": .stringConvertible(2), "duration_ms": .stringConvertible(12.5), "ok": .stringConvertible(true),
+            "workflow_id": "3f2b8c1e-1234-4abc-9def-00112233aabb", "text": "a b=c", "count_text": "42",
+            "list": .array(["x", .stringConvertible(1)]), "nested": .dictionary(["k": "v"]), "level": "shadowed",
+        ],
+        file: "ECLCore/StepExecutor.swift", line: 42)
+
+    func json(_ formatter: LineFormatter) throws -> [String: Any] {
+        let line = formatter.render(record)
+        return try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+    }
+
+    @Test func jsonLineHasTypedFieldsAndEscapes() throws {
+        let object = try json(LineFormatter(format: .json, includeLocation: true))
+        #expect(object["timestamp"] as? String == "2025-11-25T14:45:08.123456Z")
+        #expect(object["level"] as? String == "warn")
+        #expect(object["logger"] as? String == "ECLCore.Executor")
+        #expect(object["message"] as? String == record.message)
+        #expect(object["attempt"] as? Int == 2)
+        #expect(object["duration_ms"] as? Double == 12.5)
+        #expect(object["ok"] as? Bool == true)
+        #expect(object["count_text"] as? String == "42")
+        #expect(object["text"] as? String == "a b=c")
+        #expect((object["list"] as? [Any])?.count == 2)
+        #expect((object["nested"] as? [String: String]) == ["k": "v"])
+        #expect(object["field.level"] as? String == "shadowed")
+        #expect(object["file"] as? String == "ECLCore/StepExecutor.swift")
+        #expect(object["line"] as? Int == 42)
+        let text = String(decoding: LineFormatter(format: .json).render(record), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"timestamp":"2025-11-25T14:45:08.123456Z","level":"warn","logger":"ECLCore.Executor","message":"#))
+        #expect(text.contains(#""workflow_id":"3f2b8c1e-1234-4abc-9def-00112233aabb","attempt":2,"#))
+        #expect(text.contains(#"\u0001"#))
+        #expect(!text.contains("\n"))
+    }
+
+    @Test func jsonWithoutTimestampOrLocation() throws {
+        let object = try json(LineFormatter(format: .json, includeTimestamps: false, includeLocation: false))
+        #expect(object["timestamp"] == nil)
+        #expect(object["file"] == nil)
+    }
+
+    @Test func compactIsGreppableLogfmt() {
+        let text = String(decoding: LineFormatter(format: .compact, includeLocation: true).render(record), as: UTF8.self)
+        #expect(text.hasPrefix("ts=2025-11-25T14:45:08.123456Z level=warn logger=ECLCore.Executor msg=\"Retry \\\"quoted\\\""))
+        #expect(text.contains(" workflow_id=3f2b8c1e-1234-4abc-9def-00112233aabb attempt=2 "))
+        #expect(text.contains(#" text="a b=c""#))
+        #expect(text.contains(#" nested="{\"k\":\"v\"}""#))
+        #expect(text.contains(" ok=true "))
+        #expect(text.hasSuffix(" at=ECLCore/StepExecutor.swift:42"))
+        #expect(!text.contains("\n"))
+    }
+
+    @Test func prettyReadsAtAGlance() {
+        let plain = String(decoding: LineFormatter(format: .pretty).render(record), as: UTF8.self)
+        #expect(plain.hasPrefix("14:45:08.123 WARN  Retry"))
+        #expect(plain.contains("  workflow_id=3f2b8c1e-1234-4abc-9def-00112233aabb attempt=2"))
+        #expect(!plain.contains("\u{1B}["))
+        let colored = String(decoding: LineFormatter(format: .pretty, includeLocation: true, colors: true).render(record), as: UTF8.self)
+        #expect(colored.contains("\u{1B}[33mWARN\u{1B}[0m"))
+        #expect(colored.contains("(ECLCore/StepExecutor.swift:42)"))
+        let untimed = String(decoding: LineFormatter(format: .pretty, includeTimestamps: false).render(record), as: UTF8.self)
+        #expect(untimed.hasPrefix("WARN  "))
+    }
+
+    @Test func colorsOnlyOnATerminalForPretty() {
+        #expect(LineFormatter(config: .dev, terminal: true).colors)
+        #expect(!LineFormatter(config: .dev, terminal: false).colors)
+        #expect(!LineFormatter(config: LogConfig(format: .json), terminal: true).colors)
+        #expect(!LineFormatter(config: LogConfig(useColors: false), terminal: true).colors)
+    }
+
+    @Test func everyLevelHasAName() {
+        let names = Logger.Level.allCases.map(LogRecord.levelName)
+        #expect(names == ["trace", "debug", "info", "notice", "warn", "error", "critical"])
+        for level in Logger.Level.allCases {
+            var copy = record
+            copy.level = level
+            #expect(!LineFormatter(format: .pretty, colors: true).render(copy).isEmpty)
+        }
+    }
+
+    @Test func numbersOfEveryWidthStayNumbers() throws {
+        var copy = record
+        copy.metadata = [
+            "i64": .stringConvertible(Int64(-5)), "i32": .stringConvertible(Int32(7)), "u32": .stringConvertible(UInt32(8)),
+            "u64": .stringConvertible(UInt64(9)), "u": .stringConvertible(UInt(10)), "f": .stringConvertible(Float(0.5)),
+            "nan": .stringConvertible(Double.nan), "other": .stringConvertible(URL(fileURLWithPath: "/x")),
+        ]
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(LineFormatter(format: .json).render(copy))) as? [String: Any])
+        #expect(object["i64"] as? Int == -5)
+        #expect(object["i32"] as? Int == 7)
+        #expect(object["u32"] as? Int == 8)
+        #expect(object["u64"] as? Int == 9)
+        #expect(object["u"] as? Int == 10)
+        #expect(object["f"] as? Double == 0.5)
+        #expect(object["nan"] as? String == "nan")
+        #expect(object["other"] as? String == "file:///x")
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@Suite struct LoggingCommandTests {
+    func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return try #require(object as? [String: Any], "not a JSON object: \(line)")
+        }
+    }
+
+    @Test func jsonRunPrintsOnlyCorrelatedJSONLines() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(
+            arguments: ["run", "critique-revise", "--count", "20", "--concurrency", "8", "--log-format", "json", "--llm-fault-rate", "0.2", "--seed", "3"],
+            environment: ["ECL_LOG_OUTPUT": "stdout"])
+        #expect(run.status == 0)
+        let lines = try jsonLines(run.stdout)
+        let logs = lines.filter { $0["message"] != nil }
+        let results = lines.filter { $0["status"] != nil }
+        #expect(results.count == 20)
+        #expect(lines.last?["summary"] != nil)
+        #expect(logs.count + results.count + 1 == lines.count)
+
+        var totalRetries = 0
+        for result in results {
+            let id = try #require(result["workflow_id"] as? String)
+            let mine = logs.filter { $0["workflow_id"] as? String == id }
+            func count(_ message: String) -> Int { mine.filter { $0["message"] as? String == message }.count }
+            #expect(count("Workflow execution started") == 1)
+            #expect(count("Workflow execution completed") + count("Workflow execution failed") == 1)
+            let revisions = try #require(result["revisions"] as? Int)
+            #expect(count("Step started") == 2 + 2 * revisions)
+            let retries = try #require(result["retries"] as? Int)
+            #expect(count("Retrying after failure") == retries)
+            totalRetries += retries
+            for retry in mine where retry["message"] as? String == "Retrying after failure" {
+                #expect(retry["attempt"] is Int)
+                #expect(retry["max_attempts"] as? Int == 3)
+            }
+        }
+        #expect(totalRetries > 0)
+        // Every line logged during a workflow carries its id; every step line its step.
+        for line in logs {
+            let logger = line["logger"] as? String ?? ""
+            #expect(line["workflow_id"] is String, "no workflow_id: \(line)")
+            if logger == "ECLCore.Executor" || logger == "ECLCore.LLM" { #expect(line["step_id"] is String, "no step_id: \(line)") }
+        }
+    }
+
+    @Test func debugLevelFromTheEnvironment() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "simple"], environment: ["ECL_LOG_LEVEL": "debug", "ECL_LOG_FORMAT": "json"])
+        #expect(run.status == 0)
+        let logs = try jsonLines(run.stderr)
+        #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "Database operation" })
+        #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "LLM request" })
+        let quiet = try cli.run(arguments: ["run", "simple"], environment: ["ECL_LOG_FORMAT": "json"])
+        #expect(try jsonLines(quiet.stderr).allSatisfy { $0["level"] as? String != "debug" })
+    }
+
+    @Test func compactLinesAreGreppableByWorkflow() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let id = "123e4567-e89b-42d3-a456-426614174000"
+        let run = try cli.run(arguments: ["run", "--workflow-id", id, "--count", "3", "--log-format", "compact"])
+        #expect(run.status == 0)
+        let mine = run.stderrLines.filter { $0.contains("workflow_id=\(id)") }
+        #expect(mine.count >= 8)
+        #expect(mine.allSatisfy { $0.hasPrefix("ts=") && $0.contains(" level=") })
+        #expect(run.stderrLines.filter { $0.contains("msg=\"Workflow execution started\"") }.count == 3)
+    }
+
+    @Test func prettyIsTheDefault() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run"], environment: ["NO_COLOR": "1"])
+        #expect(run.status == 0)
+        #expect(run.stderrLines.first?.contains(" INFO  Workflow execution started  workflow_id=") == true)
+        #expect(!run.stderr.contains("\u{1B}["))
+    }
+
+    @Test func logFileIsAppended() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let log = cli.directory.appendingPathComponent("run.log").path
+        for _ in 0..<2 {
+            let run = try cli.run(arguments: ["run", "simple", "--log-format", "json"], environment: ["ECL_LOG_OUTPUT": log])
+            #expect(run.status == 0)
+        }
+        let lines = try jsonLines(try String(contentsOfFile: log, encoding: .utf8))
+        #expect(lines.filter { $0["message"] as? String == "Workflow execution started" }.count == 2)
+    }
+
+    @Test(arguments: [
+        (["run", "--log-level", "loud"], [String: String](), ["--log-level", "'loud'", "trace, debug, info, warn, error"]),
+        (["run", "--log-format", "xml"], [:], ["--log-format", "'xml'", "pretty, compact, json"]),
+        (["run"], ["ECL_LOG_LEVEL": "chatty"], ["ECL_LOG_LEVEL", "'chatty'", "trace, debug"]),
+        (["run"], ["ECL_LOG_FORMAT": "yaml"], ["ECL_LOG_FORMAT", "'yaml'", "pretty, compact, json"]),
+        (["run", "--preset", "staging"], [:], ["--preset", "'staging'", "default, dev, prod"]),
+        (["run"], ["ECL_LOG_OUTPUT": "/nonexistent-ecl/run.log"], ["/nonexistent-ecl/run.log", "No such file or directory"]),
+        (["list", "--config", "/nonexistent-ecl/ecl.toml"], [:], ["--config", "/nonexistent-ecl/ecl.toml"]),
+    ])
+    func badLoggingInputIsOneLineAndExitTwo(arguments: [String], environment: [String: String], mentions: [String]) throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: arguments, environment: environment)
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+        for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
+    }
+
+    @Test func malformedTOMLNamesFileAndLine() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let path = cli.directory.appendingPathComponent("ecl.toml").path
+        try "[logging]\nlevel = \"info\"\nformat = = 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        // Found in the current directory without being named.
+        let run = try cli.run(arguments: ["run"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("\(path):3:"))
+        #expect(run.stderr.contains("malformed TOML"))
+    }
+}
