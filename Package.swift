@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "ECLCore", targets: ["ECLCore"]),
         .library(name: "CurlClient", targets: ["CurlClient"]),
         .library(name: "ECLLogging", targets: ["ECLLogging"]),
+        .library(name: "OTLPExporter", targets: ["OTLPExporter"]),
+        .library(name: "ECLTelemetry", targets: ["ECLTelemetry"]),
         .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
     ],
     dependencies: [
@@ -30,6 +32,14 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // System-library shim: zlib, for gzip bodies.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Appending JSON text to byte buffers: shared by the log formats and the OTLP/JSON encoder.
+        .target(name: "JSONWriting", swiftSettings: strict),
         // A small blocking HTTP client over libcurl, shared by the Claude provider and (later) the OTLP exporter.
         .target(
             name: "CurlClient",
@@ -51,8 +61,30 @@ let package = Package(
         .target(
             name: "ECLLogging",
             dependencies: [
+                "JSONWriting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        // The plugin: a swift-distributed-tracing Tracer and a swift-log handler whose spans and logs become
+        // OTLP/JSON, batched, gzip-compressed and sent over libcurl, with a JSONL fallback. Knows nothing of ECL.
+        .target(
+            name: "OTLPExporter",
+            dependencies: [
+                "CurlClient", "CZlib", "JSONWriting",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The glue: ECL's ID policy (trace id = workflow_id, derived span ids) and one set-up for logs and traces.
+        .target(
+            name: "ECLTelemetry",
+            dependencies: [
+                "ECLCore", "ECLLogging", "OTLPExporter",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -62,6 +94,8 @@ let package = Package(
             dependencies: [
                 "ECLCore",
                 "ECLLogging",
+                "ECLTelemetry",
+                "OTLPExporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,6 +121,16 @@ let package = Package(
         .testTarget(
             name: "ECLLoggingTests",
             dependencies: ["ECLLogging", "ECLCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OTLPExporterTests",
+            dependencies: ["OTLPExporter", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ECLTelemetryTests",
+            dependencies: ["ECLTelemetry", "ECLCore", "OTLPExporter", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

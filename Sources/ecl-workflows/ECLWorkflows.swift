@@ -12,7 +12,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         commandName: "ecl-workflows",
         abstract: "Run ECL's LLM workflows (generate → critique → revise) and read their records.",
         discussion: "With no arguments, runs critique-revise on a default topic with the offline model.",
-        subcommands: [Run.self, List.self, Status.self],
+        subcommands: [Run.self, List.self, Status.self, Replay.self],
         defaultSubcommand: Run.self)
 
     static func main() async {
@@ -41,7 +41,7 @@ struct ECLWorkflows: AsyncParsableCommand {
                 code = 2
             }
         }
-        ECLLoggingSystem.flush()
+        TelemetrySetup.finish()
         Foundation.exit(code)
     }
 }
@@ -63,6 +63,11 @@ enum Console {
     /// One line to standard error, prefixed with the command's name.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("ecl-workflows: error: \(message)\n".utf8))
+    }
+
+    /// One warning line to standard error.
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("ecl-workflows: warning: \(message)\n".utf8))
     }
 }
 

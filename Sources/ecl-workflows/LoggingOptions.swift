@@ -17,16 +17,12 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
-    /// Loads the configuration from preset, file, environment and flags, and installs it.
-    /// Any problem is a one-line ``UsageError`` (exit 2).
-    func bootstrap() throws -> LogConfig {
+    /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
+    func load(environment: [String: String]) throws -> LogConfig {
         let flags = LogFlags(preset: preset, config: config, logLevel: logLevel, logFormat: logFormat)
-        do {
-            let config = try LogConfigLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
-            try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
-            return config
-        } catch {
-            throw UsageError(error.message)
-        }
+        do { return try LogConfigLoader.load(flags: flags, environment: environment) } catch { throw UsageError(error.message) }
     }
+
+    /// Loads the configuration and installs logging alone (commands that export nothing).
+    func bootstrap() throws -> LogConfig { try TelemetrySetup.start(logging: self, export: nil) }
 }

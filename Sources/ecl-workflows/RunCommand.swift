@@ -47,10 +47,12 @@ extension ECLWorkflows {
 
         @OptionGroup var loggingOptions: LoggingOptions
 
+        @OptionGroup var exportOptions: ExportOptions
+
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let logging = try loggingOptions.bootstrap()
+            let logging = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions)
             let plan = try RunPlan(self, logging: logging, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             let executor = StepExecutor(llm: plan.llm, store: store)

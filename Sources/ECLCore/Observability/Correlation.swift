@@ -15,6 +15,9 @@ public struct Correlation: Sendable, Equatable {
     public var attempt: Int?
     /// How many times the step ran before in this run, inside a step.
     public var executionIndex: Int?
+    /// The name of the span this correlation was made for (`workflow <name>`, `step <id>`): lets a tracer tell
+    /// the workflow's and steps' own spans from others started in the same context.
+    public var spanName: String?
 
     /// Creates a correlation for a workflow.
     public init(workflowId: WorkflowId, workflowName: String? = nil) {

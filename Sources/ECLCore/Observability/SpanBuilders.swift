@@ -21,7 +21,9 @@ public struct WorkflowSpan: Sendable {
         isolation: isolated (any Actor)? = #isolation, _ body: (any Span) async throws -> T
     ) async rethrows -> T {
         var context = ServiceContext.current ?? .topLevel
-        context.eclCorrelation = Correlation(workflowId: workflowId, workflowName: name)
+        var correlation = Correlation(workflowId: workflowId, workflowName: name)
+        correlation.spanName = "workflow \(name)"
+        context.eclCorrelation = correlation
         return try await withSpan("workflow \(name)", context: context, ofKind: .internal) { span in
             span.attributes[SpanAttribute.workflowId] = workflowId.description
             span.attributes[SpanAttribute.workflowName] = name
@@ -74,6 +76,7 @@ public struct StepSpan: Sendable {
         correlation.stepName = name
         correlation.attempt = attemptNumber
         correlation.executionIndex = index
+        correlation.spanName = "step \(stepId)"
         context.eclCorrelation = correlation
         return try await withSpan("step \(stepId)", context: context, ofKind: .internal) { span in
             span.attributes[SpanAttribute.workflowId] = workflowId.description

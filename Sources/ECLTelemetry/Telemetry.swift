@@ -1,0 +1,137 @@
+import ECLCore
+import ECLLogging
+import Foundation
+import Logging
+import OTLPExporter
+import Tracing
+
+/// Where telemetry goes, resolved from flags and the environment.
+public struct TelemetryOptions: Sendable {
+    /// The collector, when OTLP/HTTP export is on.
+    public var otlp: OTLPHTTPConfiguration?
+    /// `--jsonl-out FILE`: spans to FILE, logs to FILE with `-logs` before its extension.
+    public var jsonlOut: String?
+    /// Where undelivered batches go; defaults to ``defaultFallbackFile`` when exporting.
+    public var fallbackFile: String?
+    /// Print each span as it ends (the dev preset).
+    public var consoleSpans: Bool
+
+    /// The fallback file used when OTLP export is on and none is named.
+    public static let defaultFallbackFile = "ecl-otlp-fallback.jsonl"
+
+    /// Creates options.
+    public init(otlp: OTLPHTTPConfiguration? = nil, jsonlOut: String? = nil, fallbackFile: String? = nil, consoleSpans: Bool = false) {
+        self.otlp = otlp
+        self.jsonlOut = jsonlOut
+        self.fallbackFile = fallbackFile
+        self.consoleSpans = consoleSpans
+    }
+
+    /// Whether anything is exported (to a collector or a dump).
+    public var exports: Bool { otlp != nil || jsonlOut != nil }
+
+    /// The logs dump beside a spans dump: `spans.jsonl` → `spans-logs.jsonl`.
+    public static func logsPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return ext.isEmpty ? stem + "-logs" : stem + "-logs." + ext
+    }
+}
+
+/// One set-up for logs and traces from a ``LogConfig`` and ``TelemetryOptions``: the console logging backend,
+/// and, when exporting, the OTLP tracer (with ECL's derived ids) and log export, batched off the hot path.
+public final class Telemetry: Sendable {
+    /// The span pipeline, when exporting.
+    public let spans: BatchProcessor<SpanData>?
+    /// The log pipeline, when exporting.
+    public let logs: BatchProcessor<LogRecordData>?
+    /// The fallback file, when exporting.
+    public let fallback: JSONLFile?
+
+    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, fallback: JSONLFile?) {
+        self.spans = spans
+        self.logs = logs
+        self.fallback = fallback
+    }
+
+    /// Installs logging and tracing for the process. Every bad value is a one-line error (exit 2 in the
+    /// command): an unwritable log, dump or fallback file, a malformed OTEL_BSP_* value.
+    /// `report` receives the exporters' warnings (undelivered batches, where they went).
+    public static func bootstrap(
+        logConfig: LogConfig, options: TelemetryOptions, environment: [String: String],
+        report: @escaping @Sendable (String) -> Void
+    ) throws -> Telemetry {
+        guard options.exports || options.consoleSpans else {
+            try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
+            return Telemetry(spans: nil, logs: nil, fallback: nil)
+        }
+        var spanProcessor: BatchProcessor<SpanData>?
+        var logProcessor: BatchProcessor<LogRecordData>?
+        var fallback: JSONLFile?
+        if options.exports {
+            let resource = OTLPResource.fromEnvironment(
+                environment, defaultServiceName: "ecl-workflows", serviceVersion: OTLPResource.sdkVersion, scopeName: "ecl", warn: report)
+            let encoder = OTLPJSONEncoder(resource: resource)
+            if options.otlp != nil || options.fallbackFile != nil {
+                fallback = try JSONLFile(path: options.fallbackFile ?? TelemetryOptions.defaultFallbackFile, option: "--fallback-file")
+            }
+            var spanExporters: [any BatchExporter] = []
+            var logExporters: [any BatchExporter] = []
+            if let otlp = options.otlp {
+                let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
+                if !otlp.tracesURL.isEmpty { spanExporters.append(OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report)) }
+                if !otlp.logsURL.isEmpty { logExporters.append(OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report)) }
+            }
+            if let dump = options.jsonlOut {
+                spanExporters.append(JSONLFileExporter(file: try JSONLFile(path: dump, option: "--jsonl-out")))
+                logExporters.append(JSONLFileExporter(file: try JSONLFile(path: TelemetryOptions.logsPath(for: dump), option: "--jsonl-out")))
+            }
+            if !spanExporters.isEmpty {
+                spanProcessor = BatchProcessor(
+                    signal: .traces, configuration: try BatchConfiguration.spans(environment: environment),
+                    encode: { encoder.encode(spans: $0) }, exporters: spanExporters, fallback: fallback, report: report)
+            }
+            if !logExporters.isEmpty {
+                logProcessor = BatchProcessor(
+                    signal: .logs, configuration: try BatchConfiguration.logs(environment: environment),
+                    encode: { encoder.encode(logs: $0) }, exporters: logExporters, fallback: fallback, report: report)
+            }
+        }
+
+        let provider = Correlation.metadataProvider
+        if let logProcessor {
+            try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider) { label, level in
+                OTLPLogHandler(label: label, level: level, processor: logProcessor, metadataProvider: provider)
+            }
+        } else {
+            try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider)
+        }
+        var processors: [any SpanProcessor] = []
+        if let spanProcessor { processors.append(spanProcessor) }
+        if options.consoleSpans {
+            let keys = [SpanAttribute.stepAttempt, SpanAttribute.genAIRequestModel, SpanAttribute.genAIInputTokens,
+                        SpanAttribute.genAIOutputTokens, SpanAttribute.dbCollectionName]
+            processors.append(ConsoleSpanPrinter(
+                colors: logConfig.useColors && ECLLoggingSystem.outputIsTerminal, keys: keys,
+                write: { ECLLoggingSystem.write(line: $0) }))
+        }
+        InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
+        return Telemetry(spans: spanProcessor, logs: logProcessor, fallback: fallback)
+    }
+
+    /// Delivers or writes to the fallback file everything pending, within the export timeout (both pipelines
+    /// drain at once), then flushes the console. Later calls do nothing more.
+    public func shutdown() {
+        let group = DispatchGroup()
+        if let spans {
+            DispatchQueue.global().async(group: group) { spans.shutdown(timeoutSeconds: spans.configuration.exportTimeoutSeconds) }
+        }
+        if let logs {
+            DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: logs.configuration.exportTimeoutSeconds) }
+        }
+        group.wait()
+        fallback?.sync()
+        ECLLoggingSystem.flush()
+    }
+}

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Appending text, numbers, times and JSON strings to a byte buffer without intermediate strings:
+/// the shared writer of the log formats and the OTLP/JSON encoder.
+extension Array where Element == UInt8 {
+    public mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    public mutating func append(ascii character: Unicode.Scalar) { append(UInt8(ascii: character)) }
+
+    /// `value` as decimal, left-padded with zeros to `width` digits.
+    public mutating func append(decimal value: Int, width: Int = 0) {
+        if value < 0 { append(ascii: "-") }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        var count = 1
+        while magnitude / divisor >= 10 {
+            divisor *= 10
+            count += 1
+        }
+        if width > count { append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+        while divisor > 0 {
+            append(UInt8(truncatingIfNeeded: 48 + (magnitude / divisor) % 10))
+            divisor /= 10
+        }
+    }
+
+    /// RFC 3339 UTC with microseconds: `2026-11-25T14:45:08.123456Z`.
+    public mutating func append(timestamp time: timespec) {
+        var seconds = time_t(time.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        append(decimal: Int(parts.tm_year) + 1900, width: 4)
+        append(ascii: "-")
+        append(decimal: Int(parts.tm_mon) + 1, width: 2)
+        append(ascii: "-")
+        append(decimal: Int(parts.tm_mday), width: 2)
+        append(ascii: "T")
+        append(clock: time, parts: parts, fractionDigits: 6)
+        append(ascii: "Z")
+    }
+
+    /// `HH:MM:SS.fff…` in UTC.
+    public mutating func append(clock time: timespec, parts: tm? = nil, fractionDigits: Int) {
+        let parts = parts ?? {
+            var seconds = time_t(time.tv_sec)
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            return parts
+        }()
+        append(decimal: Int(parts.tm_hour), width: 2)
+        append(ascii: ":")
+        append(decimal: Int(parts.tm_min), width: 2)
+        append(ascii: ":")
+        append(decimal: Int(parts.tm_sec), width: 2)
+        append(ascii: ".")
+        var fraction = Int(time.tv_nsec)
+        for _ in fractionDigits..<9 { fraction /= 10 }
+        append(decimal: fraction, width: fractionDigits)
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped; other text as UTF-8.
+    public mutating func append(jsonString text: String) {
+        append(ascii: "\"")
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): append(contentsOf: [92, 92])
+                case 0x0A: append(contentsOf: [92, UInt8(ascii: "n")])
+                case 0x0D: append(contentsOf: [92, UInt8(ascii: "r")])
+                case 0x09: append(contentsOf: [92, UInt8(ascii: "t")])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        }
+        append(ascii: "\"")
+    }
+
+}

@@ -1,0 +1,231 @@
+import JSONWriting
+
+/// Writes OTLP/JSON to the letter of opentelemetry-proto's "JSON Protobuf Encoding": `resourceSpans` →
+/// `scopeSpans` → `spans` (and `resourceLogs` → `scopeLogs` → `logRecords`), lowerCamelCase keys, trace and
+/// span ids as lowercase hex, enums as integers, 64-bit integers as decimal strings, empty fields left out.
+///
+/// The output of one call is one `TracesData` / `LogsData` document: the body of an OTLP/HTTP request and
+/// one line of an OTLP JSONL file.
+public struct OTLPJSONEncoder: Sendable {
+    /// Who sends, and the instrumentation scope.
+    public let resource: OTLPResource
+
+    /// Creates an encoder for `resource`.
+    public init(resource: OTLPResource) { self.resource = resource }
+
+    /// One `TracesData` document holding `spans`.
+    public func encode(spans: [SpanData]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + spans.count * 420)
+        out.append(#"{"resourceSpans":[{"resource":"#)
+        appendResource(&out)
+        out.append(#","scopeSpans":[{"scope":"#)
+        appendScope(name: resource.scopeName, &out)
+        out.append(#","spans":["#)
+        for (index, span) in spans.enumerated() {
+            if index > 0 { out.append(ascii: ",") }
+            appendSpan(span, &out)
+        }
+        out.append("]}]}]}")
+        return out
+    }
+
+    /// One `LogsData` document holding `records`, grouped by scope (logger) in first-seen order.
+    public func encode(logs records: [LogRecordData]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + records.count * 300)
+        out.append(#"{"resourceLogs":[{"resource":"#)
+        appendResource(&out)
+        out.append(#","scopeLogs":["#)
+        var scopes: [String] = []
+        var byScope: [String: [Int]] = [:]
+        for (index, record) in records.enumerated() {
+            let scope = record.scopeName.isEmpty ? resource.scopeName : record.scopeName
+            if byScope[scope] == nil { scopes.append(scope) }
+            byScope[scope, default: []].append(index)
+        }
+        for (scopeIndex, scope) in scopes.enumerated() {
+            if scopeIndex > 0 { out.append(ascii: ",") }
+            out.append(#"{"scope":"#)
+            appendScope(name: scope, &out)
+            out.append(#","logRecords":["#)
+            for (position, index) in byScope[scope]!.enumerated() {
+                if position > 0 { out.append(ascii: ",") }
+                appendLog(records[index], &out)
+            }
+            out.append("]}")
+        }
+        out.append("]}]}")
+        return out
+    }
+
+    // MARK: - Pieces
+
+    private func appendResource(_ out: inout [UInt8]) {
+        out.append(#"{"attributes":"#)
+        Self.appendAttributes(resource.attributes, &out)
+        out.append("}")
+    }
+
+    private func appendScope(name: String, _ out: inout [UInt8]) {
+        out.append(#"{"name":"#)
+        out.append(jsonString: name)
+        if !resource.scopeVersion.isEmpty {
+            out.append(#","version":"#)
+            out.append(jsonString: resource.scopeVersion)
+        }
+        out.append("}")
+    }
+
+    private func appendSpan(_ span: SpanData, _ out: inout [UInt8]) {
+        out.append(#"{"traceId":""#)
+        HexDigits.append(span.traceID.high, to: &out)
+        HexDigits.append(span.traceID.low, to: &out)
+        out.append(#"","spanId":""#)
+        HexDigits.append(span.spanID.value, to: &out)
+        out.append(ascii: "\"")
+        if let parent = span.parentSpanID {
+            out.append(#","parentSpanId":""#)
+            HexDigits.append(parent.value, to: &out)
+            out.append(ascii: "\"")
+        }
+        if span.flags != 0 {
+            out.append(#","flags":"#)
+            out.append(decimal: Int(span.flags))
+        }
+        out.append(#","name":"#)
+        out.append(jsonString: span.name)
+        if span.kind != .unspecified {
+            out.append(#","kind":"#)
+            out.append(decimal: span.kind.rawValue)
+        }
+        out.append(#","startTimeUnixNano":""#)
+        out.append(decimal: Int(clamping: span.startTimeUnixNano))
+        out.append(#"","endTimeUnixNano":""#)
+        out.append(decimal: Int(clamping: span.endTimeUnixNano))
+        out.append(ascii: "\"")
+        if !span.attributes.isEmpty {
+            out.append(#","attributes":"#)
+            Self.appendAttributes(span.attributes, &out)
+        }
+        if !span.events.isEmpty {
+            out.append(#","events":["#)
+            for (index, event) in span.events.enumerated() {
+                if index > 0 { out.append(ascii: ",") }
+                out.append(#"{"timeUnixNano":""#)
+                out.append(decimal: Int(clamping: event.timeUnixNano))
+                out.append(#"","name":"#)
+                out.append(jsonString: event.name)
+                if !event.attributes.isEmpty {
+                    out.append(#","attributes":"#)
+                    Self.appendAttributes(event.attributes, &out)
+                }
+                out.append("}")
+            }
+            out.append("]")
+        }
+        if !span.links.isEmpty {
+            out.append(#","links":["#)
+            for (index, link) in span.links.enumerated() {
+                if index > 0 { out.append(ascii: ",") }
+                out.append(#"{"traceId":""#)
+                HexDigits.append(link.traceID.high, to: &out)
+                HexDigits.append(link.traceID.low, to: &out)
+                out.append(#"","spanId":""#)
+                HexDigits.append(link.spanID.value, to: &out)
+                out.append(ascii: "\"")
+                if !link.attributes.isEmpty {
+                    out.append(#","attributes":"#)
+                    Self.appendAttributes(link.attributes, &out)
+                }
+                out.append("}")
+            }
+            out.append("]")
+        }
+        if span.statusCode != .unset {
+            out.append(#","status":{"#)
+            if let message = span.statusMessage, !message.isEmpty {
+                out.append(#""message":"#)
+                out.append(jsonString: message)
+                out.append(ascii: ",")
+            }
+            out.append(#""code":"#)
+            out.append(decimal: span.statusCode.rawValue)
+            out.append("}")
+        }
+        out.append("}")
+    }
+
+    private func appendLog(_ record: LogRecordData, _ out: inout [UInt8]) {
+        out.append(#"{"timeUnixNano":""#)
+        out.append(decimal: Int(clamping: record.timeUnixNano))
+        out.append(#"","observedTimeUnixNano":""#)
+        out.append(decimal: Int(clamping: record.observedTimeUnixNano))
+        out.append(#"","severityNumber":"#)
+        out.append(decimal: record.severityNumber)
+        out.append(#","severityText":"#)
+        out.append(jsonString: record.severityText)
+        out.append(#","body":{"stringValue":"#)
+        out.append(jsonString: record.body)
+        out.append("}")
+        if !record.attributes.isEmpty {
+            out.append(#","attributes":"#)
+            Self.appendAttributes(record.attributes, &out)
+        }
+        if let trace = record.traceID, let span = record.spanID {
+            out.append(#","flags":1,"traceId":""#)
+            HexDigits.append(trace.high, to: &out)
+            HexDigits.append(trace.low, to: &out)
+            out.append(#"","spanId":""#)
+            HexDigits.append(span.value, to: &out)
+            out.append(ascii: "\"")
+        }
+        out.append("}")
+    }
+
+    static func appendAttributes(_ attributes: [TelemetryAttribute], _ out: inout [UInt8]) {
+        out.append(ascii: "[")
+        for (index, attribute) in attributes.enumerated() {
+            if index > 0 { out.append(ascii: ",") }
+            out.append(#"{"key":"#)
+            out.append(jsonString: attribute.key)
+            out.append(#","value":"#)
+            appendValue(attribute.value, &out)
+            out.append("}")
+        }
+        out.append(ascii: "]")
+    }
+
+    static func appendValue(_ value: TelemetryValue, _ out: inout [UInt8]) {
+        switch value {
+        case .string(let text):
+            out.append(#"{"stringValue":"#)
+            out.append(jsonString: text)
+            out.append("}")
+        case .bool(let flag):
+            out.append(flag ? #"{"boolValue":true}"# : #"{"boolValue":false}"#)
+        case .int(let number):
+            out.append(#"{"intValue":""#)
+            out.append(decimal: Int(number))
+            out.append(#""}"#)
+        case .double(let number):
+            // JSON has no NaN or infinity; protobuf's JSON mapping spells them as strings.
+            out.append(#"{"doubleValue":"#)
+            if number.isNaN { out.append(#""NaN""#) }
+            else if number.isInfinite { out.append(number > 0 ? #""Infinity""# : #""-Infinity""#) }
+            else { out.append(number.description) }
+            out.append("}")
+        case .array(let values):
+            out.append(#"{"arrayValue":{"#)
+            if !values.isEmpty {
+                out.append(#""values":["#)
+                for (index, element) in values.enumerated() {
+                    if index > 0 { out.append(ascii: ",") }
+                    appendValue(element, &out)
+                }
+                out.append("]")
+            }
+            out.append("}}")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+/// How to reach an OTLP/HTTP collector, resolved from flags and the environment per the OTLP exporter
+/// specification.
+public struct OTLPHTTPConfiguration: Sendable, Equatable {
+    /// Body compression.
+    public enum Compression: String, Sendable, Equatable { case gzip, none }
+
+    /// Where spans go: the generic endpoint + `/v1/traces`, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is.
+    public var tracesURL: String
+    /// Where logs go: the generic endpoint + `/v1/logs`, or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as it is.
+    public var logsURL: String
+    /// Extra headers (OTEL_EXPORTER_OTLP_HEADERS, `--otlp-header K=V`); values may be secrets and are never printed.
+    public var headers: [Header]
+    /// gzip (the default) or none. Environment: OTEL_EXPORTER_OTLP_COMPRESSION.
+    public var compression: Compression
+    /// Each request's time limit in seconds. Default 10. Environment (milliseconds): OTEL_EXPORTER_OTLP_TIMEOUT.
+    public var timeoutSeconds: Double
+
+    /// A header; its value is never printed.
+    public struct Header: Sendable, Equatable, CustomStringConvertible {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+
+        public var description: String { "\(name): <redacted>" }
+    }
+
+    /// Creates a configuration.
+    public init(tracesURL: String, logsURL: String, headers: [Header] = [], compression: Compression = .gzip, timeoutSeconds: Double = 10) {
+        self.tracesURL = tracesURL
+        self.logsURL = logsURL
+        self.headers = headers
+        self.compression = compression
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Resolves the configuration; nil when no endpoint is set anywhere (OTLP export off).
+    /// Flags win over the environment. Every bad value is an ``OTLPConfigError`` naming the option.
+    public static func resolve(
+        environment: [String: String], endpointFlag: String?, headerFlags: [String], compressionFlag: String?
+    ) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
+        let generic: (String, String)? = endpointFlag.map { ($0, "--otlp-endpoint") }
+            ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"].flatMap { $0.isEmpty ? nil : ($0, "OTEL_EXPORTER_OTLP_ENDPOINT") }
+        let tracesSpecific = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let logsSpecific = environment["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        guard generic != nil || tracesSpecific != nil || logsSpecific != nil else { return nil }
+
+        func base(_ endpoint: (String, String)) throws(OTLPConfigError) -> String {
+            try validate(endpoint.0, option: endpoint.1)
+            return endpoint.0.hasSuffix("/") ? String(endpoint.0.dropLast()) : endpoint.0
+        }
+        var tracesURL: String
+        var logsURL: String
+        // The flag is generic and wins over every environment endpoint.
+        if let generic, generic.1 == "--otlp-endpoint" {
+            let root = try base(generic)
+            tracesURL = root + "/v1/traces"
+            logsURL = root + "/v1/logs"
+        } else {
+            let root = try generic.map { endpoint throws(OTLPConfigError) in try base(endpoint) }
+            if let tracesSpecific { try validate(tracesSpecific, option: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") }
+            if let logsSpecific { try validate(logsSpecific, option: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") }
+            tracesURL = tracesSpecific ?? root.map { $0 + "/v1/traces" } ?? ""
+            logsURL = logsSpecific ?? root.map { $0 + "/v1/logs" } ?? ""
+        }
+
+        var headers: [Header] = []
+        if let text = environment["OTEL_EXPORTER_OTLP_HEADERS"], !text.isEmpty {
+            for item in text.split(separator: ",") where !item.trimmingSpaces().isEmpty {
+                headers.append(try header(String(item), option: "OTEL_EXPORTER_OTLP_HEADERS", percentDecoded: true))
+            }
+        }
+        for item in headerFlags { headers.append(try header(item, option: "--otlp-header", percentDecoded: false)) }
+
+        let compressionText = compressionFlag ?? environment["OTEL_EXPORTER_OTLP_COMPRESSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "gzip"
+        guard let compression = Compression(rawValue: compressionText.lowercased()) else {
+            throw OTLPConfigError(
+                option: compressionFlag != nil ? "--otlp-compression" : "OTEL_EXPORTER_OTLP_COMPRESSION", value: compressionText,
+                expected: "gzip or none")
+        }
+        var timeout = 10.0
+        if let text = environment["OTEL_EXPORTER_OTLP_TIMEOUT"], !text.isEmpty {
+            guard let milliseconds = Int(text.trimmingSpaces()), milliseconds > 0 else {
+                throw OTLPConfigError(option: "OTEL_EXPORTER_OTLP_TIMEOUT", value: text, expected: "milliseconds, a whole number above 0")
+            }
+            timeout = Double(milliseconds) / 1000
+        }
+        return OTLPHTTPConfiguration(tracesURL: tracesURL, logsURL: logsURL, headers: headers, compression: compression, timeoutSeconds: timeout)
+    }
+
+    /// Accepts `http://host[:port][/path]` and `https://…`.
+    static func validate(_ url: String, option: String) throws(OTLPConfigError) {
+        let expected = "an http:// or https:// URL such as http://127.0.0.1:4318"
+        let lowered = url.lowercased()
+        guard let schemeEnd = lowered.range(of: "://"), ["http", "https"].contains(String(lowered[..<schemeEnd.lowerBound])) else {
+            throw OTLPConfigError(option: option, value: url, expected: expected)
+        }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
+        guard !host.isEmpty, !url.contains(" "), !authority.contains("@") else {
+            throw OTLPConfigError(option: option, value: url, expected: expected)
+        }
+        let portText = authority.dropFirst(host.count)
+        if !portText.isEmpty {
+            guard portText.first == ":", let port = Int(portText.dropFirst()), (1...65535).contains(port) else {
+                throw OTLPConfigError(option: option, value: url, expected: expected)
+            }
+        }
+    }
+
+    /// Parses `name=value`; the error never shows the value (it may be a secret).
+    static func header(_ text: String, option: String, percentDecoded: Bool) throws(OTLPConfigError) -> Header {
+        let trimmed = text.trimmingSpaces()
+        guard let equals = trimmed.firstIndex(of: "=") else {
+            throw OTLPConfigError("\(option): a header is not in the form NAME=VALUE (value not shown); expected NAME=VALUE")
+        }
+        let name = String(trimmed[..<equals]).trimmingSpaces()
+        var value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces()
+        let token = name.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+        guard !name.isEmpty, token else {
+            throw OTLPConfigError(option: option, value: name, expected: "a header name made of letters, digits and !#$%&'*+-.^_`|~")
+        }
+        if percentDecoded {
+            guard let decoded = value.removingPercentEncodingStrict() else {
+                throw OTLPConfigError("\(option): the value of header '\(name)' has a malformed percent escape (value not shown)")
+            }
+            value = decoded
+        }
+        guard !value.contains("\r"), !value.contains("\n") else {
+            throw OTLPConfigError("\(option): the value of header '\(name)' holds a line break (value not shown)")
+        }
+        return Header(name: name, value: value)
+    }
+}

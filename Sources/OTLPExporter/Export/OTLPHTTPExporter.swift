@@ -1,0 +1,122 @@
+import CurlClient
+import Foundation
+
+/// Sends batches to an OTLP/HTTP collector as JSON (`Content-Type: application/json`), gzip-compressed by
+/// default, over one kept-alive libcurl connection.
+///
+/// Retries 429, 502, 503, 504 and connection failures with exponential backoff and full jitter, honouring
+/// `Retry-After` (seconds or an HTTP date), until the batch's deadline; never retries other statuses.
+/// A 200 carrying `partialSuccess` with rejected items is reported as a warning.
+public final class OTLPHTTPExporter: BatchExporter {
+    /// The URL batches are posted to.
+    public let url: String
+    private let configuration: OTLPHTTPConfiguration
+    private let client: CurlHTTPClient
+    private let clock: any OTLPClock
+    private let report: @Sendable (String) -> Void
+    /// The first retry's delay before jitter, in seconds.
+    public let initialBackoff: Double
+    /// The longest delay between retries, in seconds.
+    public let maxBackoff: Double
+
+    /// Creates an exporter for one signal.
+    public init(
+        signal: OTLPSignal, configuration: OTLPHTTPConfiguration, userAgent: String, clock: any OTLPClock = SystemOTLPClock(),
+        initialBackoff: Double = 1, maxBackoff: Double = 5, report: @escaping @Sendable (String) -> Void
+    ) {
+        self.url = signal == .traces ? configuration.tracesURL : configuration.logsURL
+        self.configuration = configuration
+        self.client = CurlHTTPClient(userAgent: userAgent)
+        self.clock = clock
+        self.report = report
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    public var destination: String { url }
+
+    public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+        let body: [UInt8]
+        if configuration.compression == .gzip {
+            body = Gzip.compress(batch.json)
+            headers.append(("Content-Encoding", "gzip"))
+        } else {
+            body = batch.json
+        }
+        headers += configuration.headers.map { ($0.name, $0.value) }
+
+        var attempt = 0
+        while true {
+            attempt += 1
+            let remaining = deadline - clock.now()
+            guard remaining > 0 else { return .failed("export timeout reached after \(attempt - 1) attempts") }
+            let request = HTTPRequest(
+                method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining))
+            let retryReason: String
+            var retryAfter: Double?
+            do {
+                let response = try client.send(request)
+                switch response.status {
+                case 200..<300:
+                    reportPartialSuccess(response, batch: batch)
+                    return .delivered
+                case 429, 502, 503, 504:
+                    retryReason = "HTTP \(response.status)"
+                    retryAfter = response.headers["retry-after"].flatMap { Self.retryAfterSeconds($0, wallNow: clock.wallNow()) }
+                default:
+                    return .failed("HTTP \(response.status), not retried: \(Self.summary(response.text))")
+                }
+            } catch {
+                retryReason = error.exportReason
+            }
+            let backoff = min(maxBackoff, initialBackoff * pow(2, Double(attempt - 1)))
+            let delay = retryAfter ?? Double.random(in: 0...backoff)
+            guard clock.now() + delay < deadline else {
+                return .failed("\(retryReason) after \(attempt) attempts; the export timeout leaves no time for another")
+            }
+            clock.sleep(seconds: delay)
+        }
+    }
+
+    /// Seconds to wait from a `Retry-After` value: delay-seconds, or an HTTP date minus now; nil when malformed.
+    public static func retryAfterSeconds(_ value: String, wallNow: Double) -> Double? {
+        let trimmed = value.trimmingSpaces()
+        if let seconds = Int(trimmed) { return seconds >= 0 ? Double(seconds) : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: trimmed) { return max(0, date.timeIntervalSince1970 - wallNow) }
+        }
+        return nil
+    }
+
+    private func reportPartialSuccess(_ response: HTTPResponse, batch: EncodedBatch) {
+        guard !response.body.isEmpty,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let partial = object["partialSuccess"] as? [String: Any]
+        else { return }
+        let key = batch.signal == .traces ? "rejectedSpans" : "rejectedLogRecords"
+        let rejected = (partial[key] as? String).flatMap(Int.init) ?? (partial[key] as? Int) ?? 0
+        guard rejected > 0 else { return }
+        let message = (partial["errorMessage"] as? String).map { ": \($0)" } ?? ""
+        report("OTLP \(batch.signal.rawValue): the collector at \(url) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message)")
+    }
+
+    static func summary(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 200 ? String(line.prefix(200)) + "…" : (line.isEmpty ? "(empty body)" : line)
+    }
+}
+
+extension HTTPTransportError {
+    /// The failure as a reason for an export report.
+    var exportReason: String {
+        switch kind {
+        case .timeout: "timed out (\(self.description))"
+        case .connection, .other: self.description
+        }
+    }
+}

@@ -1,0 +1,120 @@
+/// A span's kind, numbered as OTLP's `Span.SpanKind`.
+public enum OTLPSpanKind: Int, Sendable {
+    case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
+}
+
+/// A status code, numbered as OTLP's `Status.StatusCode`.
+public enum OTLPStatusCode: Int, Sendable {
+    case unset = 0, ok = 1, error = 2
+}
+
+/// An event within a span.
+public struct SpanEventData: Sendable, Equatable {
+    /// Its name, such as `exception`.
+    public var name: String
+    /// When it happened, in nanoseconds since the epoch.
+    public var timeUnixNano: UInt64
+    /// Its attributes.
+    public var attributes: [TelemetryAttribute]
+
+    /// Creates an event.
+    public init(name: String, timeUnixNano: UInt64, attributes: [TelemetryAttribute] = []) {
+        self.name = name
+        self.timeUnixNano = timeUnixNano
+        self.attributes = attributes
+    }
+}
+
+/// A link to another span.
+public struct SpanLinkData: Sendable, Equatable {
+    /// The linked span's trace.
+    public var traceID: TraceID
+    /// The linked span.
+    public var spanID: SpanID
+    /// The link's attributes.
+    public var attributes: [TelemetryAttribute]
+
+    /// Creates a link.
+    public init(traceID: TraceID, spanID: SpanID, attributes: [TelemetryAttribute] = []) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.attributes = attributes
+    }
+}
+
+/// A finished span, ready to encode.
+public struct SpanData: Sendable, Equatable {
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public var parentSpanID: SpanID?
+    /// The W3C trace flags.
+    public var flags: UInt8
+    public var name: String
+    public var kind: OTLPSpanKind
+    public var startTimeUnixNano: UInt64
+    public var endTimeUnixNano: UInt64
+    public var attributes: [TelemetryAttribute]
+    public var events: [SpanEventData]
+    public var links: [SpanLinkData]
+    public var statusCode: OTLPStatusCode
+    public var statusMessage: String?
+
+    /// Creates a span record.
+    public init(
+        traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, flags: UInt8 = 1, name: String,
+        kind: OTLPSpanKind = .internal, startTimeUnixNano: UInt64, endTimeUnixNano: UInt64,
+        attributes: [TelemetryAttribute] = [], events: [SpanEventData] = [], links: [SpanLinkData] = [],
+        statusCode: OTLPStatusCode = .unset, statusMessage: String? = nil
+    ) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
+        self.flags = flags
+        self.name = name
+        self.kind = kind
+        self.startTimeUnixNano = startTimeUnixNano
+        self.endTimeUnixNano = endTimeUnixNano
+        self.attributes = attributes
+        self.events = events
+        self.links = links
+        self.statusCode = statusCode
+        self.statusMessage = statusMessage
+    }
+}
+
+/// A log record, ready to encode.
+public struct LogRecordData: Sendable, Equatable {
+    /// When it was logged, in nanoseconds since the epoch.
+    public var timeUnixNano: UInt64
+    /// When the exporter saw it.
+    public var observedTimeUnixNano: UInt64
+    /// OTLP's severity number: TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17, FATAL 21.
+    public var severityNumber: Int
+    /// The level's name, such as `INFO`.
+    public var severityText: String
+    /// The message.
+    public var body: String
+    /// The fields.
+    public var attributes: [TelemetryAttribute]
+    /// The span it was written in, if any.
+    public var traceID: TraceID?
+    public var spanID: SpanID?
+    /// The logger's name, used as the instrumentation scope.
+    public var scopeName: String
+
+    /// Creates a log record.
+    public init(
+        timeUnixNano: UInt64, observedTimeUnixNano: UInt64, severityNumber: Int, severityText: String, body: String,
+        attributes: [TelemetryAttribute] = [], traceID: TraceID? = nil, spanID: SpanID? = nil, scopeName: String = ""
+    ) {
+        self.timeUnixNano = timeUnixNano
+        self.observedTimeUnixNano = observedTimeUnixNano
+        self.severityNumber = severityNumber
+        self.severityText = severityText
+        self.body = body
+        self.attributes = attributes
+        self.traceID = traceID
+        self.spanID = spanID
+        self.scopeName = scopeName
+    }
+}

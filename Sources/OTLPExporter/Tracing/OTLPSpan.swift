@@ -1,0 +1,166 @@
+import ServiceContextModule
+import Synchronization
+import Tracing
+
+/// A span of ``OTLPTracer``: records its name, attributes, events, links and status, and hands a
+/// ``SpanData`` to its processor once, when it ends.
+public final class OTLPSpan: Tracing.Span, Sendable {
+    private struct State {
+        var name: String
+        var attributes = SpanAttributes()
+        var events: [SpanEventData] = []
+        var links: [SpanLinkData] = []
+        var status: SpanStatus?
+        var ended = false
+    }
+
+    /// The span's ids.
+    public let spanContext: SpanContextData
+    private let kind: OTLPSpanKind
+    private let startNanos: UInt64
+    private let baseContext: ServiceContext
+    private let state: Mutex<State>
+    private let processor: any SpanProcessor
+    private let children = Atomic<UInt32>(0)
+
+    init(
+        name: String, kind: OTLPSpanKind, spanContext: SpanContextData, startNanos: UInt64, baseContext: ServiceContext,
+        processor: any SpanProcessor
+    ) {
+        self.spanContext = spanContext
+        self.kind = kind
+        self.startNanos = startNanos
+        self.baseContext = baseContext
+        self.processor = processor
+        self.state = Mutex(State(name: name))
+    }
+
+    /// The context of the span's children: its parent's, plus this span.
+    public var context: ServiceContext {
+        var context = baseContext
+        context.otlpSpan = self
+        return context
+    }
+
+    public var operationName: String {
+        get { state.withLock { $0.name } }
+        set { state.withLock { $0.name = newValue } }
+    }
+
+    public var attributes: SpanAttributes {
+        get { state.withLock { $0.attributes } }
+        set { state.withLock { $0.attributes = newValue } }
+    }
+
+    public var isRecording: Bool { state.withLock { !$0.ended } }
+
+    public func setStatus(_ status: SpanStatus) {
+        state.withLock { state in
+            // An OK status is final: later calls do not change it (OTel API specification).
+            if state.status?.code == .ok { return }
+            state.status = status
+        }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        let data = SpanEventData(name: event.name, timeUnixNano: event.nanosecondsSinceEpoch, attributes: Self.convert(event.attributes))
+        state.withLock { if !$0.ended { $0.events.append(data) } }
+    }
+
+    /// Records `error` as an `exception` event with `exception.type` and `exception.message`.
+    public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
+        var all: [TelemetryAttribute] = [
+            TelemetryAttribute("exception.type", .string(String(reflecting: type(of: error)))),
+            TelemetryAttribute("exception.message", .string("\(error)")),
+        ]
+        all += Self.convert(attributes)
+        let event = SpanEventData(name: "exception", timeUnixNano: instant().nanosecondsSinceEpoch, attributes: all)
+        state.withLock { if !$0.ended { $0.events.append(event) } }
+    }
+
+    public func addLink(_ link: SpanLink) {
+        guard let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
+        let data = SpanLinkData(traceID: target.traceID, spanID: target.spanID, attributes: Self.convert(link.attributes))
+        state.withLock { if !$0.ended { $0.links.append(data) } }
+    }
+
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        let endNanos = instant().nanosecondsSinceEpoch
+        let data: SpanData? = state.withLock { state in
+            guard !state.ended else { return nil }
+            state.ended = true
+            let code: OTLPStatusCode = switch state.status?.code {
+                case .ok?: .ok
+                case .error?: .error
+                case nil: .unset
+            }
+            return SpanData(
+                traceID: spanContext.traceID, spanID: spanContext.spanID, parentSpanID: spanContext.parentSpanID,
+                flags: spanContext.traceFlags, name: state.name, kind: kind, startTimeUnixNano: startNanos,
+                endTimeUnixNano: max(endNanos, startNanos), attributes: Self.convert(state.attributes), events: state.events,
+                links: state.links, statusCode: code, statusMessage: code == .error ? state.status?.message : nil)
+        }
+        if let data { processor.onEnd(data) }
+    }
+
+    /// The sequence number of the next child started under this span.
+    func nextChildSequence() -> UInt32 { children.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// swift-distributed-tracing attributes as OTLP values, sorted by key for stable output.
+    static func convert(_ attributes: SpanAttributes) -> [TelemetryAttribute] {
+        var result: [TelemetryAttribute] = []
+        result.reserveCapacity(attributes.count)
+        attributes.forEach { key, value in
+            if let converted = convert(value) { result.append(TelemetryAttribute(key, converted)) }
+        }
+        result.sort { $0.key < $1.key }
+        return result
+    }
+
+    static func convert(_ value: SpanAttribute) -> TelemetryValue? {
+        switch value {
+        case .int32(let number): .int(Int64(number))
+        case .int64(let number): .int(number)
+        case .double(let number): .double(number)
+        case .bool(let flag): .bool(flag)
+        case .string(let text): .string(text)
+        case .int32Array(let numbers): .array(numbers.map { .int(Int64($0)) })
+        case .int64Array(let numbers): .array(numbers.map { .int($0) })
+        case .doubleArray(let numbers): .array(numbers.map { .double($0) })
+        case .boolArray(let flags): .array(flags.map { .bool($0) })
+        case .stringArray(let texts): .array(texts.map { .string($0) })
+        case .stringConvertible(let convertible): .string(convertible.description)
+        case .stringConvertibleArray(let convertibles): .array(convertibles.map { .string($0.description) })
+        default: nil
+        }
+    }
+}
+
+/// The span a context belongs to.
+enum OTLPSpanKey: ServiceContextKey {
+    typealias Value = OTLPSpan
+    static var nameOverride: String? { "otlp.span" }
+}
+
+/// A parent span from another process (a `traceparent` header).
+enum OTLPRemoteParentKey: ServiceContextKey {
+    typealias Value = SpanContextData
+    static var nameOverride: String? { "otlp.remote_parent" }
+}
+
+extension ServiceContext {
+    /// The ``OTLPSpan`` this context belongs to, if any.
+    public internal(set) var otlpSpan: OTLPSpan? {
+        get { self[OTLPSpanKey.self] }
+        set { self[OTLPSpanKey.self] = newValue }
+    }
+
+    /// A parent extracted from a `traceparent` header, if any.
+    public internal(set) var otlpRemoteParent: SpanContextData? {
+        get { self[OTLPRemoteParentKey.self] }
+        set { self[OTLPRemoteParentKey.self] = newValue }
+    }
+
+    /// The ids of the span this context belongs to: local, else extracted.
+    public var otlpSpanContext: SpanContextData? { otlpSpan?.spanContext ?? otlpRemoteParent }
+}

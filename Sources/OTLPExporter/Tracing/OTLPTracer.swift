@@ -1,0 +1,84 @@
+import Instrumentation
+import ServiceContextModule
+import Tracing
+
+/// Where ended spans go (a ``BatchProcessor`` in production).
+public protocol SpanProcessor: Sendable {
+    /// Sees a span start; must return at once. The default does nothing.
+    func onStart(_ context: SpanContextData)
+    /// Takes an ended span; must return at once (no network, no disk).
+    func onEnd(_ span: SpanData)
+    /// Exports everything pending, waiting at most `timeoutSeconds`.
+    func forceFlush(timeoutSeconds: Double)
+}
+
+extension SpanProcessor {
+    public func onStart(_ context: SpanContextData) {}
+}
+
+/// A swift-distributed-tracing `Tracer` whose spans become OTLP ``SpanData``: kinds, attributes, events, links,
+/// status, `recordError` as an `exception` event, parents through `ServiceContext`, and W3C `traceparent`
+/// inject/extract. Ids come from a ``SpanIDPolicy`` when one is given, else the parent's trace and random ids.
+public struct OTLPTracer: Tracer {
+    public typealias Span = OTLPSpan
+
+    /// Where ended spans go.
+    public let processor: any SpanProcessor
+    /// Chooses ids, when set.
+    public let idPolicy: (any SpanIDPolicy)?
+
+    /// Creates a tracer.
+    public init(processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil) {
+        self.processor = processor
+        self.idPolicy = idPolicy
+    }
+
+    public func startSpan<Instant: TracerInstant>(
+        _ operationName: String, context: @autoclosure () -> ServiceContext, ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant, function: String, file fileID: String, line: UInt
+    ) -> OTLPSpan {
+        let base = context()
+        let localParent = base.otlpSpan
+        let parent = localParent?.spanContext ?? base.otlpRemoteParent
+        let sequence = localParent?.nextChildSequence() ?? 0
+        let request = SpanIDRequest(operationName: operationName, context: base, parent: parent, childSequence: sequence)
+        let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
+        let spanContext = SpanContextData(
+            traceID: ids.0, spanID: ids.1, parentSpanID: parent?.traceID == ids.0 ? parent?.spanID : nil,
+            traceFlags: parent?.traceFlags ?? 1)
+        processor.onStart(spanContext)
+        return OTLPSpan(
+            name: operationName, kind: Self.kind(kind), spanContext: spanContext, startNanos: instant().nanosecondsSinceEpoch,
+            baseContext: base, processor: processor)
+    }
+
+    public func activeSpan(identifiedBy context: ServiceContext) -> OTLPSpan? { context.otlpSpan }
+
+    public func forceFlush() { processor.forceFlush(timeoutSeconds: 30) }
+
+    public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
+    where Extract.Carrier == Carrier {
+        guard let header = extractor.extract(key: W3CTraceContext.headerName, from: carrier),
+            let parent = W3CTraceContext.parse(header)
+        else { return }
+        context.otlpRemoteParent = parent
+    }
+
+    public func inject<Carrier, Inject: Injector>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
+    where Inject.Carrier == Carrier {
+        guard let span = context.otlpSpanContext else { return }
+        injector.inject(
+            W3CTraceContext.header(traceID: span.traceID, spanID: span.spanID, flags: span.traceFlags),
+            forKey: W3CTraceContext.headerName, into: &carrier)
+    }
+
+    static func kind(_ kind: SpanKind) -> OTLPSpanKind {
+        switch kind {
+        case .server: .server
+        case .client: .client
+        case .producer: .producer
+        case .consumer: .consumer
+        case .internal: .internal
+        }
+    }
+}
