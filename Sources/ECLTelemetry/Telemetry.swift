@@ -132,6 +132,7 @@ public final class Telemetry: Sendable {
         }
         group.wait()
         fallback?.sync()
+        fallback?.removeIfUnused()
         ECLLoggingSystem.flush()
     }
 }

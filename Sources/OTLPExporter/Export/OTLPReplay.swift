@@ -12,6 +12,14 @@ public enum OTLPReplay {
         public var skipped: [Int] = []
         /// Lines that could not be delivered.
         public var failed: [Int] = []
+
+        /// Creates a summary.
+        public init(delivered: Int = 0, items: Int = 0, skipped: [Int] = [], failed: [Int] = []) {
+            self.delivered = delivered
+            self.items = items
+            self.skipped = skipped
+            self.failed = failed
+        }
     }
 
     /// Replays `path`: each `TracesData` line goes to `traces`, each `LogsData` line to `logs`. A line that is

@@ -48,6 +48,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         public var fellBack = 0
         /// Items lost (the spill list and the fallback both failed).
         public var dropped = 0
+
+        /// Creates counters.
+        public init(delivered: Int = 0, fellBack: Int = 0, dropped: Int = 0) {
+            self.delivered = delivered
+            self.fellBack = fellBack
+            self.dropped = dropped
+        }
     }
 
     /// Creates a processor and starts its thread.

@@ -1,0 +1,117 @@
+import Foundation
+import OTLPExporter
+import TestSupport
+import Testing
+
+@Suite struct HTTPExporterTests {
+    let clock = FakeOTLPClock()
+    let warnings = Warnings()
+    let batch = EncodedBatch(signal: .traces, json: Array(#"{"resourceSpans":[]}"#.utf8), itemCount: 3)
+
+    func exporter(_ server: LocalHTTPServer, compression: OTLPHTTPConfiguration.Compression = .gzip, timeout: Double = 5, headers: [OTLPHTTPConfiguration.Header] = []) -> OTLPHTTPExporter {
+        let configuration = OTLPHTTPConfiguration(
+            tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs", headers: headers,
+            compression: compression, timeoutSeconds: timeout)
+        return OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "test/1", clock: clock, report: { warnings.add($0) })
+    }
+
+    @Test func postsGzipJSONWithHeaders() throws {
+        let server = try LocalHTTPServer(script: [.respond(status: 200, body: #"{"partialSuccess":null}"#)])
+        let outcome = exporter(server, headers: [.init(name: "x-api-key", value: "k")]).export(batch, deadline: clock.now() + 30)
+        #expect(outcome == .delivered)
+        let request = try #require(server.requests.first)
+        #expect(request.method == "POST")
+        #expect(request.path == "/v1/traces")
+        #expect(request.headers["content-type"] == "application/json")
+        #expect(request.headers["content-encoding"] == "gzip")
+        #expect(request.headers["x-api-key"] == "k")
+        #expect(request.headers["user-agent"] == "test/1")
+        #expect(Gzip.decompress(request.body) == batch.json)
+        #expect(warnings.all.isEmpty)
+    }
+
+    @Test func uncompressedWhenAsked() throws {
+        let server = try LocalHTTPServer()
+        #expect(exporter(server, compression: .none).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(server.requests.first?.body == batch.json)
+        #expect(server.requests.first?.headers["content-encoding"] == nil)
+    }
+
+    @Test func honoursRetryAfterSecondsThenDeliversOnce() throws {
+        let server = try LocalHTTPServer(script: [.respond(status: 503, headers: ["Retry-After": "2"]), .respond(status: 200)])
+        #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(clock.sleeps == [2])
+        #expect(server.requests.count == 2)
+        #expect(server.requests[0].body == server.requests[1].body)
+    }
+
+    @Test func honoursRetryAfterAsAnHTTPDate() throws {
+        let wall = clock.wallNow()
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = formatter.string(from: Date(timeIntervalSince1970: wall + 7))
+        #expect(OTLPHTTPExporter.retryAfterSeconds(date, wallNow: wall).map { abs($0 - 7) < 1.001 } == true)
+        #expect(OTLPHTTPExporter.retryAfterSeconds("soon", wallNow: wall) == nil)
+        #expect(OTLPHTTPExporter.retryAfterSeconds("-3", wallNow: wall) == nil)
+    }
+
+    @Test(arguments: [429, 502, 504])
+    func retryableStatusesBackOffWithJitter(status: Int) throws {
+        let server = try LocalHTTPServer(script: [.respond(status: status), .respond(status: status), .respond(status: 200)])
+        #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(server.requests.count == 3)
+        #expect(clock.sleeps.count == 2)
+        #expect(clock.sleeps[0] <= 1 && clock.sleeps[1] <= 2)
+    }
+
+    @Test(arguments: [400, 401, 404, 413])
+    func otherStatusesAreNeverRetried(status: Int) throws {
+        let server = try LocalHTTPServer(script: [.respond(status: status, body: "bad payload")])
+        let outcome = exporter(server).export(batch, deadline: clock.now() + 30)
+        #expect(outcome == .failed("HTTP \(status), not retried: bad payload"))
+        #expect(server.requests.count == 1)
+        #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test func retriesStopAtTheDeadline() throws {
+        let server = try LocalHTTPServer(fallback: .respond(status: 503))
+        guard case .failed(let reason) = exporter(server).export(batch, deadline: clock.now() + 10) else {
+            Issue.record("delivered")
+            return
+        }
+        #expect(reason.contains("HTTP 503"))
+        #expect(clock.sleeps.reduce(0, +) < 10)
+        #expect(server.requests.count == clock.sleeps.count + 1)
+    }
+
+    @Test func aDroppedConnectionIsRetried() throws {
+        let server = try LocalHTTPServer(script: [.drop, .respond(status: 200)])
+        #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(server.requests.count == 2)
+    }
+
+    @Test func aSlowCollectorTimesOutAndIsRetried() throws {
+        let server = try LocalHTTPServer(script: [.hang(seconds: 2), .respond(status: 200)])
+        #expect(exporter(server, timeout: 0.3).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(server.requests.count == 2)
+    }
+
+    @Test func connectionRefusedFailsAtTheDeadline() throws {
+        let server = try LocalHTTPServer()
+        let url = server.baseURL
+        server.stop()
+        let configuration = OTLPHTTPConfiguration(tracesURL: url + "/v1/traces", logsURL: url + "/v1/logs")
+        let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "t", clock: clock, report: { _ in })
+        guard case .failed(let reason) = exporter.export(batch, deadline: clock.now() + 5) else { Issue.record("delivered"); return }
+        #expect(reason.contains("connect"))
+        #expect(!clock.sleeps.isEmpty)
+    }
+
+    @Test func partialSuccessIsAWarning() throws {
+        let server = try LocalHTTPServer(script: [.respond(status: 200, body: #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#)])
+        #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(warnings.all == ["OTLP traces: the collector at \(server.baseURL)/v1/traces rejected 2 of 3 spans: too old"])
+    }
+}

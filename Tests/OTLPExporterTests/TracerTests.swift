@@ -1,0 +1,154 @@
+import Foundation
+import Instrumentation
+import OTLPExporter
+import ServiceContextModule
+import Tracing
+import Testing
+
+struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+}
+
+struct DictionaryExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
+
+@Suite struct TracerTests {
+    let processor = CollectingProcessor()
+    var tracer: OTLPTracer { OTLPTracer(processor: processor) }
+
+    @Test func childrenShareTheTraceAndNameTheirParent() throws {
+        let root = tracer.startSpan("root", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        let child = tracer.startSpan("child", context: root.context, ofKind: .client, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        child.attributes["n"] = 3
+        child.attributes["s"] = "x"
+        child.attributes["flag"] = true
+        child.attributes["ratio"] = 0.5
+        child.attributes["list"] = ["a", "b"]
+        child.addEvent(SpanEvent(name: "note", attributes: ["k": "v"]))
+        child.recordError(CancellationError())
+        child.setStatus(SpanStatus(code: .error, message: "failed"))
+        child.addLink(SpanLink(context: root.context, attributes: [:]))
+        child.end()
+        child.end()
+        root.setStatus(SpanStatus(code: .ok))
+        root.setStatus(SpanStatus(code: .error, message: "ignored after OK"))
+        root.end()
+
+        let ended = processor.ended
+        #expect(ended.map(\.name) == ["child", "root"])
+        let (childData, rootData) = (ended[0], ended[1])
+        #expect(childData.traceID == rootData.traceID)
+        #expect(childData.parentSpanID == rootData.spanID)
+        #expect(rootData.parentSpanID == nil)
+        #expect(childData.kind == .client && rootData.kind == .server)
+        #expect(childData.attributes.map(\.key) == ["flag", "list", "n", "ratio", "s"])
+        #expect(childData.attributes.first { $0.key == "n" }?.value == .int(3))
+        #expect(childData.attributes.first { $0.key == "list" }?.value == .array([.string("a"), .string("b")]))
+        #expect(childData.events.map(\.name) == ["note", "exception"])
+        #expect(childData.events[1].attributes.first { $0.key == "exception.type" }?.value == .string("Swift.CancellationError"))
+        #expect(childData.statusCode == .error && childData.statusMessage == "failed")
+        #expect(childData.links.first?.spanID == rootData.spanID)
+        #expect(rootData.statusCode == .ok && rootData.statusMessage == nil)
+        #expect(childData.endTimeUnixNano >= childData.startTimeUnixNano)
+        #expect(processor.started.count == 2)
+        #expect(tracer.activeSpan(identifiedBy: root.context)?.spanContext == root.spanContext)
+        #expect(!root.isRecording)
+    }
+
+    @Test func traceparentIsInjectedAndExtracted() throws {
+        let span = tracer.startSpan("out", context: .topLevel, ofKind: .client, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        var headers: [String: String] = [:]
+        tracer.inject(span.context, into: &headers, using: DictionaryInjector())
+        #expect(headers["traceparent"] == "00-\(span.spanContext.traceID)-\(span.spanContext.spanID)-01")
+
+        var context = ServiceContext.topLevel
+        tracer.extract(["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"], into: &context, using: DictionaryExtractor())
+        let child = tracer.startSpan("in", context: context, ofKind: .server, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        #expect(child.spanContext.traceID.description == "0af7651916cd43dd8448eb211c80319c")
+        #expect(child.spanContext.parentSpanID?.description == "b7ad6b7169203331")
+        var untouched = ServiceContext.topLevel
+        tracer.extract(["traceparent": "00-00000000000000000000000000000000-b7ad6b7169203331-01"], into: &untouched, using: DictionaryExtractor())
+        #expect(untouched.otlpRemoteParent == nil)
+    }
+
+    @Test(arguments: [
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-00",
+    ])
+    func validTraceparents(header: String) { #expect(W3CTraceContext.parse(header) != nil) }
+
+    @Test(arguments: [
+        "", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331", "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", "00-xyz7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
+    ])
+    func invalidTraceparents(header: String) { #expect(W3CTraceContext.parse(header) == nil) }
+
+    @Test func idsAreNeverZeroAndPrintAsHex() {
+        #expect(TraceID(high: 0, low: 0) == nil)
+        #expect(SpanID(0) == nil)
+        #expect(TraceID(hex: "0af7651916cd43dd8448eb211c80319c")?.bytes.first == 0x0a)
+        #expect(TraceID(bytes: [UInt8](repeating: 1, count: 15)) == nil)
+        #expect(SpanID(hex: "00000000000000ff")?.description == "00000000000000ff")
+        #expect(TraceID.random() != TraceID.random())
+        #expect(SpanID.random().description.count == 16)
+    }
+
+    struct FixedPolicy: SpanIDPolicy {
+        func ids(for request: SpanIDRequest) -> (traceID: TraceID, spanID: SpanID)? {
+            request.operationName == "fixed" ? (TraceID(high: 1, low: 2)!, SpanID(UInt64(request.childSequence) + 7)!) : nil
+        }
+    }
+
+    @Test func aPolicyChoosesIdsAndSeesTheChildSequence() {
+        let tracer = OTLPTracer(processor: processor, idPolicy: FixedPolicy())
+        let root = tracer.startSpan("root", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        let first = tracer.startSpan("fixed", context: root.context, ofKind: .internal, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        let second = tracer.startSpan("fixed", context: root.context, ofKind: .internal, at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        #expect(first.spanContext.spanID.value == 7)
+        #expect(second.spanContext.spanID.value == 8)
+        // Another trace than the parent's: a new root, no parent id.
+        #expect(first.spanContext.parentSpanID == nil)
+    }
+}
+
+@Suite struct ResourceTests {
+    @Test func serviceNameAndResourceAttributesFromTheEnvironment() {
+        let resource = OTLPResource.fromEnvironment(
+            ["OTEL_SERVICE_NAME": "billing", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod, team=a%20b,service.name=ignored"],
+            defaultServiceName: "ecl-workflows", serviceVersion: "9.9", scopeName: "ecl")
+        let values = Dictionary(uniqueKeysWithValues: resource.attributes.map { ($0.key, $0.value) })
+        #expect(values["service.name"] == .string("billing"))
+        #expect(values["service.version"] == .string("9.9"))
+        #expect(values["telemetry.sdk.language"] == .string("swift"))
+        #expect(values["deployment.environment"] == .string("prod"))
+        #expect(values["team"] == .string("a b"))
+        #expect(resource.attributes.first?.key == "service.name")
+    }
+
+    @Test func resourceAttributesNameTheServiceWithoutOTELServiceName() {
+        let resource = OTLPResource.fromEnvironment(["OTEL_RESOURCE_ATTRIBUTES": "service.name=from-attrs"], defaultServiceName: "d", serviceVersion: "1", scopeName: "s")
+        #expect(resource.attributes.first?.value == .string("from-attrs"))
+    }
+
+    @Test func aMalformedValueIsReportedAndIgnored() {
+        let warnings = Warnings()
+        let resource = OTLPResource.fromEnvironment(
+            ["OTEL_RESOURCE_ATTRIBUTES": "good=1,broken"], defaultServiceName: "ecl-workflows", serviceVersion: "1", scopeName: "ecl",
+            warn: { warnings.add($0) })
+        #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.contains("OTEL_RESOURCE_ATTRIBUTES") == true)
+        #expect(!resource.attributes.contains { $0.key == "good" })
+        #expect(resource.attributes.first?.value == .string("ecl-workflows"))
+    }
+}
+
+final class Warnings: @unchecked Sendable {
+    // Safe: every access goes through `lock`.
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
