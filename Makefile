@@ -7,7 +7,7 @@ BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
 LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
-.PHONY: all setup build run test coverage clean
+.PHONY: all setup test-tools build run test coverage clean
 
 all: build
 
@@ -23,18 +23,24 @@ setup:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
+# Python test helpers: the rotel collector (a real OTLP receiver) and the official opentelemetry-proto schema.
+PIP_PACKAGES := rotel opentelemetry-proto protobuf
+test-tools:
+	@python3 -c "import rotel, opentelemetry.proto, google.protobuf" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
+
 build: setup
 	$(SWIFT) build
 
 run: build
 	$(BIN)
 
-test: setup
+test: setup test-tools
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
-coverage: setup
+coverage: setup test-tools
 	$(SWIFT) test --enable-code-coverage
 	@bin=$$($(SWIFT) build --show-bin-path); \
 	tests="$$bin/ECLPackageTests.xctest"; profile="$$bin/codecov/default.profdata"; \

@@ -44,39 +44,28 @@ struct CommandRunner {
         env["ECL_LOG_OUTPUT"] = "stderr"
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe()
-        let err = Pipe()
+        // Output goes to files, read after exit: no pipe can be held open by another process.
+        let outPath = directory.appendingPathComponent(".stdout-\(UUID())").path
+        let errPath = directory.appendingPathComponent(".stderr-\(UUID())").path
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
-        let outData = ReadAll(out.fileHandleForReading)
-        let errData = ReadAll(err.fileHandleForReading)
-        let stdout = outData.wait()
-        let stderr = errData.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        try out.close()
+        try err.close()
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        return Outcome(
+            status: process.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
-/// Reads a file handle to its end on a background thread.
-final class ReadAll: @unchecked Sendable {
-    // Safe: `data` is written once by the reading thread before the semaphore is signalled,
-    // and read only after `wait()` has returned.
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
-}

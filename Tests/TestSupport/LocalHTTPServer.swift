@@ -227,3 +227,11 @@ final class ServerCore: Sendable {
         }
     }
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (bound, read, released).
+public func freeLocalPort() throws -> Int {
+    let server = try LocalHTTPServer()
+    let port = server.port
+    server.stop()
+    return port
+}

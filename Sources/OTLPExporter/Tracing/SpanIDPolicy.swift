@@ -10,6 +10,14 @@ public struct SpanIDRequest: Sendable {
     public let parent: SpanContextData?
     /// How many children the local parent started before this one (0 for the first), or 0 without one.
     public let childSequence: UInt32
+
+    /// Creates a request (the tracer makes them; tests and other policies may too).
+    public init(operationName: String, context: ServiceContext, parent: SpanContextData?, childSequence: UInt32) {
+        self.operationName = operationName
+        self.context = context
+        self.parent = parent
+        self.childSequence = childSequence
+    }
 }
 
 /// Chooses trace and span ids. The tracer falls back to the parent's trace and random ids when it returns nil.

@@ -1,0 +1,145 @@
+import Foundation
+import TestSupport
+
+/// A real third-party OTLP receiver for end-to-end tests: rotel (PyPI `rotel`, its `rotel-agent`), which
+/// validates and accepts OTLP/HTTP JSON, forwarding what it accepted to a small downstream sink
+/// (Tests/Interop/otlp_sink.py) that records every span and log record it receives.
+final class Collector {
+    let port: Int
+    let sinkFile: String
+    private let rotel: Process
+    private let sink: Process
+
+    static let interop = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Interop").standardized.path
+
+    /// rotel-agent from PATH, else from the installed Python package.
+    static func rotelPath() throws -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/rotel-agent"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import rotel, os; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            throw CollectorError("rotel-agent not found: run 'make test' (it installs the PyPI package rotel)")
+        }
+        return path
+    }
+
+    struct CollectorError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    init(directory: URL) throws {
+        port = try freeLocalPort()
+        let sinkPort = try freeLocalPort()
+        let grpcPort = try freeLocalPort()
+        sinkFile = directory.appendingPathComponent("sink.jsonl").path
+
+        sink = Process()
+        sink.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sink.arguments = ["python3", "\(Self.interop)/otlp_sink.py", "\(sinkPort)", sinkFile]
+        let ready = Pipe()
+        sink.standardOutput = ready
+        try sink.run()
+        // Wait for the sink's "ready" line: it is listening once it prints it.
+        let line = ready.fileHandleForReading.readLine()
+        guard line == "ready" else { throw CollectorError("the OTLP sink did not start: \(line ?? "no output")") }
+
+        // The test runner blocks signals in its threads and children inherit the mask: rotel is started through
+        // a line of Python that clears it, so SIGTERM reaches it and it forwards what it holds before exiting.
+        rotel = Process()
+        rotel.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        rotel.arguments = [
+            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            try Self.rotelPath(), "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
+            "--exporter", "otlp", "--otlp-exporter-endpoint", "http://127.0.0.1:\(sinkPort)", "--otlp-exporter-protocol", "http",
+        ]
+        rotel.standardOutput = FileHandle.nullDevice
+        rotel.standardError = FileHandle.nullDevice
+        try rotel.run()
+    }
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops rotel (it forwards what it holds on SIGTERM), then the sink, and returns what reached the sink.
+    func stop() -> (spans: [[String]], logs: [[String]]) {
+        rotel.terminate()
+        rotel.waitUntilExit()
+        sink.terminate()
+        sink.waitUntilExit()
+        var spans: [[String]] = []
+        var logs: [[String]] = []
+        let text = (try? String(contentsOfFile: sinkFile, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let items = object["items"] as? [[String]]
+            else { continue }
+            if object["signal"] as? String == "traces" { spans += items } else { logs += items }
+        }
+        return (spans, logs)
+    }
+}
+
+extension FileHandle {
+    /// One line from a pipe, blocking until it arrives.
+    func readLine() -> String? {
+        var bytes: [UInt8] = []
+        while true {
+            let byte = readData(ofLength: 1)
+            guard let first = byte.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if first == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(first)
+        }
+    }
+}
+
+/// Spans and log records of OTLP JSONL files: (traceId, spanId, name or body).
+enum OTLPFile {
+    static func spans(_ path: String) throws -> [[String]] {
+        try documents(path).flatMap { document -> [[String]] in
+            ((document["resourceSpans"] as? [[String: Any]]) ?? []).flatMap { resource in
+                ((resource["scopeSpans"] as? [[String: Any]]) ?? []).flatMap { scope in
+                    ((scope["spans"] as? [[String: Any]]) ?? []).map { span in
+                        [span["traceId"] as? String ?? "", span["spanId"] as? String ?? "", span["name"] as? String ?? ""]
+                    }
+                }
+            }
+        }
+    }
+
+    static func logs(_ path: String) throws -> [[String]] {
+        try documents(path).flatMap { document -> [[String]] in
+            ((document["resourceLogs"] as? [[String: Any]]) ?? []).flatMap { resource in
+                ((resource["scopeLogs"] as? [[String: Any]]) ?? []).flatMap { scope in
+                    ((scope["logRecords"] as? [[String: Any]]) ?? []).map { record in
+                        [record["traceId"] as? String ?? "", record["spanId"] as? String ?? "",
+                         ((record["body"] as? [String: Any])?["stringValue"] as? String) ?? ""]
+                    }
+                }
+            }
+        }
+    }
+
+    static func spanDocuments(_ path: String) throws -> [[String: Any]] {
+        try documents(path).flatMap { document -> [[String: Any]] in
+            ((document["resourceSpans"] as? [[String: Any]]) ?? []).flatMap { resource in
+                ((resource["scopeSpans"] as? [[String: Any]]) ?? []).flatMap { ($0["spans"] as? [[String: Any]]) ?? [] }
+            }
+        }
+    }
+
+    static func documents(_ path: String) throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized) struct ExportCommandTests {
+    func path(_ cli: CommandRunner, _ name: String) -> String { cli.directory.appendingPathComponent(name).path }
+
+    func results(_ run: CommandRunner.Outcome) throws -> [String] {
+        try run.stdoutLines.compactMap { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["workflow_id"] as? String
+        }
+    }
+
+    static func hex(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "") }
+
+    @Test func dumpsAreSchemaValidWithTraceIdsFromWorkflowIds() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let dump = path(cli, "dump.jsonl")
+        let id = "123e4567-e89b-42d3-a456-426614174000"
+        let run = try cli.run(arguments: [
+            "run", "--count", "3", "--workflow-id", id, "--llm-fault-rate", "0.3", "--seed", "5", "--jsonl-out", dump, "--output", "json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ids = Set(try results(run).map(Self.hex))
+        #expect(ids.count == 3)
+        let validation = try SchemaValidatorRunner.run([dump, path(cli, "dump-logs.jsonl")])
+        #expect(validation.status == 0, "\(validation.output)")
+
+        let spans = try OTLPFile.spans(dump)
+        #expect(spans.allSatisfy { ids.contains($0[0]) })
+        #expect(spans.filter { $0[2] == "workflow critique-revise" }.count == 3)
+        // The published vector: the workflow span of 123e4567-… is a34e2a8d33b515a4.
+        #expect(spans.contains { $0[0] == Self.hex(id) && $0[1] == "a34e2a8d33b515a4" && $0[2] == "workflow critique-revise" })
+        #expect(spans.contains { $0[0] == Self.hex(id) && $0[1] == "2e0270676fb3f526" && $0[2] == "step generate" })
+        // Every log line written in a workflow carries its trace and a span of that trace.
+        let logs = try OTLPFile.logs(path(cli, "dump-logs.jsonl"))
+        let spanIds = Set(spans.map { $0[0] + $0[1] })
+        #expect(!logs.isEmpty)
+        #expect(logs.allSatisfy { ids.contains($0[0]) && spanIds.contains($0[0] + $0[1]) })
+
+        // Derived ids are stable: the same workflow again gives the same spans.
+        let again = path(cli, "again.jsonl")
+        let rerun = try cli.run(arguments: ["run", "--workflow-id", id, "--llm-fault-rate", "0.3", "--seed", "5", "--jsonl-out", again, "--db", ":memory:"])
+        #expect(rerun.status == 0)
+        let first = Set(spans.filter { $0[0] == Self.hex(id) }.map { $0[1] + $0[2] })
+        #expect(Set(try OTLPFile.spans(again).map { $0[1] + $0[2] }) == first)
+    }
+
+    @Test func everySpanAndLogReachesARealCollector() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let collector = try Collector(directory: cli.directory)
+        let dump = path(cli, "dump.jsonl")
+        let run = try cli.run(arguments: [
+            "run", "critique-revise", "--count", "50", "--concurrency", "8", "--otlp-endpoint", collector.endpoint,
+            "--jsonl-out", dump, "--output", "json",
+        ])
+        let received = collector.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("not delivered"), "\(run.stderr)")
+        let ids = Set(try results(run).map(Self.hex))
+        #expect(ids.count == 50)
+        let expectedSpans = try OTLPFile.spans(dump)
+        let expectedLogs = try OTLPFile.logs(path(cli, "dump-logs.jsonl"))
+        #expect(received.spans.count == expectedSpans.count)
+        #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(expectedSpans.map { $0[0] + $0[1] }))
+        #expect(received.logs.count == expectedLogs.count)
+        #expect(received.spans.allSatisfy { ids.contains($0[0]) })
+        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-fallback.jsonl")))
+    }
+
+    @Test func anUnreachableCollectorFallsBackAndReplayDeliversIt() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        let dump = path(cli, "dump.jsonl")
+        let fallback = path(cli, "fallback.jsonl")
+        let quick = ["OTEL_BSP_EXPORT_TIMEOUT": "1500", "OTEL_BLRP_EXPORT_TIMEOUT": "1500"]
+        let run = try cli.run(
+            arguments: ["run", "--count", "5", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--jsonl-out", dump, "--fallback-file", fallback],
+            environment: quick)
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("written to \(fallback)"))
+        let spans = try OTLPFile.spans(dump)
+        #expect(Set(try OTLPFile.spans(fallback).map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
+        #expect(try OTLPFile.logs(fallback).count == (try OTLPFile.logs(path(cli, "dump-logs.jsonl"))).count)
+
+        // A line that is not OTLP is named and skipped; the rest is delivered.
+        let handle = try #require(FileHandle(forWritingAtPath: fallback))
+        handle.seekToEndOfFile()
+        handle.write(Data("this is not otlp\n".utf8))
+        try handle.close()
+        let collector = try Collector(directory: cli.directory)
+        let replay = try cli.run(arguments: ["replay", fallback, "--otlp-endpoint", collector.endpoint])
+        let received = collector.stop()
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr.contains("line "))
+        #expect(replay.stdout.contains("skipped 1 lines"))
+        #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
+        #expect(received.spans.count == spans.count)
+    }
+
+    @Test(arguments: [
+        (["run", "--otlp-endpoint", "localhost:4318"], ["--otlp-endpoint", "'localhost:4318'", "http://"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--fallback-file", "/nonexistent-ecl/f.jsonl"], ["--fallback-file", "/nonexistent-ecl/f.jsonl", "No such file"]),
+        (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
+        (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl"]),
+        (["replay", "missing.jsonl"], ["--otlp-endpoint"]),
+    ])
+    func badExportInputStopsBeforeAnyWorkflow(arguments: [String], mentions: [String]) throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: arguments)
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
+        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl.db")))
+    }
+}
+
+/// Runs Tests/Interop/validate_otlp.py (the official opentelemetry-proto schema).
+enum SchemaValidatorRunner {
+    static func run(_ paths: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(Collector.interop)/validate_otlp.py"] + paths
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
