@@ -101,6 +101,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Examples: the plugin without the engine, and a workflow with its own step exported.
+        .executableTarget(
+            name: "example-plugin-only",
+            dependencies: [
+                "OTLPExporter",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "examples/PluginOnly",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "example-custom-step",
+            dependencies: ["ECLCore", "ECLLogging", "ECLTelemetry", .product(name: "Logging", package: "swift-log")],
+            path: "examples/CustomStep",
+            swiftSettings: strict
+        ),
         // Shared test doubles: a scriptable HTTP server on 127.0.0.1 for fault injection, a manual sleeper.
         .target(
             name: "TestSupport",
