@@ -22,11 +22,19 @@ struct ExportOptions: ParsableArguments {
     @Option(name: .customLong("fallback-file"), help: "Where batches that cannot be delivered go (default \(TelemetryOptions.defaultFallbackFile) when exporting).")
     var fallbackFile: String?
 
-    /// The options, checked; a bad value is a one-line usage error.
-    func resolve(environment: [String: String], consoleSpans: Bool) throws -> TelemetryOptions {
+    /// The endpoint the prod preset exports to when none is given: the OTLP/HTTP default.
+    static let defaultProdEndpoint = "http://localhost:4318"
+
+    /// The options, checked; a bad value is a one-line usage error. With the prod preset, OTLP export is on
+    /// (to ``defaultProdEndpoint`` unless an endpoint is set), with the fallback file.
+    func resolve(environment: [String: String], consoleSpans: Bool, prod: Bool = false) throws -> TelemetryOptions {
         do {
-            let otlp = try OTLPHTTPConfiguration.resolve(
+            var otlp = try OTLPHTTPConfiguration.resolve(
                 environment: environment, endpointFlag: otlpEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+            if otlp == nil, prod {
+                otlp = try OTLPHTTPConfiguration.resolve(
+                    environment: environment, endpointFlag: Self.defaultProdEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+            }
             if let path = jsonlOut, path.isEmpty { throw OTLPConfigError(option: "--jsonl-out", value: path, expected: "a file path") }
             if let path = fallbackFile, path.isEmpty { throw OTLPConfigError(option: "--fallback-file", value: path, expected: "a file path") }
             return TelemetryOptions(otlp: otlp, jsonlOut: jsonlOut, fallbackFile: fallbackFile, consoleSpans: consoleSpans)
@@ -47,7 +55,7 @@ enum TelemetrySetup {
         let environment = ProcessInfo.processInfo.environment
         let config = try logging.load(environment: environment)
         let preset = logging.preset ?? environment["ECL_PRESET"]
-        let options = try export?.resolve(environment: environment, consoleSpans: preset == "dev") ?? TelemetryOptions()
+        let options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
         let telemetry: Telemetry
         do {
             telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ConsoleAndSignalTests {
@@ -13,6 +14,26 @@ import Testing
         #expect(spans.contains { $0.hasPrefix("span     chat offline-deterministic  ") && $0.contains("gen_ai.usage.input_tokens=") })
         // Debug lines come with the dev preset.
         #expect(run.stderr.contains("DEBUG"))
+    }
+
+    @Test func prodPresetExportsWithAFallback() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let collector = try Collector(directory: cli.directory)
+        // OTEL_EXPORTER_OTLP_ENDPOINT stands in for the default http://localhost:4318.
+        let run = try cli.run(arguments: ["run", "simple", "--preset", "prod"], environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint])
+        let received = collector.stop()
+        #expect(run.status == 0)
+        #expect(!received.spans.isEmpty && !received.logs.isEmpty)
+        // JSON logs (on stderr here), every line an object.
+        #expect(run.stderrLines.allSatisfy { $0.hasPrefix("{\"timestamp\"") })
+
+        let closed = try freeLocalPort()
+        let offline = try cli.run(
+            arguments: ["run", "simple", "--preset", "prod", "--db", ":memory:"],
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)", "OTEL_BSP_EXPORT_TIMEOUT": "500", "OTEL_BLRP_EXPORT_TIMEOUT": "500"])
+        #expect(offline.status == 0)
+        #expect(!(try OTLPFile.spans(cli.directory.appendingPathComponent("ecl-otlp-fallback.jsonl").path)).isEmpty)
     }
 
     @Test func sigtermWritesPendingTelemetryBeforeExiting() throws {
