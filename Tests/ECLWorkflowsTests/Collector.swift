@@ -10,7 +10,7 @@ final class Collector {
     private let rotel: Process
     private let sink: Process
 
-    static let interop = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Interop").standardized.path
+    static let interop = OTLPSchemaValidator.interop
 
     /// rotel-agent from PATH, else from the installed Python package.
     static func rotelPath() throws -> String {

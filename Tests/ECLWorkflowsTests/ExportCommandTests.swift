@@ -24,7 +24,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let ids = Set(try results(run).map(Self.hex))
         #expect(ids.count == 3)
-        let validation = try SchemaValidatorRunner.run([dump, path(cli, "dump-logs.jsonl")])
+        let validation = try OTLPSchemaValidator.run([dump, path(cli, "dump-logs.jsonl")])
         #expect(validation.status == 0, "\(validation.output)")
 
         let spans = try OTLPFile.spans(dump)
@@ -118,21 +118,5 @@ import Testing
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
         for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
         #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl.db")))
-    }
-}
-
-/// Runs Tests/Interop/validate_otlp.py (the official opentelemetry-proto schema).
-enum SchemaValidatorRunner {
-    static func run(_ paths: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(Collector.interop)/validate_otlp.py"] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }

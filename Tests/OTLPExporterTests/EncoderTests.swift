@@ -1,5 +1,6 @@
 import Foundation
 import OTLPExporter
+import TestSupport
 import Testing
 
 @Suite struct EncoderTests {
@@ -103,7 +104,7 @@ import Testing
         let encoder = OTLPJSONEncoder(resource: resource)
         let logs = encoder.encode(logs: [LogRecordData(timeUnixNano: 1, observedTimeUnixNano: 1, severityNumber: 9, severityText: "INFO", body: "x", traceID: trace, spanID: span)])
         try Data(encoder.encode(spans: [fullSpan]) + [10] + logs + [10]).write(to: URL(fileURLWithPath: path))
-        #expect(try SchemaValidator.run([path]).status == 0)
+        #expect(try OTLPSchemaValidator.run([path]).status == 0)
         // base64 ids (what SwiftProtobuf writes), a string enum, a number where a 64-bit string belongs.
         let text = String(decoding: encoder.encode(spans: [fullSpan]), as: UTF8.self)
         let broken = [
@@ -113,26 +114,8 @@ import Testing
             text.replacingOccurrences(of: "\"parentSpanId\"", with: "\"parent_span_id\""),
         ]
         try broken.joined(separator: "\n").write(toFile: bad, atomically: true, encoding: .utf8)
-        let result = try SchemaValidator.run([bad])
+        let result = try OTLPSchemaValidator.run([bad])
         #expect(result.status == 1)
         for line in 1...4 { #expect(result.output.contains(":\(line)"), "line \(line) not flagged: \(result.output)") }
-    }
-}
-
-/// Runs Tests/Interop/validate_otlp.py (the official opentelemetry-proto schema).
-enum SchemaValidator {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Interop/validate_otlp.py").standardized.path
-
-    static func run(_ paths: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }

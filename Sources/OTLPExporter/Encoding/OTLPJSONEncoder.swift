@@ -77,13 +77,19 @@ public struct OTLPJSONEncoder: Sendable {
         out.append("}")
     }
 
-    private func appendSpan(_ span: SpanData, _ out: inout [UInt8]) {
-        out.append(#"{"traceId":""#)
-        HexDigits.append(span.traceID.high, to: &out)
-        HexDigits.append(span.traceID.low, to: &out)
+    /// `"traceId":"<32 hex>","spanId":"<16 hex>"`.
+    private static func appendIDs(_ trace: TraceID, _ span: SpanID, _ out: inout [UInt8]) {
+        out.append(#""traceId":""#)
+        HexDigits.append(trace.high, to: &out)
+        HexDigits.append(trace.low, to: &out)
         out.append(#"","spanId":""#)
-        HexDigits.append(span.spanID.value, to: &out)
+        HexDigits.append(span.value, to: &out)
         out.append(ascii: "\"")
+    }
+
+    private func appendSpan(_ span: SpanData, _ out: inout [UInt8]) {
+        out.append(ascii: "{")
+        Self.appendIDs(span.traceID, span.spanID, &out)
         if let parent = span.parentSpanID {
             out.append(#","parentSpanId":""#)
             HexDigits.append(parent.value, to: &out)
@@ -128,12 +134,8 @@ public struct OTLPJSONEncoder: Sendable {
             out.append(#","links":["#)
             for (index, link) in span.links.enumerated() {
                 if index > 0 { out.append(ascii: ",") }
-                out.append(#"{"traceId":""#)
-                HexDigits.append(link.traceID.high, to: &out)
-                HexDigits.append(link.traceID.low, to: &out)
-                out.append(#"","spanId":""#)
-                HexDigits.append(link.spanID.value, to: &out)
-                out.append(ascii: "\"")
+                out.append(ascii: "{")
+                Self.appendIDs(link.traceID, link.spanID, &out)
                 if !link.attributes.isEmpty {
                     out.append(#","attributes":"#)
                     Self.appendAttributes(link.attributes, &out)
@@ -173,12 +175,8 @@ public struct OTLPJSONEncoder: Sendable {
             Self.appendAttributes(record.attributes, &out)
         }
         if let trace = record.traceID, let span = record.spanID {
-            out.append(#","flags":1,"traceId":""#)
-            HexDigits.append(trace.high, to: &out)
-            HexDigits.append(trace.low, to: &out)
-            out.append(#"","spanId":""#)
-            HexDigits.append(span.value, to: &out)
-            out.append(ascii: "\"")
+            out.append(#","flags":1,"#)
+            Self.appendIDs(trace, span, &out)
         }
         out.append("}")
     }
