@@ -7,7 +7,7 @@ BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
 LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
-.PHONY: all setup test-tools build run test coverage clean
+.PHONY: all setup test-tools build run test bench coverage clean
 
 all: build
 
@@ -38,6 +38,13 @@ run: build
 test: setup test-tools
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
+bench: setup
+	@mkdir -p .build-bench
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress --format markdown > ../.build-bench/report.md
+	@echo "Benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
+	@python3 Benchmarks/summarize.py < .build-bench/report.md
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup test-tools

@@ -1,0 +1,98 @@
+import Benchmark
+import ECLCore
+import ECLLogging
+import Foundation
+import Logging
+import OTLPExporter
+import ServiceContextModule
+import Tracing
+
+/// Exact allocation counts need these metrics alone (mixing in CPU or RSS metrics adds the sampler's own).
+let precise: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, .throughput]
+
+/// Six metadata fields, as the log-line benchmark asks.
+let sixFields: Logger.Metadata = [
+    "workflow_id": "3f2b8c1e-1234-4abc-9def-00112233aabb", "step_id": "generate", "attempt": .stringConvertible(2),
+    "duration_ms": .stringConvertible(12.5), "model": "claude-sonnet-4-5", "tokens_used": .stringConvertible(512),
+]
+
+/// A logger of `format` writing to a buffered sink on /dev/null.
+func logger(_ format: LogFormat, level: LogLevel = .info) -> Logger {
+    let sink = try! LogSink(output: .file("/dev/null"))
+    let factory = try! ECLLoggingSystem.handlerFactory(config: LogConfig(level: level, format: format, useColors: false), sink: sink)
+    return Logger(label: "bench", factory: factory)
+}
+
+/// Throws batches away: the span benchmarks measure the caller's side.
+struct DiscardingExporter: BatchExporter {
+    var destination: String { "discard" }
+    func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome { .delivered }
+}
+
+let resource = OTLPResource.fromEnvironment([:], defaultServiceName: "bench", serviceVersion: "0", scopeName: "ecl")
+let encoder = OTLPJSONEncoder(resource: resource)
+
+/// A span like ECL's step spans: five attributes, a parent.
+func sampleSpan(_ index: Int) -> SpanData {
+    SpanData(
+        traceID: TraceID(high: 0x3f2b_8c1e_1234_4abc, low: 0x9def_0011_2233_aabb)!, spanID: SpanID(UInt64(index) + 1)!,
+        parentSpanID: SpanID(0xabcdef), name: "step generate", kind: .internal,
+        startTimeUnixNano: 1_764_081_908_000_000_000 + UInt64(index), endTimeUnixNano: 1_764_081_908_002_000_000 + UInt64(index),
+        attributes: [
+            TelemetryAttribute("ecl.workflow.id", .string("3f2b8c1e-1234-4abc-9def-00112233aabb")),
+            TelemetryAttribute("ecl.step.id", .string("generate")), TelemetryAttribute("ecl.step.name", .string("Generate draft")),
+            TelemetryAttribute("ecl.step.attempt", .int(1)), TelemetryAttribute("ecl.step.execution_index", .int(0)),
+        ])
+}
+
+let benchmarks: @Sendable () -> Void = {
+    // Per-call benchmarks run 1000 calls a sample (scaled), so the timer's own cost is amortised.
+    Benchmark.defaultConfiguration = .init(metrics: precise, scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 10_000)
+
+    for format in LogFormat.allCases {
+        let log = logger(format)
+        Benchmark("log line \(format.rawValue), 6 fields") { benchmark in
+            for _ in benchmark.scaledIterations { log.info("Step succeeded", metadata: sixFields) }
+        }
+    }
+
+    let quiet = logger(.json, level: .warn)
+    Benchmark("log call below the level") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(quiet.debug("Database operation", metadata: sixFields)) }
+    }
+
+    let json = logger(.json)
+    Benchmark("1000 log lines, json", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            for index in 0..<1000 { json.info("Step succeeded", metadata: ["attempt": .stringConvertible(index)]) }
+        }
+    }
+
+    let processor = BatchProcessor<SpanData>(
+        signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
+        exporters: [DiscardingExporter()], fallback: nil, report: { _ in })
+    let tracer = OTLPTracer(processor: processor)
+    var context = ServiceContext.topLevel
+    context.eclCorrelation = Correlation(workflowId: WorkflowId(), workflowName: "bench")
+    let parent = tracer.startSpan("workflow bench", context: context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+    let parentContext = parent.context
+    Benchmark("span start + end, 3 attributes") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let span = tracer.startSpan("step generate", context: parentContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            span.attributes["ecl.step.id"] = "generate"
+            span.attributes["ecl.step.attempt"] = 1
+            span.attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+            span.end()
+        }
+    }
+
+    let batch = (0..<512).map(sampleSpan)
+    Benchmark("OTLP JSON encode, 512 spans", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(encoder.encode(spans: batch)) }
+    }
+
+    let encoded = encoder.encode(spans: batch)
+    Benchmark("gzip, 512-span batch", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(Gzip.compress(encoded)) }
+    }
+}

@@ -1,0 +1,30 @@
+// swift-tools-version:6.1
+// The benchmarks live in their own package so the product's build stays light: `make bench` runs them.
+import PackageDescription
+
+let package = Package(
+    name: "ECLBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "ECL", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ECLBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ECLCore", package: "ECL"),
+                .product(name: "ECLLogging", package: "ECL"),
+                .product(name: "OTLPExporter", package: "ECL"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "ECLBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
