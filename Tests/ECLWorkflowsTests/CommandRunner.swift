@@ -47,8 +47,8 @@ struct CommandRunner {
         // Output goes to files, read after exit: no pipe can be held open by another process.
         let outPath = directory.appendingPathComponent(".stdout-\(UUID())").path
         let errPath = directory.appendingPathComponent(".stderr-\(UUID())").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
