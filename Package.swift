@@ -82,9 +82,20 @@ let package = Package(
         .target(
             name: "ECLTelemetry",
             dependencies: [
-                "ECLCore", "ECLLogging", "OTLPExporter",
+                "ECLCore", "ECLLogging", "OTLPExporter", "ECLLogSQL",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The SQL log exporter: structured log events in a database (SQLite through GRDB) for queries by workflow.
+        .target(
+            name: "ECLLogSQL",
+            dependencies: [
+                "ECLCore", "ECLLogging", "JSONWriting", "OTLPExporter",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +106,7 @@ let package = Package(
                 "ECLCore",
                 "ECLLogging",
                 "ECLTelemetry",
+                "ECLLogSQL",
                 "OTLPExporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,6 +160,11 @@ let package = Package(
         .testTarget(
             name: "ECLTelemetryTests",
             dependencies: ["ECLTelemetry", "ECLCore", "OTLPExporter", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ECLLogSQLTests",
+            dependencies: ["ECLLogSQL", "ECLCore"],
             swiftSettings: strict
         ),
         .testTarget(

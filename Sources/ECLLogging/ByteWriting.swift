@@ -5,7 +5,7 @@ import JSONWriting
 /// Metadata values written into a line of bytes.
 extension Array where Element == UInt8 {
     /// A metadata value as a typed JSON value: integers, floating-point numbers and booleans stay themselves.
-    mutating func append(jsonValue value: Logger.MetadataValue) {
+    public mutating func append(jsonValue value: Logger.MetadataValue) {
         switch value {
         case .string(let text): append(jsonString: text)
         case .stringConvertible(let convertible):

@@ -1,4 +1,5 @@
 import ECLCore
+import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging
@@ -15,6 +16,8 @@ public struct TelemetryOptions: Sendable {
     public var fallbackFile: String?
     /// Print each span as it ends (the dev preset).
     public var consoleSpans: Bool
+    /// What named the SQL exporter's URL, for error messages (`--log-sql`, `ECL_LOG_SQL_URL`, the TOML key).
+    public var sqlURLSource = "logging.sql_exporter.database_url"
 
     /// The fallback file used when OTLP export is on and none is named.
     public static let defaultFallbackFile = "ecl-otlp-fallback.jsonl"
@@ -48,11 +51,14 @@ public final class Telemetry: Sendable {
     public let logs: BatchProcessor<LogRecordData>?
     /// The fallback file, when exporting.
     public let fallback: JSONLFile?
+    /// The SQL log exporter, when configured.
+    public let sqlWriter: SQLLogWriter?
 
-    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, fallback: JSONLFile?) {
+    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, fallback: JSONLFile?, sqlWriter: SQLLogWriter?) {
         self.spans = spans
         self.logs = logs
         self.fallback = fallback
+        self.sqlWriter = sqlWriter
     }
 
     /// Installs logging and tracing for the process. Every bad value is a one-line error (exit 2 in the
@@ -62,9 +68,18 @@ public final class Telemetry: Sendable {
         logConfig: LogConfig, options: TelemetryOptions, environment: [String: String],
         report: @escaping @Sendable (String) -> Void
     ) throws -> Telemetry {
-        guard options.exports || options.consoleSpans else {
+        var sqlWriter: SQLLogWriter?
+        if let sql = logConfig.sqlExporter {
+            switch try SQLLogDestination.parse(sql.databaseURL, source: options.sqlURLSource) {
+            case .sqlite(let path):
+                let store: SQLiteLogStore
+                do { store = try SQLiteLogStore(path: path) } catch { throw ECLError.config("\(options.sqlURLSource): \(error)") }
+                sqlWriter = SQLLogWriter(store: store, bufferSize: sql.bufferSize, synchronous: !sql.async, report: report)
+            }
+        }
+        guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, fallback: nil)
+            return Telemetry(spans: nil, logs: nil, fallback: nil, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogRecordData>?
@@ -100,9 +115,14 @@ public final class Telemetry: Sendable {
         }
 
         let provider = Correlation.metadataProvider
-        if let logProcessor {
+        if logProcessor != nil || sqlWriter != nil {
+            let writer = sqlWriter
+            let otlpLogs = logProcessor
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider) { label, level in
-                OTLPLogHandler(label: label, level: level, processor: logProcessor, metadataProvider: provider)
+                var handlers: [any LogHandler] = []
+                if let logProcessor = otlpLogs { handlers.append(OTLPLogHandler(label: label, level: level, processor: logProcessor, metadataProvider: provider)) }
+                if let writer { handlers.append(SQLLogHandler(label: label, level: level, writer: writer, metadataProvider: provider)) }
+                return handlers.count == 1 ? handlers[0] : MultiplexLogHandler(handlers)
             }
         } else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider)
@@ -117,7 +137,7 @@ public final class Telemetry: Sendable {
                 write: { ECLLoggingSystem.write(line: $0) }))
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
-        return Telemetry(spans: spanProcessor, logs: logProcessor, fallback: fallback)
+        return Telemetry(spans: spanProcessor, logs: logProcessor, fallback: fallback, sqlWriter: sqlWriter)
     }
 
     /// Delivers or writes to the fallback file everything pending, within the export timeout (both pipelines
@@ -130,6 +150,7 @@ public final class Telemetry: Sendable {
         if let logs {
             DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: logs.configuration.exportTimeoutSeconds) }
         }
+        if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown() } }
         group.wait()
         fallback?.sync()
         fallback?.removeIfUnused()

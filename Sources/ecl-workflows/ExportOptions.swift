@@ -55,7 +55,8 @@ enum TelemetrySetup {
         let environment = ProcessInfo.processInfo.environment
         let config = try logging.load(environment: environment)
         let preset = logging.preset ?? environment["ECL_PRESET"]
-        let options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        options.sqlURLSource = logging.sqlURLSource(environment: environment)
         let telemetry: Telemetry
         do {
             telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in
@@ -65,6 +66,8 @@ enum TelemetrySetup {
             throw UsageError(error.message)
         } catch let error as OTLPConfigError {
             throw UsageError(error.message)
+        } catch let error as ECLError {
+            throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
         }
         installed.set(telemetry)
         for signalNumber in [SIGINT, SIGTERM] {

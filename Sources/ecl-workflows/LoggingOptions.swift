@@ -17,10 +17,26 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
+    @Option(name: .customLong("log-sql"), help: "Also store log events in a database: sqlite:PATH (overrides ECL_LOG_SQL_URL).")
+    var logSQL: String?
+
     /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
     func load(environment: [String: String]) throws -> LogConfig {
         let flags = LogFlags(preset: preset, config: config, logLevel: logLevel, logFormat: logFormat)
-        do { return try LogConfigLoader.load(flags: flags, environment: environment) } catch { throw UsageError(error.message) }
+        var config: LogConfig
+        do { config = try LogConfigLoader.load(flags: flags, environment: environment) } catch { throw UsageError(error.message) }
+        if let logSQL {
+            config.sqlExporter = SQLExporterConfig(
+                databaseURL: logSQL, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
+        }
+        return config
+    }
+
+    /// What named the SQL exporter's URL, for error messages.
+    func sqlURLSource(environment: [String: String]) -> String {
+        if logSQL != nil { return "--log-sql" }
+        if let url = environment["ECL_LOG_SQL_URL"], !url.isEmpty { return "ECL_LOG_SQL_URL" }
+        return "logging.sql_exporter.database_url"
     }
 
     /// Loads the configuration and installs logging alone (commands that export nothing).

@@ -125,3 +125,45 @@ import Testing
         #expect(run.stderr.contains("malformed TOML"))
     }
 }
+
+@Suite struct LogsCommandTests {
+    @Test func storedLinesComeBackInOrderByWorkflow() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "critique-revise", "--count", "5", "--llm-fault-rate", "0.3", "--seed", "2", "--log-sql", "sqlite:logs.db", "--output", "json"])
+        #expect(run.status == 0)
+        let ids = try run.stdoutLines.compactMap { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["workflow_id"] as? String }
+        #expect(ids.count == 5)
+        for id in ids {
+            let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:logs.db", "--output", "json"])
+            #expect(logs.status == 0)
+            let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            #expect(lines.first?["message"] as? String == "Workflow execution started")
+            #expect(lines.last?["message"] as? String == "Workflow execution completed")
+            #expect(lines.allSatisfy { $0["workflow_id"] as? String == id })
+            let stamps = lines.compactMap { $0["timestamp"] as? String }
+            #expect(stamps == stamps.sorted())
+            let warnings = try cli.run(arguments: ["logs", "--workflow-id", id, "--level", "warn"], environment: ["ECL_LOG_SQL_URL": "sqlite:logs.db"])
+            #expect(warnings.stdoutLines.allSatisfy { $0.contains(" WARN ") || $0.contains(" ERROR ") || $0.hasPrefix("No log lines") })
+        }
+    }
+
+    @Test(arguments: [
+        (["logs", "--workflow-id", "x", "--log-sql", "sqlite:l.db"], ["--workflow-id", "'x'", "UUID"]),
+        (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000"], ["--log-sql"]),
+        (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:none.db"], ["no log database", "none.db"]),
+        (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:l.db", "--level", "loud"], ["--level", "'loud'"]),
+        (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:l.db", "--since", "yesterday"], ["--since", "'yesterday'"]),
+        (["run", "--log-sql", "postgres://u:pw@h/d"], ["--log-sql", "u:***@h", "sqlite:PATH"]),
+        (["run", "--log-sql", "mysql://h"], ["--log-sql", "'mysql://h'", "sqlite:PATH"]),
+    ])
+    func badInputIsOneLineAndExitTwo(arguments: [String], mentions: [String]) throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: arguments)
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(!run.stderr.contains("pw@"))
+        for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
+    }
+}

@@ -1,0 +1,81 @@
+import ECLCore
+import ECLLogging
+import Foundation
+import JSONWriting
+import Logging
+import OTLPExporter
+import ServiceContextModule
+
+/// A swift-log handler that hands each line, with its fields, to a ``SQLLogWriter``.
+public struct SQLLogHandler: LogHandler {
+    /// The logger's label.
+    public let label: String
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level
+    private let writer: SQLLogWriter
+
+    /// Creates a handler.
+    public init(label: String, level: Logger.Level, writer: SQLLogWriter, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.label = label
+        self.logLevel = level
+        self.writer = writer
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: Logging.LogEvent) {
+        var fields = metadataProvider?.get() ?? [:]
+        if !metadata.isEmpty { fields.merge(metadata) { $1 } }
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        if let error = event.error, fields["error"] == nil { fields["error"] = "\(error)" }
+        var json: [UInt8] = []
+        json.append(jsonValue: .dictionary(fields))
+        func text(_ key: String) -> String? {
+            switch fields[key] {
+            case .string(let value)?: value
+            case .stringConvertible(let value)?: value.description
+            default: nil
+            }
+        }
+        let span = ServiceContext.current?.otlpSpanContext
+        writer.add(LogEvent(
+            timestamp: Date(), level: LogRecord.levelName(event.level), logger: label, message: event.message.description,
+            workflowId: text(LogField.workflowId), stepId: text(LogField.stepId),
+            traceId: span?.traceID.description ?? text(LogField.workflowId)?.replacingOccurrences(of: "-", with: ""),
+            spanId: span?.spanID.description, fields: String(decoding: json, as: UTF8.self),
+            durationMs: text(LogField.durationMs).flatMap(Double.init), tokensUsed: text(LogField.tokensUsed).flatMap(Int.init)))
+    }
+}
+
+/// Where the SQL exporter writes, parsed from `LogConfig.sqlExporter.databaseURL`.
+public enum SQLLogDestination: Sendable, Equatable {
+    /// `sqlite:PATH`.
+    case sqlite(path: String)
+
+    /// Parses a URL; the error names the source, the value (a password hidden) and what is accepted.
+    public static func parse(_ url: String, source: String) throws(ECLError) -> SQLLogDestination {
+        if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw .config("\(source): 'sqlite:' has no path; expected sqlite:PATH") }
+            return .sqlite(path: path)
+        }
+        let shown = redactingPassword(url)
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw .config("\(source): '\(shown)': PostgreSQL is not built into this version yet; accepted: sqlite:PATH")
+        }
+        throw .config("\(source): '\(shown)' is not a supported database URL; accepted: sqlite:PATH")
+    }
+
+    /// `scheme://user:password@host` → `scheme://user:***@host`.
+    public static func redactingPassword(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

@@ -1,0 +1,101 @@
+import ECLCore
+import Foundation
+import GRDB
+
+/// Log events in SQLite (GRDB), with versioned migrations: `log_events` and its indexes on workflow_id,
+/// timestamp and level, each a separate `CREATE INDEX` (the form PostgreSQL accepts too).
+public final class SQLiteLogStore: Sendable {
+    /// The file's path.
+    public let path: String
+    private let database: DatabaseQueue
+
+    /// Opens (creating) the database; the error names the path and the reason.
+    public init(path: String) throws(ECLError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            database = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw .io("cannot open log database '\(path)': \(error)")
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_log_events") { db in
+            try db.execute(sql: """
+                CREATE TABLE log_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    timestamp TEXT NOT NULL,
+                    level TEXT NOT NULL,
+                    logger TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    workflow_id TEXT,
+                    step_id TEXT,
+                    trace_id TEXT,
+                    span_id TEXT,
+                    fields TEXT NOT NULL,
+                    duration_ms REAL,
+                    tokens_used INTEGER
+                );
+                CREATE INDEX log_events_workflow_id ON log_events (workflow_id);
+                CREATE INDEX log_events_timestamp ON log_events (timestamp);
+                CREATE INDEX log_events_level ON log_events (level);
+                """)
+        }
+        return migrator
+    }()
+
+    /// Inserts events in one transaction.
+    public func insert(_ events: [LogEvent]) throws(ECLError) {
+        do {
+            try database.write { db in
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields,
+                    duration_ms, tokens_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for event in events {
+                    try statement.execute(arguments: [
+                        UTCTimestamp.format(event.timestamp), event.level, event.logger, event.message, event.workflowId,
+                        event.stepId, event.traceId, event.spanId, event.fields, event.durationMs, event.tokensUsed,
+                    ])
+                }
+            }
+        } catch {
+            throw .io("cannot write log events to '\(path)': \(error)")
+        }
+    }
+
+    /// A workflow's events in the order they were logged, at `minimumLevel` or above, from `since` on.
+    public func events(workflowId: String, minimumLevel: String? = nil, since: Date? = nil) throws(ECLError) -> [LogEvent] {
+        var sql = "SELECT * FROM log_events WHERE workflow_id = ?"
+        var arguments: [(any DatabaseValueConvertible)?] = [workflowId]
+        if let minimumLevel, let rank = LogEvent.levels.firstIndex(of: minimumLevel) {
+            let allowed = LogEvent.levels[rank...]
+            sql += " AND level IN (\(allowed.map { _ in "?" }.joined(separator: ",")))"
+            arguments += allowed.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        if let since {
+            sql += " AND timestamp >= ?"
+            arguments.append(UTCTimestamp.format(since))
+        }
+        sql += " ORDER BY timestamp, id"
+        let query = sql
+        let bound = StatementArguments(arguments)
+        do {
+            return try database.read { db in
+                try Row.fetchAll(db, sql: query, arguments: bound).map { row in
+                    LogEvent(
+                        timestamp: UTCTimestamp.parse(row["timestamp"]) ?? Date(timeIntervalSince1970: 0), level: row["level"],
+                        logger: row["logger"], message: row["message"], workflowId: row["workflow_id"], stepId: row["step_id"],
+                        traceId: row["trace_id"], spanId: row["span_id"], fields: row["fields"], durationMs: row["duration_ms"],
+                        tokensUsed: row["tokens_used"])
+                }
+            }
+        } catch {
+            throw .io("cannot read log events from '\(path)': \(error)")
+        }
+    }
+}
