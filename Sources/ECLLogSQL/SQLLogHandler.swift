@@ -29,10 +29,7 @@ public struct SQLLogHandler: LogHandler {
     }
 
     public func log(event: Logging.LogEvent) {
-        var fields = metadataProvider?.get() ?? [:]
-        if !metadata.isEmpty { fields.merge(metadata) { $1 } }
-        if let extra = event.metadata { fields.merge(extra) { $1 } }
-        if let error = event.error, fields["error"] == nil { fields["error"] = "\(error)" }
+        let fields = event.fields(provider: metadataProvider, handler: metadata)
         var json: [UInt8] = []
         json.append(jsonValue: .dictionary(fields))
         func text(_ key: String) -> String? {

@@ -28,13 +28,22 @@ public struct ECLLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadataProvider?.get() ?? [:]
-        if !metadata.isEmpty { fields.merge(metadata) { $1 } }
-        if let extra = event.metadata, !extra.isEmpty { fields.merge(extra) { $1 } }
-        if let error = event.error, fields["error"] == nil { fields["error"] = "\(error)" }
+        let fields = event.fields(provider: metadataProvider, handler: metadata)
         let record = LogRecord(
             time: LogRecord.now(), level: event.level, label: label, message: event.message.description, metadata: fields,
             file: event.file, line: event.line)
         sink.write(line: formatter.render(record))
+    }
+}
+
+extension LogEvent {
+    /// A line's fields: the context provider's, then the logger's, then the call's (later ones win), and the
+    /// event's error as `error` when no field has that name. Every ECL log backend merges this way.
+    public func fields(provider: Logger.MetadataProvider?, handler: Logger.Metadata) -> Logger.Metadata {
+        var fields = provider?.get() ?? [:]
+        if !handler.isEmpty { fields.merge(handler) { $1 } }
+        if let extra = metadata, !extra.isEmpty { fields.merge(extra) { $1 } }
+        if let error, fields["error"] == nil { fields["error"] = "\(error)" }
+        return fields
     }
 }

@@ -30,6 +30,8 @@ public struct OTLPLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        // The same merge as ECLLogging's `LogEvent.fields(provider:handler:)`, kept here so the plugin depends
+        // on swift-log alone.
         var fields = metadataProvider?.get() ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { $1 } }
         if let extra = event.metadata { fields.merge(extra) { $1 } }
