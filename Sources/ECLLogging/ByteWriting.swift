@@ -10,14 +10,14 @@ extension Array where Element == UInt8 {
         case .string(let text): append(jsonString: text)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let flag as Bool: append(flag ? "true" : "false")
             case let number as Int: append(decimal: number)
+            case let number as Double where number.isFinite: append(number.description)
+            case let flag as Bool: append(flag ? "true" : "false")
             case let number as Int64: append(decimal: Int(number))
             case let number as Int32: append(decimal: Int(number))
             case let number as UInt32: append(decimal: Int(number))
             case let number as UInt64 where number <= UInt64(Int.max): append(decimal: Int(number))
             case let number as UInt where number <= UInt(Int.max): append(decimal: Int(number))
-            case let number as Double where number.isFinite: append(number.description)
             case let number as Float where number.isFinite: append(number.description)
             default: append(jsonString: convertible.description)
             }

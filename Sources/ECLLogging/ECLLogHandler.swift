@@ -41,8 +41,8 @@ extension LogEvent {
     /// event's error as `error` when no field has that name. Every ECL log backend merges this way.
     public func fields(provider: Logger.MetadataProvider?, handler: Logger.Metadata) -> Logger.Metadata {
         var fields = provider?.get() ?? [:]
-        if !handler.isEmpty { fields.merge(handler) { $1 } }
-        if let extra = metadata, !extra.isEmpty { fields.merge(extra) { $1 } }
+        if !handler.isEmpty { fields = fields.isEmpty ? handler : fields.merging(handler) { $1 } }
+        if let extra = metadata, !extra.isEmpty { fields = fields.isEmpty ? extra : fields.merging(extra) { $1 } }
         if let error, fields["error"] == nil { fields["error"] = "\(error)" }
         return fields
     }

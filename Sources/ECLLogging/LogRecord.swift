@@ -39,9 +39,25 @@ public struct LogRecord: Sendable {
     public var orderedFields: [(key: String, value: Logger.MetadataValue)] {
         var fields: [(key: String, value: Logger.MetadataValue)] = []
         fields.reserveCapacity(metadata.count)
-        for key in Self.leadingKeys { if let value = metadata[key] { fields.append((key, value)) } }
-        for key in metadata.keys.sorted() where !Self.leadingKeys.contains(key) { fields.append((key, metadata[key]!)) }
+        for (key, value) in metadata { fields.append((key, value)) }
+        fields.sort { lhs, rhs in
+            let (left, right) = (Self.rank(lhs.key), Self.rank(rhs.key))
+            if left != right { return left < right }
+            return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
+        }
         return fields
+    }
+
+    /// A correlation field's place in ``leadingKeys``; every other field comes after them.
+    static func rank(_ key: String) -> Int {
+        switch key {
+        case "workflow_id": 0
+        case "workflow_name": 1
+        case "step_id": 2
+        case "step_name": 3
+        case "attempt": 4
+        default: 5
+        }
     }
 
     /// The current wall-clock time.
