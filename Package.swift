@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "ECLLogging", targets: ["ECLLogging"]),
         .library(name: "OTLPExporter", targets: ["OTLPExporter"]),
         .library(name: "ECLTelemetry", targets: ["ECLTelemetry"]),
+        // The test doubles (a scriptable local HTTP server, a manual clock), for the benchmarks package too.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
         .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
     ],
     dependencies: [

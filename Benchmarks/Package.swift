@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "ECLCore", package: "ECL"),
                 .product(name: "ECLLogging", package: "ECL"),
                 .product(name: "OTLPExporter", package: "ECL"),
+                .product(name: "TestSupport", package: "ECL"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import OTLPExporter
 import ServiceContextModule
+import TestSupport
 import Tracing
 
 /// Exact allocation counts need these metrics alone (mixing in CPU or RSS metrics adds the sampler's own).
@@ -94,5 +95,62 @@ let benchmarks: @Sendable () -> Void = {
     let encoded = encoder.encode(spans: batch)
     Benchmark("gzip, 512-span batch", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(Gzip.compress(encoded)) }
+    }
+
+    // End to end: spans through the tracer, the batch processor and the HTTP exporter (gzip JSON) to a local
+    // sink on 127.0.0.1, flushed; reports spans a second, bytes a span on the wire, and CPU.
+    Benchmark(
+        "export end to end, 20k spans, gzip to 127.0.0.1",
+        configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput, .custom("wire bytes / span", polarity: .prefersSmaller)],
+                             scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 20)
+    ) { benchmark in
+        let server = try! LocalHTTPServer(fallback: .respond(status: 200, body: "{}"))
+        let configuration = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
+        let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in })
+        let pipeline = BatchProcessor<SpanData>(
+            signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
+            exporters: [exporter], fallback: nil, report: { _ in })
+        let tracer = OTLPTracer(processor: pipeline)
+        benchmark.startMeasurement()
+        for index in 0..<20_000 {
+            let span = tracer.startSpan("step generate", context: parentContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            span.attributes["ecl.step.id"] = "generate"
+            span.attributes["ecl.step.attempt"] = index % 3 + 1
+            span.attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+            span.end()
+        }
+        pipeline.shutdown(timeoutSeconds: 30)
+        benchmark.stopMeasurement()
+        let bytes = server.requests.reduce(0) { $0 + $1.body.count }
+        benchmark.measurement(.custom("wire bytes / span", polarity: .prefersSmaller), bytes / 20_000)
+        blackHole(pipeline.counters)
+    }
+
+    // A burst of a million spans: peak memory should be set by the queue's bound, not the number of spans.
+    Benchmark(
+        "burst of 1M spans, peak memory",
+        configuration: .init(
+            metrics: [.peakMemoryResident, .wallClock, .custom("spans delivered (k)"), .custom("spans to fallback (k)"), .custom("spans dropped")],
+            scalingFactor: .one, maxDuration: .seconds(30), maxIterations: 3)
+    ) { benchmark in
+        let server = try! LocalHTTPServer(fallback: .respond(status: 200, body: "{}"))
+        let configuration = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
+        let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in })
+        let spill = FileManager.default.temporaryDirectory.appendingPathComponent("bench-spill-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: spill) }
+        let pipeline = BatchProcessor<SpanData>(
+            signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
+            exporters: [exporter], fallback: try! JSONLFile(path: spill, option: "bench"), report: { _ in })
+        let tracer = OTLPTracer(processor: pipeline)
+        for _ in 0..<1_000_000 {
+            let span = tracer.startSpan("step generate", context: parentContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            span.attributes["ecl.step.id"] = "generate"
+            span.end()
+        }
+        pipeline.shutdown(timeoutSeconds: 60)
+        let counters = pipeline.counters
+        benchmark.measurement(.custom("spans delivered (k)"), counters.delivered / 1000)
+        benchmark.measurement(.custom("spans to fallback (k)"), counters.fellBack / 1000)
+        benchmark.measurement(.custom("spans dropped"), counters.dropped)
     }
 }

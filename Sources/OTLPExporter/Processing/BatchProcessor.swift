@@ -8,8 +8,9 @@ import Synchronization
 /// - A batch is exported when ``BatchConfiguration/maxExportBatchSize`` items wait, when the oldest has waited
 ///   ``BatchConfiguration/scheduledDelaySeconds``, on ``forceFlush(timeoutSeconds:)`` and at ``shutdown(timeoutSeconds:)``.
 /// - When the queue is full, its items are moved whole to a spill list that the worker writes to the
-///   fallback file first: nothing is dropped while the spill list has room (16 full queues); past that,
-///   drops are counted and reported.
+///   fallback file first; when the spill list is full too (16 full queues behind), the caller writes the full
+///   queue to the fallback file itself. Nothing is dropped and memory stays bounded; only sustained overload
+///   makes a caller touch the disk.
 /// - A batch that no exporter delivers (collector down, retries spent, a rejection) goes to the fallback file.
 public final class BatchProcessor<Item: Sendable>: Sendable {
     /// The most full queues held for the fallback file before items are dropped.
@@ -80,25 +81,30 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         thread.start()
     }
 
-    /// Takes an item; returns at once.
+    /// Takes an item; returns at once, except under overload (see the type's documentation).
     public func add(_ item: Item) {
-        let wake: Bool = state.withLock { state in
+        let (wake, overflow): (Bool, [Item]?) = state.withLock { state in
             guard !state.stopped else {
                 state.dropped += 1
-                return false
+                return (false, nil)
             }
+            var overflow: [Item]?
             if state.queue.count >= configuration.maxQueueSize {
                 if state.spills.count < Self.maxSpills {
                     state.spills.append(state.queue)
-                    state.queue.removeAll(keepingCapacity: true)
                 } else {
-                    state.dropped += 1
-                    return true
+                    overflow = state.queue
                 }
+                state.queue.removeAll(keepingCapacity: true)
             }
             if state.queue.isEmpty { state.oldest = clock.now() }
             state.queue.append(item)
-            return state.queue.count == configuration.maxExportBatchSize || !state.spills.isEmpty
+            return (state.queue.count == configuration.maxExportBatchSize || !state.spills.isEmpty, overflow)
+        }
+        if let overflow {
+            // The worker is 16 full queues behind: rather than drop, the caller writes this queue to the
+            // fallback file itself. Only sustained overload reaches this path; memory stays bounded.
+            writeFallback(overflow, reason: "the exporter is \(Self.maxSpills) full queues behind")
         }
         if wake { condition.signal() }
     }
@@ -157,7 +163,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             }
             if work.dropped > 0 {
                 tally.withLock { $0.dropped += work.dropped }
-                report("OTLP \(signal.rawValue): dropped \(work.dropped) \(signal.itemName): the queue and its spill buffer were full")
+                report("OTLP \(signal.rawValue): dropped \(work.dropped) \(signal.itemName) that arrived after the exporter stopped")
             }
             if !work.batch.isEmpty { export(work.batch) }
             let idle = state.withLock { state -> Bool in
