@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLLogSQLTests",
-            dependencies: ["ECLLogSQL", "ECLCore"],
+            dependencies: ["ECLLogSQL", "ECLCore", "OTLPExporter", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

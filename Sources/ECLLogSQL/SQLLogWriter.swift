@@ -1,5 +1,6 @@
 import ECLCore
 import Foundation
+import OTLPExporter
 import Synchronization
 
 /// Writes log events to a ``SQLiteLogStore`` in batches, off the caller's path: a bounded buffer flushed when
@@ -16,6 +17,8 @@ public final class SQLLogWriter: Sendable {
     }
 
     private let store: SQLiteLogStore
+    private let fallback: JSONLFile?
+    private let encode: @Sendable ([LogEvent]) -> [UInt8]
     private let bufferSize: Int
     private let synchronous: Bool
     private let report: @Sendable (String) -> Void
@@ -23,9 +26,15 @@ public final class SQLLogWriter: Sendable {
     private let wake = NSCondition()
     private let written = Atomic<Int>(0)
 
-    /// Creates a writer; in asynchronous mode it starts its thread.
-    public init(store: SQLiteLogStore, bufferSize: Int, synchronous: Bool, report: @escaping @Sendable (String) -> Void) {
+    /// Creates a writer; in asynchronous mode it starts its thread. Events the database refuses go to
+    /// `fallback` as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
+    public init(
+        store: SQLiteLogStore, bufferSize: Int, synchronous: Bool, fallback: JSONLFile? = nil,
+        encode: @escaping @Sendable ([LogEvent]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
+    ) {
         self.store = store
+        self.fallback = fallback
+        self.encode = encode
         self.bufferSize = max(1, bufferSize)
         self.synchronous = synchronous
         self.report = report
@@ -111,7 +120,15 @@ public final class SQLLogWriter: Sendable {
             try store.insert(events)
             written.add(events.count, ordering: .relaxed)
         } catch {
-            report("SQL log exporter: \(events.count) events not written: \(error)")
+            guard let fallback else {
+                report("SQL log exporter: \(events.count) events not written (\(error)) and no fallback file is set: they are lost")
+                return
+            }
+            if let failure = fallback.append(encode(events)) {
+                report("SQL log exporter: \(events.count) events not written (\(error)) and the fallback file \(fallback.path) failed: \(failure)")
+            } else {
+                report("SQL log exporter: \(events.count) events not written (\(error)); written to \(fallback.path)")
+            }
         }
     }
 }

@@ -68,29 +68,31 @@ public final class Telemetry: Sendable {
         logConfig: LogConfig, options: TelemetryOptions, environment: [String: String],
         report: @escaping @Sendable (String) -> Void
     ) throws -> Telemetry {
+        let resource = OTLPResource.fromEnvironment(
+            environment, defaultServiceName: "ecl-workflows", serviceVersion: OTLPResource.sdkVersion, scopeName: "ecl", warn: report)
+        let encoder = OTLPJSONEncoder(resource: resource)
+        var fallback: JSONLFile?
+        if options.otlp != nil || options.fallbackFile != nil || logConfig.sqlExporter != nil {
+            fallback = try JSONLFile(path: options.fallbackFile ?? TelemetryOptions.defaultFallbackFile, option: "--fallback-file")
+        }
         var sqlWriter: SQLLogWriter?
         if let sql = logConfig.sqlExporter {
             switch try SQLLogDestination.parse(sql.databaseURL, source: options.sqlURLSource) {
             case .sqlite(let path):
                 let store: SQLiteLogStore
                 do { store = try SQLiteLogStore(path: path) } catch { throw ECLError.config("\(options.sqlURLSource): \(error)") }
-                sqlWriter = SQLLogWriter(store: store, bufferSize: sql.bufferSize, synchronous: !sql.async, report: report)
+                sqlWriter = SQLLogWriter(
+                    store: store, bufferSize: sql.bufferSize, synchronous: !sql.async, fallback: fallback,
+                    encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
             }
         }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, fallback: nil, sqlWriter: nil)
+            return Telemetry(spans: nil, logs: nil, fallback: fallback, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogRecordData>?
-        var fallback: JSONLFile?
         if options.exports {
-            let resource = OTLPResource.fromEnvironment(
-                environment, defaultServiceName: "ecl-workflows", serviceVersion: OTLPResource.sdkVersion, scopeName: "ecl", warn: report)
-            let encoder = OTLPJSONEncoder(resource: resource)
-            if options.otlp != nil || options.fallbackFile != nil {
-                fallback = try JSONLFile(path: options.fallbackFile ?? TelemetryOptions.defaultFallbackFile, option: "--fallback-file")
-            }
             var spanExporters: [any BatchExporter] = []
             var logExporters: [any BatchExporter] = []
             if let otlp = options.otlp {

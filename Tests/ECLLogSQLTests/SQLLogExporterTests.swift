@@ -1,7 +1,9 @@
 import ECLCore
 import ECLLogSQL
 import Foundation
+import GRDB
 import Logging
+import OTLPExporter
 import Testing
 
 @Suite struct SQLLogExporterTests {
@@ -81,4 +83,45 @@ import Testing
         }
         #expect(SQLLogDestination.redactingPassword("http://a@b") == "http://a@b")
     }
+
+    @Test func eventsTheDatabaseRefusesGoToTheFallbackFileAndLoadBack() throws {
+        defer { cleanUp() }
+        let fallbackPath = path + ".fallback.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+        let store = try SQLiteLogStore(path: path)
+        // Another connection drops the table: every insert now fails.
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE log_events") }
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))
+        let warnings = Mutex<[String]>([])
+        let writer = SQLLogWriter(
+            store: store, bufferSize: 10, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+            encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
+        let base = Date(timeIntervalSince1970: 1_764_081_908.5)
+        let events = (0..<25).map { index in
+            LogEvent(
+                timestamp: base.addingTimeInterval(Double(index)), level: index % 5 == 0 ? "warn" : "info", logger: "ECLCore.Executor",
+                message: "line \(index)", workflowId: "w1", stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb",
+                spanId: "b7ad6b7169203331", fields: #"{"attempt":2,"duration_ms":1.5,"step_id":"generate","tokens_used":7,"workflow_id":"w1"}"#,
+                durationMs: 1.5, tokensUsed: 7)
+        }
+        for event in events { writer.add(event) }
+        writer.shutdown()
+        #expect(writer.writtenCount == 0)
+        #expect(warnings.withLock { $0 }.contains { $0.contains("written to \(fallbackPath)") })
+
+        // The fallback lines are OTLP LogsData, valid for a collector, and load back whole into a database.
+        let lines = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
+        let loaded = lines.compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+        #expect(loaded.count == 25)
+        let fresh = try SQLiteLogStore(path: ":memory:")
+        try fresh.insert(loaded)
+        let back = try fresh.events(workflowId: "w1")
+        #expect(back.map(\.message) == events.map(\.message))
+        #expect(back.map(\.level) == events.map(\.level))
+        #expect(back[3].durationMs == 1.5 && back[3].tokensUsed == 7 && back[3].stepId == "generate")
+        #expect(back[3].traceId == "3f2b8c1e12344abc9def00112233aabb" && back[3].spanId == "b7ad6b7169203331")
+        #expect(abs(back[3].timestamp.timeIntervalSince(events[3].timestamp)) < 0.001)
+    }
 }
+
+import Synchronization

@@ -148,6 +148,22 @@ import Testing
         }
     }
 
+    @Test func aDumpsLogLinesReplayIntoTheDatabase() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "simple", "--jsonl-out", "dump.jsonl", "--output", "json"])
+        #expect(run.status == 0)
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["workflow_id"] as? String)
+        let replay = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", "sqlite:replayed.db"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.hasPrefix("loaded "))
+        let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:replayed.db", "--output", "json"])
+        let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.first?["message"] as? String == "Workflow execution started")
+        #expect(lines.last?["message"] as? String == "Workflow execution completed")
+        #expect(lines.count >= 8)
+    }
+
     @Test(arguments: [
         (["logs", "--workflow-id", "x", "--log-sql", "sqlite:l.db"], ["--workflow-id", "'x'", "UUID"]),
         (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000"], ["--log-sql"]),

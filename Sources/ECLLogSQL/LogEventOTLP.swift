@@ -1,0 +1,101 @@
+import ECLCore
+import Foundation
+import OTLPExporter
+
+/// Log events as OTLP log records and back, so events the database could not take go to the same fallback
+/// file as the OTLP exporter's, and `replay --log-sql` can load them later.
+public enum LogEventOTLP {
+    /// One `LogsData` document holding `events`.
+    public static func encode(_ events: [LogEvent], encoder: OTLPJSONEncoder) -> [UInt8] {
+        encoder.encode(logs: events.map(record))
+    }
+
+    /// An event as an OTLP log record: its fields become attributes.
+    public static func record(_ event: LogEvent) -> LogRecordData {
+        let nanos = UInt64(max(0, event.timestamp.timeIntervalSince1970 * 1_000_000_000).rounded())
+        var attributes: [TelemetryAttribute] = []
+        if case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) {
+            for key in object.keys.sorted() { attributes.append(TelemetryAttribute(key, value(object[key]!))) }
+        }
+        let (number, text) = severity(event.level)
+        return LogRecordData(
+            timeUnixNano: nanos, observedTimeUnixNano: nanos, severityNumber: number, severityText: text, body: event.message,
+            attributes: attributes, traceID: event.traceId.flatMap { TraceID(hex: $0) },
+            spanID: event.spanId.flatMap { SpanID(hex: $0) }, scopeName: event.logger)
+    }
+
+    /// The events of one `LogsData` JSON document (a fallback or dump line); nil when it is not one.
+    public static func events(fromLogsData line: [UInt8]) -> [LogEvent]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let resources = object["resourceLogs"] as? [[String: Any]]
+        else { return nil }
+        var events: [LogEvent] = []
+        for resource in resources {
+            for scope in (resource["scopeLogs"] as? [[String: Any]]) ?? [] {
+                let logger = ((scope["scope"] as? [String: Any])?["name"] as? String) ?? ""
+                for record in (scope["logRecords"] as? [[String: Any]]) ?? [] {
+                    var fields: [String: Any] = [:]
+                    for attribute in (record["attributes"] as? [[String: Any]]) ?? [] {
+                        guard let key = attribute["key"] as? String, let value = attribute["value"] as? [String: Any] else { continue }
+                        fields[key] = plain(value)
+                    }
+                    let nanos = Double((record["timeUnixNano"] as? String) ?? "0") ?? 0
+                    let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+                    events.append(LogEvent(
+                        timestamp: Date(timeIntervalSince1970: nanos / 1_000_000_000),
+                        level: level(severityNumber: record["severityNumber"] as? Int ?? 9), logger: logger,
+                        message: ((record["body"] as? [String: Any])?["stringValue"] as? String) ?? "",
+                        workflowId: fields["workflow_id"] as? String, stepId: fields["step_id"] as? String,
+                        traceId: record["traceId"] as? String, spanId: record["spanId"] as? String,
+                        fields: String(decoding: json, as: UTF8.self), durationMs: (fields["duration_ms"] as? NSNumber)?.doubleValue,
+                        tokensUsed: (fields["tokens_used"] as? NSNumber)?.intValue))
+                }
+            }
+        }
+        return events
+    }
+
+    static func severity(_ level: String) -> (Int, String) {
+        switch level {
+        case "trace": (1, "TRACE")
+        case "debug": (5, "DEBUG")
+        case "notice": (10, "INFO2")
+        case "warn": (13, "WARN")
+        case "error": (17, "ERROR")
+        case "critical": (21, "FATAL")
+        default: (9, "INFO")
+        }
+    }
+
+    static func level(severityNumber: Int) -> String {
+        switch severityNumber {
+        case ..<5: "trace"
+        case 5..<9: "debug"
+        case 9: "info"
+        case 10..<13: "notice"
+        case 13..<17: "warn"
+        case 17..<21: "error"
+        default: "critical"
+        }
+    }
+
+    static func value(_ json: JSONValue) -> TelemetryValue {
+        switch json {
+        case .bool(let flag): .bool(flag)
+        case .number(let number) where number.rounded() == number && abs(number) < 9e15: .int(Int64(number))
+        case .number(let number): .double(number)
+        case .string(let text): .string(text)
+        case .array(let list): .array(list.map(value))
+        case .object, .null: .string(String(decoding: (try? JSONEncoder().encode(json)) ?? Data(), as: UTF8.self))
+        }
+    }
+
+    static func plain(_ value: [String: Any]) -> Any {
+        if let text = value["stringValue"] as? String { return text }
+        if let flag = value["boolValue"] as? Bool { return flag }
+        if let number = value["intValue"] as? String { return Int(number) ?? 0 }
+        if let number = value["doubleValue"] as? Double { return number }
+        if let list = (value["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]] { return list.map(plain) }
+        return NSNull()
+    }
+}
