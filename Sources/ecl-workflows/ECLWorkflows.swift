@@ -12,6 +12,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         commandName: "ecl-workflows",
         abstract: "Run ECL's LLM workflows (generate → critique → revise) and read their records.",
         discussion: "With no arguments, runs critique-revise on a default topic with the offline model.",
+        version: "0.1.0",
         subcommands: [Run.self, List.self, Status.self, Replay.self, Logs.self],
         defaultSubcommand: Run.self)
 

@@ -53,11 +53,11 @@ extension ECLWorkflows {
         /// Loads the file's log lines (OTLP `LogsData`) into the SQL log exporter's database.
         func replayIntoDatabase(url: String, source: String) throws {
             let store: SQLiteLogStore
-            do {
+            do throws(ECLError) {
                 switch try SQLLogDestination.parse(url, source: source) {
                 case .sqlite(let path): store = try SQLiteLogStore(path: path)
                 }
-            } catch let error as ECLError {
+            } catch {
                 throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
             }
             guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("replay: cannot read '\(file)'") }

@@ -105,6 +105,9 @@ import Testing
         let help = try cli.run("run", "--help")
         #expect(help.status == 0)
         #expect(help.stdout.contains("--llm-fault-rate"))
+        let version = try cli.run("--version")
+        #expect(version.status == 0)
+        #expect(version.stdout == "0.1.0\n")
     }
 }
 
