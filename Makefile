@@ -45,6 +45,9 @@ bench: setup
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress --format markdown > ../.build-bench/report.md
 	@echo "Benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/summarize.py < .build-bench/report.md
+	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null
+	@echo
+	@python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup test-tools

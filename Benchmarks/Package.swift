@@ -26,6 +26,20 @@ let package = Package(
             path: "ECLBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // Workflow overhead with telemetry off, dev and prod: one process per mode (see overhead.py).
+        .executableTarget(
+            name: "WorkflowOverhead",
+            dependencies: [
+                .product(name: "ECLCore", package: "ECL"),
+                .product(name: "ECLLogging", package: "ECL"),
+                .product(name: "ECLTelemetry", package: "ECL"),
+                .product(name: "OTLPExporter", package: "ECL"),
+                .product(name: "TestSupport", package: "ECL"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "WorkflowOverhead",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
