@@ -42,10 +42,10 @@ test: setup test-tools
 # Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
 bench: setup
 	@mkdir -p .build-bench
-	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress --format markdown > ../.build-bench/report.md
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target ECLBenchmarks --no-progress --format markdown > ../.build-bench/report.md
 	@echo "Benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/summarize.py < .build-bench/report.md
-	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null
+	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null 2>&1
 	@echo
 	@python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200
 
