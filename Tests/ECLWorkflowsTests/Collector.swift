@@ -104,34 +104,32 @@ extension FileHandle {
 /// Spans and log records of OTLP JSONL files: (traceId, spanId, name or body).
 enum OTLPFile {
     static func spans(_ path: String) throws -> [[String]] {
-        try documents(path).flatMap { document -> [[String]] in
-            ((document["resourceSpans"] as? [[String: Any]]) ?? []).flatMap { resource in
-                ((resource["scopeSpans"] as? [[String: Any]]) ?? []).flatMap { scope in
-                    ((scope["spans"] as? [[String: Any]]) ?? []).map { span in
-                        [span["traceId"] as? String ?? "", span["spanId"] as? String ?? "", span["name"] as? String ?? ""]
-                    }
-                }
-            }
+        try spanRecords(path).map { span in
+            [span["traceId"] as? String ?? "", span["spanId"] as? String ?? "", span["name"] as? String ?? ""]
         }
     }
 
     static func logs(_ path: String) throws -> [[String]] {
-        try documents(path).flatMap { document -> [[String]] in
-            ((document["resourceLogs"] as? [[String: Any]]) ?? []).flatMap { resource in
-                ((resource["scopeLogs"] as? [[String: Any]]) ?? []).flatMap { scope in
-                    ((scope["logRecords"] as? [[String: Any]]) ?? []).map { record in
-                        [record["traceId"] as? String ?? "", record["spanId"] as? String ?? "",
-                         ((record["body"] as? [String: Any])?["stringValue"] as? String) ?? ""]
-                    }
-                }
-            }
+        try logRecords(path).map { record in
+            [record["traceId"] as? String ?? "", record["spanId"] as? String ?? "",
+             ((record["body"] as? [String: Any])?["stringValue"] as? String) ?? ""]
         }
     }
 
-    static func spanDocuments(_ path: String) throws -> [[String: Any]] {
+    /// Every span object of every line.
+    static func spanRecords(_ path: String) throws -> [[String: Any]] {
+        try records(path, resources: "resourceSpans", scopes: "scopeSpans", items: "spans")
+    }
+
+    /// Every log record object of every line.
+    static func logRecords(_ path: String) throws -> [[String: Any]] {
+        try records(path, resources: "resourceLogs", scopes: "scopeLogs", items: "logRecords")
+    }
+
+    static func records(_ path: String, resources: String, scopes: String, items: String) throws -> [[String: Any]] {
         try documents(path).flatMap { document -> [[String: Any]] in
-            ((document["resourceSpans"] as? [[String: Any]]) ?? []).flatMap { resource in
-                ((resource["scopeSpans"] as? [[String: Any]]) ?? []).flatMap { ($0["spans"] as? [[String: Any]]) ?? [] }
+            ((document[resources] as? [[String: Any]]) ?? []).flatMap { resource in
+                ((resource[scopes] as? [[String: Any]]) ?? []).flatMap { ($0[items] as? [[String: Any]]) ?? [] }
             }
         }
     }

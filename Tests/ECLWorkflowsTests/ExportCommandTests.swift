@@ -41,11 +41,7 @@ import Testing
         // With an exporter beside the console, both still get the correlation fields.
         let started = run.stderrLines.filter { $0.contains("Step started") }
         #expect(!started.isEmpty && started.allSatisfy { $0.contains("workflow_id=") && $0.contains("step_id=") })
-        let records = try OTLPFile.documents(path(cli, "dump-logs.jsonl")).flatMap { document -> [[String: Any]] in
-            ((document["resourceLogs"] as? [[String: Any]]) ?? []).flatMap { resource in
-                ((resource["scopeLogs"] as? [[String: Any]]) ?? []).flatMap { ($0["logRecords"] as? [[String: Any]]) ?? [] }
-            }
-        }
+        let records = try OTLPFile.logRecords(path(cli, "dump-logs.jsonl"))
         let keys = records.map { record in Set(((record["attributes"] as? [[String: Any]]) ?? []).compactMap { $0["key"] as? String }) }
         #expect(keys.allSatisfy { $0.contains("workflow_id") })
         #expect(keys.contains { $0.contains("step_id") && $0.contains("attempt") })

@@ -76,6 +76,18 @@ public struct StepExecutor: Sendable {
         var attempt = 1
         let spanBuilder = StepSpan(workflowId: workflowId, stepId: step.id, name: step.name).executionIndex(executionIndex)
 
+        /// The step's end: its outcome with what was measured from the first try's start until now.
+        func finish(
+            _ outcome: StepOutcome<S.Output>, state: StepExecutionState, error: ECLError?, attempts: Int, tokens: Int
+        ) -> StepExecution<S.Output> {
+            let end = clock.now()
+            let metadata = StepMetadata(
+                stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
+                attempts: attempts, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
+                state: state, error: error.map { "\($0)" })
+            return StepExecution(outcome: outcome, metadata: metadata)
+        }
+
         while true {
             let context = StepContext(
                 workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store)
@@ -90,23 +102,13 @@ public struct StepExecutor: Sendable {
             tokens += context.tokensUsed
             switch result {
             case .finished(let outcome, let state, let error):
-                let end = clock.now()
-                let metadata = StepMetadata(
-                    stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
-                    attempts: attempt, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
-                    state: state, error: error.map { "\($0)" })
-                return StepExecution(outcome: outcome, metadata: metadata)
+                return finish(outcome, state: state, error: error, attempts: attempt, tokens: tokens)
             case .retry(let delay):
                 do {
                     try await clock.sleep(seconds: delay)
                 } catch {
                     let cancelled = ECLError.timeout("step '\(step.id)' was cancelled while waiting to retry")
-                    let end = clock.now()
-                    let metadata = StepMetadata(
-                        stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
-                        attempts: attempt, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
-                        state: .failed, error: "\(cancelled)")
-                    return StepExecution(outcome: .failed(cancelled), metadata: metadata)
+                    return finish(.failed(cancelled), state: .failed, error: cancelled, attempts: attempt, tokens: tokens)
                 }
                 attempt += 1
             }

@@ -175,10 +175,10 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                 }
                 return false
             }
-            condition.broadcast()
+            condition.signal()
             if idle { break }
         }
-        condition.broadcast()
+        condition.signal()
     }
 
     /// Waits for something to do and takes it.
@@ -249,7 +249,7 @@ final class ConditionBox: @unchecked Sendable {
 
     func signal() {
         condition.lock()
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
     }
 
