@@ -1,20 +1,28 @@
 # ECL: two commands do all set-up on a fresh Debian or Ubuntu machine with Swift 6:
 #   make run    installs what is missing, builds, and runs the default workflow
-#   make test   the same set-up, then the whole test suite
+#   make test   the same set-up plus a PostgreSQL server package and Python helpers, then the whole suite
+#               (built with the PostgreSQL trait, so the SQL log exporter's PostgreSQL engine is tested too)
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev libsqlite3-dev pkg-config
+# For the PostgreSQL tests and benchmarks: a server the tests start on 127.0.0.1 (scripts/local-postgres.sh).
+APT_TEST_PACKAGES := postgresql postgresql-client
+PG_TRAIT := --traits PostgreSQL
 BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
 LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
-.PHONY: all setup test-tools build run test bench coverage clean
+.PHONY: all setup test-tools build build-pg run test bench bench-pg coverage clean
 
 all: build
 
 # Installs the system packages the build links against, only those missing (idempotent).
 setup:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+# Installs the named Debian packages that are missing (apt-get as root, else through sudo).
+apt-install:
 	@missing=""; \
-	for package in $(APT_PACKAGES); do \
+	for package in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -26,18 +34,23 @@ setup:
 # Python test helpers: the rotel collector (a real OTLP receiver) and the official opentelemetry-proto schema.
 PIP_PACKAGES := rotel opentelemetry-proto protobuf
 test-tools:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_TEST_PACKAGES)"
 	@python3 -c "import rotel, opentelemetry.proto, google.protobuf" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
 
 build: setup
 	$(SWIFT) build
 
+# The same with the SQL log exporter's PostgreSQL engine (postgres-nio, SwiftNIO, NIOSSL: a few minutes more).
+build-pg: setup
+	$(SWIFT) build $(PG_TRAIT)
+
 run: build
 	$(BIN)
 
 test: setup test-tools
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) build --build-tests $(PG_TRAIT)
+	$(SWIFT) test $(PG_TRAIT)
 
 # Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
 bench: setup
@@ -51,8 +64,8 @@ bench: setup
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup test-tools
-	$(SWIFT) test --enable-code-coverage
-	@bin=$$($(SWIFT) build --show-bin-path); \
+	$(SWIFT) test --enable-code-coverage $(PG_TRAIT)
+	@bin=$$($(SWIFT) build --show-bin-path $(PG_TRAIT)); \
 	tests="$$bin/ECLPackageTests.xctest"; profile="$$bin/codecov/default.profdata"; \
 	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" -ignore-filename-regex='\.build/|Tests/'; \
 	echo; echo "Logging code (Sources/ECLLogging, Sources/ECLCore/Observability):"; \

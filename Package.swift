@@ -20,12 +20,18 @@ let package = Package(
         .library(name: "TestSupport", targets: ["TestSupport"]),
         .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
     ],
+    // The PostgreSQL engine of the SQL log exporter (postgres-nio, and with it SwiftNIO, NIOSSL and swift-crypto)
+    // is built only with `--traits PostgreSQL`: the default build does not pay for it.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The SQL log exporter's PostgreSQL engine (postgres://… URLs), through postgres-nio."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // System-library shim: libcurl's headers, plus inline wrappers for its variadic setters.
@@ -90,12 +96,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The SQL log exporter: structured log events in a database (SQLite through GRDB) for queries by workflow.
+        // The SQL log exporter: structured log events in a database (SQLite through GRDB; PostgreSQL through
+        // postgres-nio with the PostgreSQL trait) for queries by workflow.
         .target(
             name: "ECLLogSQL",
             dependencies: [
                 "ECLCore", "ECLLogging", "JSONWriting", "OTLPExporter",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
@@ -166,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLLogSQLTests",
-            dependencies: ["ECLLogSQL", "ECLCore", "OTLPExporter", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ECLLogSQL", "ECLCore", "OTLPExporter", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -10,13 +10,17 @@ public enum LogEventOTLP {
         encoder.encode(logs: events.map(record))
     }
 
-    /// An event as an OTLP log record: its fields become attributes.
+    /// An event as an OTLP log record: its fields become attributes, and so do the workflow, step, duration
+    /// and token columns when the fields lack them, so that nothing is lost on the way back.
     public static func record(_ event: LogEvent) -> LogRecordData {
         let nanos = UInt64(max(0, event.timestamp.timeIntervalSince1970 * 1_000_000_000).rounded())
-        var attributes: [TelemetryAttribute] = []
-        if case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) {
-            for key in object.keys.sorted() { attributes.append(TelemetryAttribute(key, value(object[key]!))) }
-        }
+        var object: [String: JSONValue] = [:]
+        if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) { object = fields }
+        if object[LogField.workflowId] == nil, let id = event.workflowId { object[LogField.workflowId] = .string(id) }
+        if object[LogField.stepId] == nil, let id = event.stepId { object[LogField.stepId] = .string(id) }
+        if object[LogField.durationMs] == nil, let duration = event.durationMs { object[LogField.durationMs] = .number(duration) }
+        if object[LogField.tokensUsed] == nil, let tokens = event.tokensUsed { object[LogField.tokensUsed] = .number(Double(tokens)) }
+        let attributes = object.keys.sorted().map { TelemetryAttribute($0, value(object[$0]!)) }
         let (number, text) = severity(event.level)
         return LogRecordData(
             timeUnixNano: nanos, observedTimeUnixNano: nanos, severityNumber: number, severityText: text, body: event.message,

@@ -48,31 +48,3 @@ public struct SQLLogHandler: LogHandler {
             durationMs: text(LogField.durationMs).flatMap(Double.init), tokensUsed: text(LogField.tokensUsed).flatMap(Int.init)))
     }
 }
-
-/// Where the SQL exporter writes, parsed from `LogConfig.sqlExporter.databaseURL`.
-public enum SQLLogDestination: Sendable, Equatable {
-    /// `sqlite:PATH`.
-    case sqlite(path: String)
-
-    /// Parses a URL; the error names the source, the value (a password hidden) and what is accepted.
-    public static func parse(_ url: String, source: String) throws(ECLError) -> SQLLogDestination {
-        if url.hasPrefix("sqlite:") {
-            let path = String(url.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw .config("\(source): 'sqlite:' has no path; expected sqlite:PATH") }
-            return .sqlite(path: path)
-        }
-        let shown = redactingPassword(url)
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw .config("\(source): '\(shown)': PostgreSQL is not built into this version yet; accepted: sqlite:PATH")
-        }
-        throw .config("\(source): '\(shown)' is not a supported database URL; accepted: sqlite:PATH")
-    }
-
-    /// `scheme://user:password@host` → `scheme://user:***@host`.
-    public static func redactingPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
-}

@@ -3,7 +3,7 @@ import Foundation
 import OTLPExporter
 import Synchronization
 
-/// Writes log events to a ``SQLiteLogStore`` in batches, off the caller's path: a bounded buffer flushed when
+/// Writes log events to a ``LogEventStore`` in batches, off the caller's path: a bounded buffer flushed when
 /// it holds `bufferSize` events, every second, and at shutdown. In synchronous mode each event is written at
 /// once. A slow database never blocks the caller: a full buffer is set aside whole for the writer (up to 16 of
 /// them); past that, new events are counted as dropped and reported.
@@ -16,7 +16,7 @@ public final class SQLLogWriter: Sendable {
         var stopped = false
     }
 
-    private let store: SQLiteLogStore
+    private let store: any LogEventStore
     private let fallback: JSONLFile?
     private let encode: @Sendable ([LogEvent]) -> [UInt8]
     private let bufferSize: Int
@@ -29,7 +29,7 @@ public final class SQLLogWriter: Sendable {
     /// Creates a writer; in asynchronous mode it starts its thread. Events the database refuses go to
     /// `fallback` as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
     public init(
-        store: SQLiteLogStore, bufferSize: Int, synchronous: Bool, fallback: JSONLFile? = nil,
+        store: any LogEventStore, bufferSize: Int, synchronous: Bool, fallback: JSONLFile? = nil,
         encode: @escaping @Sendable ([LogEvent]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
     ) {
         self.store = store
@@ -74,8 +74,12 @@ public final class SQLLogWriter: Sendable {
     }
 
     /// Writes what is buffered and stops the thread; waits at most `timeoutSeconds`.
+    /// Closes the database connection, if any, once the last batch is written.
     public func shutdown(timeoutSeconds: Double = 10) {
-        guard !synchronous else { return }
+        guard !synchronous else {
+            store.close()
+            return
+        }
         state.withLock { $0.stopping = true }
         signal()
         let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
@@ -108,6 +112,7 @@ public final class SQLLogWriter: Sendable {
             if dropped > 0 { report("SQL log exporter: dropped \(dropped) events: the database could not keep up") }
             for batch in batches where !batch.isEmpty { write(batch) }
             if stopping {
+                store.close()
                 state.withLock { $0.stopped = true }
                 signal()
                 return

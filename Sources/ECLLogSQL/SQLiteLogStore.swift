@@ -4,9 +4,11 @@ import GRDB
 
 /// Log events in SQLite (GRDB), with versioned migrations: `log_events` and its indexes on workflow_id,
 /// timestamp and level, each a separate `CREATE INDEX` (the form PostgreSQL accepts too).
-public final class SQLiteLogStore: Sendable {
+public final class SQLiteLogStore: LogEventStore {
     /// The file's path.
     public let path: String
+
+    public var location: String { path }
     private let database: DatabaseQueue
 
     /// Opens (creating) the database; the error names the path and the reason.
@@ -48,7 +50,6 @@ public final class SQLiteLogStore: Sendable {
         return migrator
     }()
 
-    /// Inserts events in one transaction.
     public func insert(_ events: [LogEvent]) throws(ECLError) {
         do {
             try database.write { db in
@@ -68,12 +69,10 @@ public final class SQLiteLogStore: Sendable {
         }
     }
 
-    /// A workflow's events in the order they were logged, at `minimumLevel` or above, from `since` on.
-    public func events(workflowId: String, minimumLevel: String? = nil, since: Date? = nil) throws(ECLError) -> [LogEvent] {
+    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] {
         var sql = "SELECT * FROM log_events WHERE workflow_id = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [workflowId]
-        if let minimumLevel, let rank = LogEvent.levels.firstIndex(of: minimumLevel) {
-            let allowed = LogEvent.levels[rank...]
+        if let allowed = LogEvent.levels(atOrAbove: minimumLevel) {
             sql += " AND level IN (\(allowed.map { _ in "?" }.joined(separator: ",")))"
             arguments += allowed.map { $0 as (any DatabaseValueConvertible)? }
         }
@@ -96,6 +95,17 @@ public final class SQLiteLogStore: Sendable {
             }
         } catch {
             throw .io("cannot read log events from '\(path)': \(error)")
+        }
+    }
+
+    public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int {
+        do {
+            return try database.write { db in
+                try db.execute(sql: "DELETE FROM log_events WHERE timestamp < ?", arguments: [UTCTimestamp.format(cutoff)])
+                return db.changesCount
+            }
+        } catch {
+            throw .io("cannot delete log events from '\(path)': \(error)")
         }
     }
 }

@@ -18,6 +18,9 @@ public struct TelemetryOptions: Sendable {
     public var consoleSpans: Bool
     /// What named the SQL exporter's URL, for error messages (`--log-sql`, `ECL_LOG_SQL_URL`, the TOML key).
     public var sqlURLSource = "logging.sql_exporter.database_url"
+    /// The SQL exporter's URL came from a preset, not the user: a database that cannot be opened is then a
+    /// warning (log events go to the fallback file) instead of an error.
+    public var sqlURLFromPreset = false
 
     /// The fallback file used when OTLP export is on and none is named.
     public static let defaultFallbackFile = "ecl-otlp-fallback.jsonl"
@@ -77,14 +80,9 @@ public final class Telemetry: Sendable {
         }
         var sqlWriter: SQLLogWriter?
         if let sql = logConfig.sqlExporter {
-            switch try SQLLogDestination.parse(sql.databaseURL, source: options.sqlURLSource) {
-            case .sqlite(let path):
-                let store: SQLiteLogStore
-                do { store = try SQLiteLogStore(path: path) } catch { throw ECLError.config("\(options.sqlURLSource): \(error)") }
-                sqlWriter = SQLLogWriter(
-                    store: store, bufferSize: sql.bufferSize, synchronous: !sql.async, fallback: fallback,
-                    encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
-            }
+            sqlWriter = SQLLogWriter(
+                store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
+                synchronous: !sql.async, fallback: fallback, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
         }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
@@ -140,6 +138,21 @@ public final class Telemetry: Sendable {
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
         return Telemetry(spans: spanProcessor, logs: logProcessor, fallback: fallback, sqlWriter: sqlWriter)
+    }
+
+    /// Opens the SQL log exporter's database. A failure is an error when the user named the database
+    /// (flag, environment, file); when a preset did, it is a warning, and log events go to the fallback file.
+    static func openLogStore(
+        _ sql: SQLExporterConfig, options: TelemetryOptions, environment: [String: String], report: @Sendable (String) -> Void
+    ) throws(ECLError) -> any LogEventStore {
+        let destination = try SQLLogDestination.parse(sql.databaseURL, source: options.sqlURLSource, environment: environment)
+        do {
+            return try destination.open()
+        } catch {
+            guard options.sqlURLFromPreset else { throw .config("\(options.sqlURLSource): \(error.plainMessage)") }
+            report("\(options.sqlURLSource): \(error.plainMessage); log events go to the fallback file")
+            return UnavailableLogStore(location: destination.location, reason: error.plainMessage)
+        }
     }
 
     /// Delivers or writes to the fallback file everything pending, within the export timeout (both pipelines

@@ -53,6 +53,12 @@ struct UsageError: Error {
 
     init(_ message: String) { self.message = message }
 
+    /// The SQL log exporter's error, starting with the option or setting that named the database.
+    init(sql error: ECLError, source: String) {
+        let message = error.plainMessage
+        self.message = message.hasPrefix(source + ":") ? message : "\(source): \(message)"
+    }
+
     /// "OPTION: 'VALUE' is not accepted; expected WHAT".
     init(option: String, value: String, expected: String) {
         self.message = "\(option): '\(value)' is not accepted; expected \(expected)"

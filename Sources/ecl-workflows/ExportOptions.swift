@@ -56,7 +56,7 @@ enum TelemetrySetup {
         let config = try logging.load(environment: environment)
         let preset = logging.preset ?? environment["ECL_PRESET"]
         var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
-        options.sqlURLSource = logging.sqlURLSource(environment: environment)
+        (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
         let telemetry: Telemetry
         do {
             telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in

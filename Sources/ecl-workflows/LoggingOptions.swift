@@ -17,7 +17,7 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
-    @Option(name: .customLong("log-sql"), help: "Also store log events in a database: sqlite:PATH (overrides ECL_LOG_SQL_URL).")
+    @Option(name: .customLong("log-sql"), help: "Also store log events in a database: sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (overrides ECL_LOG_SQL_URL).")
     var logSQL: String?
 
     /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
@@ -32,11 +32,16 @@ struct LoggingOptions: ParsableArguments {
         return config
     }
 
-    /// What named the SQL exporter's URL, for error messages.
-    func sqlURLSource(environment: [String: String]) -> String {
-        if logSQL != nil { return "--log-sql" }
-        if let url = environment["ECL_LOG_SQL_URL"], !url.isEmpty { return "ECL_LOG_SQL_URL" }
-        return "logging.sql_exporter.database_url"
+    /// What named the SQL exporter's URL, for error messages: a flag, the environment, the TOML key, or the
+    /// preset (`fromPreset`) when `config`'s URL is the preset's own and nothing the user gave set it.
+    func sqlURLSource(environment: [String: String], config: LogConfig? = nil) -> (name: String, fromPreset: Bool) {
+        if logSQL != nil { return ("--log-sql", false) }
+        if let url = environment["ECL_LOG_SQL_URL"], !url.isEmpty { return ("ECL_LOG_SQL_URL", false) }
+        let presetName = preset ?? environment["ECL_PRESET"] ?? "default"
+        if let url = config?.sqlExporter?.databaseURL, LogConfig.preset(named: presetName)?.sqlExporter?.databaseURL == url {
+            return ("the \(presetName) preset's SQL log exporter", true)
+        }
+        return ("logging.sql_exporter.database_url", false)
     }
 
     /// Loads the configuration and installs logging alone (commands that export nothing).

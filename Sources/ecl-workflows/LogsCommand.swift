@@ -47,18 +47,18 @@ extension ECLWorkflows {
             guard let url = config.sqlExporter?.databaseURL else {
                 throw UsageError("logs needs the SQL log database: --log-sql sqlite:PATH (or ECL_LOG_SQL_URL, or [logging.sql_exporter] in ecl.toml)")
             }
-            let source = loggingOptions.sqlURLSource(environment: environment)
+            let source = loggingOptions.sqlURLSource(environment: environment).name
             let events: [LogEvent]
-            do {
-                switch try SQLLogDestination.parse(url, source: source) {
-                case .sqlite(let path):
-                    guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
-                        throw UsageError("\(source): no log database at '\(path)'")
-                    }
-                    events = try SQLiteLogStore(path: path).events(workflowId: id.description, minimumLevel: minimum, since: sinceDate)
+            do throws(ECLError) {
+                let destination = try SQLLogDestination.parse(url, source: source, environment: environment)
+                if case .sqlite(let path) = destination, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
+                    throw ECLError.config("\(source): no log database at '\(path)'")
                 }
-            } catch let error as ECLError {
-                throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
+                let store = try destination.open()
+                defer { store.close() }
+                events = try store.events(workflowId: id.description, minimumLevel: minimum, since: sinceDate)
+            } catch {
+                throw UsageError(sql: error, source: source)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -24,10 +24,10 @@ extension ECLWorkflows {
             let config = try loggingOptions.load(environment: environment)
             guard let otlp = try exportOptions.resolve(environment: environment, consoleSpans: false).otlp else {
                 if let sql = config.sqlExporter {
-                    try replayIntoDatabase(url: sql.databaseURL, source: loggingOptions.sqlURLSource(environment: environment))
+                    try replayIntoDatabase(url: sql.databaseURL, source: loggingOptions.sqlURLSource(environment: environment).name, environment: environment)
                     return
                 }
-                throw UsageError("replay needs a collector (--otlp-endpoint URL, or OTEL_EXPORTER_OTLP_ENDPOINT) or a log database (--log-sql sqlite:PATH)")
+                throw UsageError("replay needs a collector (--otlp-endpoint URL, or OTEL_EXPORTER_OTLP_ENDPOINT) or a log database (--log-sql sqlite:PATH or postgres://…)")
             }
             _ = try loggingOptions.bootstrap()
             let batch: BatchConfiguration
@@ -51,15 +51,14 @@ extension ECLWorkflows {
         }
 
         /// Loads the file's log lines (OTLP `LogsData`) into the SQL log exporter's database.
-        func replayIntoDatabase(url: String, source: String) throws {
-            let store: SQLiteLogStore
+        func replayIntoDatabase(url: String, source: String, environment: [String: String]) throws {
+            let store: any LogEventStore
             do throws(ECLError) {
-                switch try SQLLogDestination.parse(url, source: source) {
-                case .sqlite(let path): store = try SQLiteLogStore(path: path)
-                }
+                store = try SQLLogDestination.parse(url, source: source, environment: environment).open()
             } catch {
-                throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
+                throw UsageError(sql: error, source: source)
             }
+            defer { store.close() }
             guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("replay: cannot read '\(file)'") }
             var loaded = 0
             var skipped = 0
@@ -74,10 +73,10 @@ extension ECLWorkflows {
                     skipped += spans ? 0 : 1
                     continue
                 }
-                do { try store.insert(events) } catch { throw UsageError("\(source): \(error)") }
+                do { try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
                 loaded += events.count
             }
-            var summary = "loaded \(loaded) log lines from \(file) into \(store.path)"
+            var summary = "loaded \(loaded) log lines from \(file) into \(store.location)"
             if skipped > 0 { summary += "; skipped \(skipped) lines that were not OTLP JSON" }
             FileHandle.standardOutput.write(Data((summary + "\n").utf8))
         }

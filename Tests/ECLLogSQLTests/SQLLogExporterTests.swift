@@ -26,8 +26,10 @@ import Testing
         #expect(all.map(\.message) == ["one", "two", "three"])
         #expect(all[0].durationMs == 1.5 && all[0].tokensUsed == 3 && all[0].stepId == "s" && all[0].fields == #"{"k":1}"#)
         #expect(abs(all[0].timestamp.timeIntervalSince(base)) < 0.000_002)
-        #expect(try reopened.events(workflowId: "w1", minimumLevel: "warn").map(\.message) == ["two"])
-        #expect(try reopened.events(workflowId: "w1", since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
+        #expect(try reopened.events(workflowId: "w1", minimumLevel: "warn", since: nil).map(\.message) == ["two"])
+        #expect(try reopened.events(workflowId: "w1", minimumLevel: nil, since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
+        #expect(try reopened.deleteEvents(olderThan: base.addingTimeInterval(1)) == 2)
+        #expect(try reopened.events(workflowId: "w1").map(\.message) == ["two", "three"])
     }
 
     @Test func writerBatchesAndShutdownWritesEverything() throws {
@@ -75,13 +77,25 @@ import Testing
     @Test func urlsAreCheckedAndPasswordsHidden() throws {
         #expect(try SQLLogDestination.parse("sqlite:logs.db", source: "--log-sql") == .sqlite(path: "logs.db"))
         #expect(throws: ECLError.self) { try SQLLogDestination.parse("sqlite:", source: "--log-sql") }
-        do {
-            _ = try SQLLogDestination.parse("postgres://ecl:hunter2@db/logs", source: "ECL_LOG_SQL_URL")
-            Issue.record("accepted postgres")
-        } catch {
-            #expect("\(error)".contains("ECL_LOG_SQL_URL") && "\(error)".contains("ecl:***@db") && !"\(error)".contains("hunter2"))
+        for bad in ["mysql://ecl:hunter2@db/logs", "postgres://ecl:hunter2@db/logs?sslmode=maybe", "postgres://:hunter2@db/logs",
+                    "postgres://ecl:hunter2@/logs", "postgres://ecl:hunter2@db/logs?pool=3", "postgres://ecl:hunter2@db:99999/logs"] {
+            do {
+                _ = try SQLLogDestination.parse(bad, source: "ECL_LOG_SQL_URL")
+                Issue.record("accepted \(bad)")
+            } catch {
+                #expect("\(error)".contains("ECL_LOG_SQL_URL") && "\(error)".contains("postgres://USER") && !"\(error)".contains("hunter2"), "\(error)")
+            }
         }
         #expect(SQLLogDestination.redactingPassword("http://a@b") == "http://a@b")
+        #expect(SQLLogDestination.redactingPassword("postgres://u:p@ss@h/d") == "postgres://u:***@h/d")
+    }
+
+    @Test func postgresURLsTakeLibpqDefaults() throws {
+        let full = try PostgresURL(parsing: "postgresql://ecl:s%40cret@db.local:6543/logs?sslmode=require", source: "--log-sql")
+        #expect(full.host == "db.local" && full.port == 6543 && full.user == "ecl" && full.database == "logs")
+        #expect(full.password == "s@cret" && full.sslMode == .require && full.redacted == "postgresql://ecl:***@db.local:6543/logs?sslmode=require")
+        let bare = try PostgresURL(parsing: "postgres://ecl@127.0.0.1", source: "--log-sql", environment: ["PGPASSWORD": "from-env"])
+        #expect(bare.port == 5432 && bare.database == "ecl" && bare.password == "from-env" && bare.sslMode == .prefer)
     }
 
     @Test func eventsTheDatabaseRefusesGoToTheFallbackFileAndLoadBack() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct LoggingCommandTests {
@@ -127,25 +128,35 @@ import Testing
 }
 
 @Suite struct LogsCommandTests {
-    @Test func storedLinesComeBackInOrderByWorkflow() throws {
+    /// Runs five workflows storing their log lines at `url`, then reads each workflow's lines back with `logs`.
+    static func storedLinesComeBackInOrder(url: String, environment: [String: String] = [:]) throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        let run = try cli.run(arguments: ["run", "critique-revise", "--count", "5", "--llm-fault-rate", "0.3", "--seed", "2", "--log-sql", "sqlite:logs.db", "--output", "json"])
-        #expect(run.status == 0)
+        let run = try cli.run(
+            arguments: ["run", "critique-revise", "--count", "5", "--llm-fault-rate", "0.3", "--seed", "2", "--log-sql", url, "--output", "json"],
+            environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("ecl-workflows: "), "\(run.stderr)")
         let ids = try run.stdoutLines.compactMap { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["workflow_id"] as? String }
         #expect(ids.count == 5)
         for id in ids {
-            let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:logs.db", "--output", "json"])
-            #expect(logs.status == 0)
+            let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", url, "--output", "json"], environment: environment)
+            #expect(logs.status == 0, "\(logs.stderr)")
             let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             #expect(lines.first?["message"] as? String == "Workflow execution started")
             #expect(lines.last?["message"] as? String == "Workflow execution completed")
             #expect(lines.allSatisfy { $0["workflow_id"] as? String == id })
             let stamps = lines.compactMap { $0["timestamp"] as? String }
             #expect(stamps == stamps.sorted())
-            let warnings = try cli.run(arguments: ["logs", "--workflow-id", id, "--level", "warn"], environment: ["ECL_LOG_SQL_URL": "sqlite:logs.db"])
+            let warnings = try cli.run(
+                arguments: ["logs", "--workflow-id", id, "--level", "warn"], environment: environment.merging(["ECL_LOG_SQL_URL": url]) { $1 })
+            #expect(warnings.status == 0)
             #expect(warnings.stdoutLines.allSatisfy { $0.contains(" WARN ") || $0.contains(" ERROR ") || $0.hasPrefix("No log lines") })
         }
+    }
+
+    @Test func storedLinesComeBackInOrderByWorkflow() throws {
+        try Self.storedLinesComeBackInOrder(url: "sqlite:logs.db")
     }
 
     @Test func aDumpsLogLinesReplayIntoTheDatabase() throws {
@@ -170,8 +181,9 @@ import Testing
         (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:none.db"], ["no log database", "none.db"]),
         (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:l.db", "--level", "loud"], ["--level", "'loud'"]),
         (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", "sqlite:l.db", "--since", "yesterday"], ["--since", "'yesterday'"]),
-        (["run", "--log-sql", "postgres://u:pw@h/d"], ["--log-sql", "u:***@h", "sqlite:PATH"]),
-        (["run", "--log-sql", "mysql://h"], ["--log-sql", "'mysql://h'", "sqlite:PATH"]),
+        (["run", "--log-sql", "postgres://u:pw@127.0.0.1:1/d"], ["--log-sql", "u:***@127.0.0.1:1"]),
+        (["run", "--log-sql", "postgres://u:pw@127.0.0.1:1/d?sslmode=sometimes"], ["--log-sql", "u:***@127.0.0.1:1", "'sometimes'", "require"]),
+        (["run", "--log-sql", "mysql://h"], ["--log-sql", "'mysql://h'", "sqlite:PATH", "postgres://"]),
     ])
     func badInputIsOneLineAndExitTwo(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()
@@ -183,3 +195,46 @@ import Testing
         for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
     }
 }
+
+#if PostgreSQL
+/// The SQL log exporter's PostgreSQL engine through the command, against a real server on 127.0.0.1.
+@Suite(.enabled(if: LocalPostgres.isInstalled, "PostgreSQL server binaries are not installed (make test installs them)"))
+struct PostgresLogsCommandTests {
+    @Test func storedLinesComeBackInOrderFromPostgres() throws {
+        let server = try LocalPostgres.shared()
+        // The password from PGPASSWORD, as libpq takes it, so that it is in no argument.
+        let url = try server.freshDatabase().replacingOccurrences(of: ":\(server.password)@", with: "@")
+        try LogsCommandTests.storedLinesComeBackInOrder(url: url, environment: ["PGPASSWORD": server.password])
+    }
+
+    @Test func aDumpReplaysIntoPostgres() throws {
+        let server = try LocalPostgres.shared()
+        let url = try server.freshDatabase()
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "simple", "--jsonl-out", "dump.jsonl", "--output", "json"])
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["workflow_id"] as? String)
+        let replay = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", url])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("into postgres://ecl:***@127.0.0.1") && !replay.stdout.contains(server.password))
+        let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", url, "--output", "json"])
+        let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.first?["message"] as? String == "Workflow execution started")
+        #expect(lines.last?["message"] as? String == "Workflow execution completed")
+    }
+
+    @Test func aWrongPasswordIsOneLineAndExitTwo() throws {
+        let server = try LocalPostgres.shared()
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let wrong = server.url.replacingOccurrences(of: server.password, with: "hunter2")
+        for arguments in [["run", "simple", "--log-sql", wrong], ["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000", "--log-sql", wrong]] {
+            let run = try cli.run(arguments: arguments)
+            #expect(run.status == 2)
+            #expect(run.stderrLines.count == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("--log-sql") && run.stderr.contains("password authentication failed"), "\(run.stderr)")
+            #expect(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"))
+        }
+    }
+}
+#endif

@@ -56,4 +56,13 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .stepNotFound(let id): "no step with id '\(id)'"
         }
     }
+
+    /// The message of an I/O or configuration error without its "I/O error: " or "configuration error: " prefix
+    /// (fit to follow an option's name); the full description for the other cases.
+    public var plainMessage: String {
+        switch self {
+        case .io(let message), .config(let message): message
+        default: description
+        }
+    }
 }

@@ -1,0 +1,132 @@
+import ECLCore
+import ECLLogSQL
+import Foundation
+import OTLPExporter
+import Synchronization
+import TestSupport
+import Testing
+
+#if PostgreSQL
+/// The PostgreSQL engine against a real server on 127.0.0.1 (Debian's postgresql, started by the tests).
+@Suite(.enabled(if: LocalPostgres.isInstalled, "PostgreSQL server binaries are not installed (make test installs them)"))
+struct PostgresLogStoreTests {
+    func event(_ index: Int, workflow: String = "w1", at base: Date = Date(timeIntervalSince1970: 1_764_081_908.25)) -> LogEvent {
+        LogEvent(
+            timestamp: base.addingTimeInterval(Double(index) / 1000), level: index % 5 == 0 ? "warn" : "info", logger: "ECLCore.Executor",
+            message: "line \(index)", workflowId: workflow, stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb",
+            spanId: "b7ad6b7169203331", fields: #"{"attempt":2,"k":"v"}"#, durationMs: 1.5, tokensUsed: index)
+    }
+
+    @Test func storeMigratesOnceRoundTripsAndFilters() throws {
+        let server = try LocalPostgres.shared()
+        let url = try PostgresURL(parsing: try server.freshDatabase(), source: "test")
+        let store = try PostgresLogStore(url: url)
+        let base = Date(timeIntervalSince1970: 1_764_081_908.123456)
+        try store.insert([
+            LogEvent(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
+            LogEvent(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
+            LogEvent(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
+            LogEvent(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
+        ])
+        store.close()
+        // Opened again (and a second time at once): the migration is not run twice.
+        let reopened = try PostgresLogStore(url: url)
+        _ = try PostgresLogStore(url: url)
+        #expect(try server.query(url.redactedForTest(server), "SELECT count(*) FROM ecl_log_migrations") == "1")
+        #expect(try server.query(url.redactedForTest(server), "SELECT indexname FROM pg_indexes WHERE tablename = 'log_events' ORDER BY 1")
+            == "log_events_level\nlog_events_pkey\nlog_events_timestamp\nlog_events_workflow_id")
+        let all = try reopened.events(workflowId: "w1")
+        #expect(all.map(\.message) == ["one", "two", "three"])
+        #expect(all[0].durationMs == 1.5 && all[0].tokensUsed == 3 && all[0].stepId == "s" && all[0].fields == #"{"k": 1}"#)
+        #expect(abs(all[0].timestamp.timeIntervalSince(base)) < 0.000_002)
+        #expect(try reopened.events(workflowId: "w1", minimumLevel: "warn", since: nil).map(\.message) == ["two"])
+        #expect(try reopened.events(workflowId: "w1", minimumLevel: nil, since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
+        #expect(try reopened.events(workflowId: "nobody").isEmpty)
+        #expect(try reopened.deleteEvents(olderThan: base.addingTimeInterval(1)) == 2)
+        #expect(try reopened.events(workflowId: "w1").map(\.message) == ["two", "three"])
+    }
+
+    @Test func largeBatchesSpanSeveralStatementsInOneTransaction() throws {
+        let server = try LocalPostgres.shared()
+        let store = try PostgresLogStore(url: try PostgresURL(parsing: try server.freshDatabase(), source: "test"))
+        let events = (0..<12_000).map { event($0) }
+        try store.insert(events)
+        let back = try store.events(workflowId: "w1")
+        #expect(back.count == 12_000)
+        #expect(back.map(\.tokensUsed) == events.map(\.tokensUsed))
+    }
+
+    @Test func aWrongPasswordOrNoServerIsOneLineWithoutThePassword() throws {
+        let server = try LocalPostgres.shared()
+        let wrong = server.url.replacingOccurrences(of: server.password, with: "hunter2")
+        do {
+            _ = try SQLLogDestination.parse(wrong, source: "--log-sql").open()
+            Issue.record("a wrong password was accepted")
+        } catch {
+            let text = error.plainMessage
+            #expect(text.contains("password authentication failed") && text.contains("ecl:***@127.0.0.1"), "\(text)")
+            #expect(!text.contains("hunter2") && !text.contains("\n"))
+        }
+        let nobody = "postgres://ecl:hunter2@127.0.0.1:\(try freeLocalPort())/postgres?sslmode=disable"
+        do {
+            _ = try SQLLogDestination.parse(nobody, source: "--log-sql").open()
+            Issue.record("a closed port was accepted")
+        } catch {
+            #expect(error.plainMessage.contains("cannot connect to 'postgres://ecl:***@127.0.0.1:") && !error.plainMessage.contains("hunter2"))
+        }
+    }
+
+    /// A server stopped mid-run: the writer never blocks, what it could not write lands in the fallback file,
+    /// and after a restart the store reconnects and `replay` (the same decoding) loads the rest: nothing lost.
+    @Test func aServerStoppedMidRunLosesNothing() throws {
+        let server = try LocalPostgres()
+        defer {
+            server.stop(mode: "immediate")
+            server.remove()
+        }
+        let url = try PostgresURL(parsing: server.url, source: "test")
+        let store = try PostgresLogStore(url: url)
+        let fallbackPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-pg-fallback-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))
+        let warnings = Mutex<[String]>([])
+        let writer = SQLLogWriter(
+            store: store, bufferSize: 50, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+            encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
+        let events = (0..<1000).map { event($0) }
+        for event in events[..<500] { writer.add(event) }
+        while writer.writtenCount < 500 { Thread.sleep(forTimeInterval: 0.01) }
+        server.stop(mode: "immediate")
+        for event in events[500...] { writer.add(event) }
+        writer.shutdown()
+        #expect(writer.writtenCount == 500)
+        #expect(warnings.withLock { $0 }.contains { $0.contains("written to \(fallbackPath)") })
+
+        let lines = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
+        let spilled = lines.compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+        #expect(spilled.map(\.message) == events[500...].map(\.message))
+
+        try server.restart()
+        try store.insert(spilled)
+        let stored = try store.events(workflowId: "w1")
+        #expect(stored.map(\.message) == events.map(\.message))
+    }
+}
+
+extension PostgresURL {
+    /// The URL psql takes (the test server's password included).
+    func redactedForTest(_ server: LocalPostgres) -> String {
+        "postgres://\(user):\(server.password)@\(host):\(port)/\(database)?sslmode=disable"
+    }
+}
+#else
+@Suite struct PostgresNotBuiltTests {
+    @Test func aPostgresURLSaysHowToGetTheEngine() throws {
+        let destination = try SQLLogDestination.parse("postgres://ecl:hunter2@127.0.0.1/logs", source: "--log-sql")
+        #expect(throws: ECLError.self) { try destination.open() }
+        do { _ = try destination.open() } catch {
+            #expect(error.plainMessage.contains("--traits PostgreSQL") && !error.plainMessage.contains("hunter2"))
+        }
+    }
+}
+#endif
