@@ -53,14 +53,35 @@ test: setup test-tools
 	$(SWIFT) test $(PG_TRAIT)
 
 # Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
+# Then the workflow overhead (telemetry off, dev, prod, prod with the SQL log exporter on SQLite) and the SQL
+# log exporter's database work on SQLite.
 bench: setup
 	@mkdir -p .build-bench
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target ECLBenchmarks --no-progress --format markdown > ../.build-bench/report.md
 	@echo "Benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/summarize.py < .build-bench/report.md
 	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null 2>&1
+	@cd Benchmarks && $(SWIFT) build -c release --product SQLLogBench > /dev/null 2>&1
 	@echo
 	@python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200
+	@echo
+	@Benchmarks/.build/release/SQLLogBench sqlite:$(CURDIR)/.build-bench/sql-bench.db 1000000
+	@rm -f .build-bench/sql-bench.db*
+
+# The SQL log exporter on PostgreSQL: Debian's server, started on 127.0.0.1 with its default (durable)
+# settings in $(PG_BENCH_DIR), the benchmarks built with the PostgreSQL trait; the server is stopped after.
+PG_BENCH_DIR := /tmp/ecl-bench-pg
+PG_BENCH_PORT := 55439
+bench-pg: setup
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_TEST_PACKAGES)"
+	@cd Benchmarks && $(SWIFT) build -c release $(PG_TRAIT) --product WorkflowOverhead > /dev/null 2>&1
+	@cd Benchmarks && $(SWIFT) build -c release $(PG_TRAIT) --product SQLLogBench > /dev/null 2>&1
+	@scripts/local-postgres.sh stop $(PG_BENCH_DIR) immediate; rm -rf $(PG_BENCH_DIR)
+	@url=$$(scripts/local-postgres.sh start $(PG_BENCH_DIR) $(PG_BENCH_PORT) bench-password) && \
+	  trap 'scripts/local-postgres.sh stop $(PG_BENCH_DIR); rm -rf $(PG_BENCH_DIR)' EXIT && \
+	  echo "PostgreSQL benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d), server on 127.0.0.1 (default settings):" && \
+	  ECL_BENCH_POSTGRES_URL="$$url" python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200 off,prod,prod+postgres && \
+	  echo && Benchmarks/.build/release/SQLLogBench "$$url" 1000000
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup test-tools

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ECLLogging", targets: ["ECLLogging"]),
         .library(name: "OTLPExporter", targets: ["OTLPExporter"]),
         .library(name: "ECLTelemetry", targets: ["ECLTelemetry"]),
+        .library(name: "ECLLogSQL", targets: ["ECLLogSQL"]),
         // The test doubles (a scriptable local HTTP server, a manual clock), for the benchmarks package too.
         .library(name: "TestSupport", targets: ["TestSupport"]),
         .executable(name: "ecl-workflows", targets: ["ecl-workflows"]),
@@ -169,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLTelemetryTests",
-            dependencies: ["ECLTelemetry", "ECLCore", "OTLPExporter", "TestSupport"],
+            dependencies: ["ECLTelemetry", "ECLCore", "ECLLogging", "ECLLogSQL", "OTLPExporter", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

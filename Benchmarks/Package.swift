@@ -5,8 +5,10 @@ import PackageDescription
 let package = Package(
     name: "ECLBenchmarks",
     platforms: [.macOS(.v15)],
+    // `--traits PostgreSQL` (make bench-pg) builds ECL's PostgreSQL engine in too.
+    traits: [.trait(name: "PostgreSQL", description: "Benchmark the SQL log exporter on PostgreSQL as well.")],
     dependencies: [
-        .package(name: "ECL", path: ".."),
+        .package(name: "ECL", path: "..", traits: [.trait(name: "PostgreSQL", condition: .when(traits: ["PostgreSQL"]))]),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
@@ -18,6 +20,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ECLCore", package: "ECL"),
                 .product(name: "ECLLogging", package: "ECL"),
+                .product(name: "ECLLogSQL", package: "ECL"),
                 .product(name: "OTLPExporter", package: "ECL"),
                 .product(name: "TestSupport", package: "ECL"),
                 .product(name: "Logging", package: "swift-log"),
@@ -39,6 +42,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "WorkflowOverhead",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The SQL log exporter's database work: insert rates, async against sync, query latency at 1M rows.
+        .executableTarget(
+            name: "SQLLogBench",
+            dependencies: [
+                .product(name: "ECLCore", package: "ECL"),
+                .product(name: "ECLLogSQL", package: "ECL"),
+            ],
+            path: "SQLLogBench",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

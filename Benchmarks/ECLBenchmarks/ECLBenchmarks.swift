@@ -1,5 +1,6 @@
 import Benchmark
 import ECLCore
+import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging
@@ -60,6 +61,15 @@ let benchmarks: @Sendable () -> Void = {
     let quiet = logger(.json, level: .warn)
     Benchmark("log call below the level") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(quiet.debug("Database operation", metadata: sixFields)) }
+    }
+
+    // The SQL log exporter on the caller's side: the event built (fields as JSON) and buffered; a writer thread
+    // inserts batches of 1000 into a SQLite file meanwhile.
+    let sqlPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-bench-\(UUID()).db").path
+    let sqlWriter = SQLLogWriter(store: try! SQLiteLogStore(path: sqlPath), bufferSize: 1000, synchronous: false, report: { _ in })
+    let sqlLog = Logger(label: "bench") { SQLLogHandler(label: $0, level: .info, writer: sqlWriter) }
+    Benchmark("log line to the SQL exporter (async), 6 fields") { benchmark in
+        for _ in benchmark.scaledIterations { sqlLog.info("Step succeeded", metadata: sixFields) }
     }
 
     let json = logger(.json)

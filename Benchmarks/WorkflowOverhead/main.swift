@@ -1,5 +1,7 @@
 // Workflow overhead: the same workflows with telemetry off, dev and prod, in separate processes (swift-log
-// and the tracer are bootstrapped once per process). Usage: WorkflowOverhead off|dev|prod [workflows]
+// and the tracer are bootstrapped once per process). Usage: WorkflowOverhead MODE [workflows], where MODE is off,
+// dev, prod, prod+sqlite (prod with the SQL log exporter on a SQLite file) or prod+postgres (on the server
+// named by ECL_BENCH_POSTGRES_URL).
 // Prints one JSON line: mode, workflows, wall_ms, cpu_ms. `make bench` runs each mode several times.
 import ECLCore
 import ECLLogging
@@ -57,9 +59,17 @@ case "dev":
     var config = LogConfig.dev
     config.output = .file("/dev/null")
     telemetry = try Telemetry.bootstrap(logConfig: config, options: TelemetryOptions(consoleSpans: true), environment: [:], report: { _ in })
-case "prod":
+case "prod", "prod+sqlite", "prod+postgres":
     var config = LogConfig.prod
     config.output = .file("/dev/null")
+    if mode == "prod+sqlite" { config.sqlExporter = SQLExporterConfig(databaseURL: "sqlite:\(scratch)/logs.db") }
+    if mode == "prod+postgres" {
+        guard let url = ProcessInfo.processInfo.environment["ECL_BENCH_POSTGRES_URL"] else {
+            FileHandle.standardError.write(Data("prod+postgres needs ECL_BENCH_POSTGRES_URL\n".utf8))
+            exit(2)
+        }
+        config.sqlExporter = SQLExporterConfig(databaseURL: url)
+    }
     let server = try LocalHTTPServer(fallback: .respond(status: 200, body: "{}"))
     collector = server
     let otlp = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
@@ -67,7 +77,7 @@ case "prod":
         logConfig: config, options: TelemetryOptions(otlp: otlp, fallbackFile: scratch + "/fallback.jsonl"), environment: [:],
         report: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) })
 default:
-    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod [workflows]\n".utf8))
+    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+sqlite|prod+postgres [workflows]\n".utf8))
     exit(2)
 }
 

@@ -1,0 +1,59 @@
+import ECLCore
+import ECLLogSQL
+import ECLLogging
+import Foundation
+import OTLPExporter
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import ECLTelemetry
+
+/// Who named the SQL log database decides what a database that cannot be opened means at start-up.
+@Suite struct SQLLogStoreSetupTests {
+    /// A URL nothing answers: a free port on 127.0.0.1, or a SQLite path in a folder that does not exist.
+    func unreachable() throws -> [String] {
+        ["postgres://ecl:hunter2@127.0.0.1:\(try freeLocalPort())/logs?sslmode=disable", "sqlite:/nonexistent-\(UUID())/logs.db"]
+    }
+
+    @Test func aDatabaseTheUserNamedIsAnErrorWhenItCannotBeOpened() throws {
+        for url in try unreachable() {
+            var options = TelemetryOptions()
+            options.sqlURLSource = "--log-sql"
+            do {
+                _ = try Telemetry.openLogStore(SQLExporterConfig(databaseURL: url), options: options, environment: [:], report: { _ in })
+                Issue.record("\(url) was opened")
+            } catch {
+                #expect(error.plainMessage.hasPrefix("--log-sql: ") && !error.plainMessage.contains("hunter2"), "\(error)")
+            }
+        }
+    }
+
+    @Test func aDatabaseAPresetNamedIsAWarningAndEventsGoToTheFallbackFile() throws {
+        for url in try unreachable() {
+            var options = TelemetryOptions()
+            options.sqlURLSource = "the prod preset's SQL log exporter"
+            options.sqlURLFromPreset = true
+            let warnings = Mutex<[String]>([])
+            let store = try Telemetry.openLogStore(
+                SQLExporterConfig(databaseURL: url), options: options, environment: [:], report: { line in warnings.withLock { $0.append(line) } })
+            let lines = warnings.withLock { $0 }
+            #expect(lines.count == 1)
+            #expect(lines.first?.hasPrefix("the prod preset's SQL log exporter: ") == true && lines.first?.hasSuffix("log events go to the fallback file") == true)
+            #expect(!(lines.first ?? "").contains("hunter2"))
+
+            // Every batch then fails, so the writer puts it in the fallback file.
+            let fallbackPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-preset-fallback-\(UUID()).jsonl").path
+            defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+            let writer = SQLLogWriter(
+                store: store, bufferSize: 10, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+                encode: { LogEventOTLP.encode($0, encoder: OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))) },
+                report: { _ in })
+            for index in 0..<25 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
+            writer.shutdown()
+            let saved = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
+                .compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+            #expect(saved.map(\.message) == (0..<25).map(String.init))
+        }
+    }
+}
