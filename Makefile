@@ -11,7 +11,7 @@ BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
 LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
-.PHONY: all setup test-tools build build-pg run test bench bench-pg coverage clean
+.PHONY: all setup apt-install test-tools build build-pg run test bench bench-pg bench-peer coverage clean
 
 all: build
 
@@ -82,6 +82,13 @@ bench-pg: setup
 	  echo "PostgreSQL benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d), server on 127.0.0.1 (default settings):" && \
 	  ECL_BENCH_POSTGRES_URL="$$url" python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200 off,prod,prod+postgres && \
 	  echo && Benchmarks/.build/release/SQLLogBench "$$url" 1000000
+
+# Our OTLP exporter against swift-otel on the same span loop (Benchmarks/PeerComparison, its own package: building
+# swift-otel, SwiftNIO and AsyncHTTPClient in release mode takes 10-15 minutes on 2 cores the first time).
+bench-peer: setup
+	@cd Benchmarks/PeerComparison && $(SWIFT) build -c release > /dev/null 2>&1
+	@echo "Exporters compared on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
+	@python3 Benchmarks/peer.py Benchmarks/PeerComparison/.build/release/PeerSpans 3 100000
 
 # Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
 coverage: setup test-tools

@@ -1,7 +1,8 @@
 // Workflow overhead: the same workflows with telemetry off, dev and prod, in separate processes (swift-log
 // and the tracer are bootstrapped once per process). Usage: WorkflowOverhead MODE [workflows], where MODE is off,
 // dev, prod, prod+sqlite (prod with the SQL log exporter on a SQLite file) or prod+postgres (on the server
-// named by ECL_BENCH_POSTGRES_URL).
+// named by ECL_BENCH_POSTGRES_URL). `WorkflowOverhead loglines N` writes N JSON log lines with six fields and
+// the correlation context set, and nothing else: a loop to profile (perf record) the log call alone.
 // Prints one JSON line: mode, workflows, wall_ms, cpu_ms. `make bench` runs each mode several times.
 import ECLCore
 import ECLLogging
@@ -49,6 +50,23 @@ let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-overhead-\(UUID())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+if mode == "loglines" {
+    var config = LogConfig.prod
+    config.output = .file("/dev/null")
+    try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
+    let logger = Logger(label: "ECLCore.Executor")
+    let id = WorkflowId()
+    let cpuStart = cpuMilliseconds()
+    await StepSpan(workflowId: id, stepId: "generate", name: "Generate").run { _ in
+        for index in 0..<count {
+            logger.info("Step succeeded", metadata: ["duration_ms": .stringConvertible(12.5), "tokens_used": .stringConvertible(index)])
+        }
+    }
+    ECLLoggingSystem.flush()
+    print(#"{"mode":"loglines","lines":\#(count),"cpu_ns_per_line":\#((cpuMilliseconds() - cpuStart) * 1e6 / Double(count))}"#)
+    exit(0)
+}
 
 var collector: LocalHTTPServer?
 var telemetry: Telemetry?
