@@ -28,8 +28,27 @@ public struct SQLLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Captures the line as it is (fields, ids, time) and hands it over; the JSON and the text columns are
+    /// made on the writer's thread (``CapturedLogLine/event()``), off the caller's path.
     public func log(event: Logging.LogEvent) {
-        let fields = event.fields(provider: metadataProvider, handler: metadata)
+        writer.add(line: CapturedLogLine(
+            timestamp: Date(), level: event.level, label: label, message: event.message,
+            fields: event.fields(provider: metadataProvider, handler: metadata), span: ServiceContext.current?.otlpSpanContext))
+    }
+}
+
+/// A log line as ``SQLLogHandler`` saw it: cheap to make on the caller's path, turned into a ``LogEvent``
+/// (fields as a JSON object, ids and numbers as column values) where it is written.
+public struct CapturedLogLine: Sendable {
+    let timestamp: Date
+    let level: Logger.Level
+    let label: String
+    let message: Logger.Message
+    let fields: Logger.Metadata
+    let span: SpanContextData?
+
+    /// The event as `log_events` stores it.
+    public func event() -> LogEvent {
         var json: [UInt8] = []
         json.append(jsonValue: .dictionary(fields))
         func text(_ key: String) -> String? {
@@ -39,12 +58,12 @@ public struct SQLLogHandler: LogHandler {
             default: nil
             }
         }
-        let span = ServiceContext.current?.otlpSpanContext
-        writer.add(LogEvent(
-            timestamp: Date(), level: LogRecord.levelName(event.level), logger: label, message: event.message.description,
-            workflowId: text(LogField.workflowId), stepId: text(LogField.stepId),
-            traceId: span?.traceID.description ?? text(LogField.workflowId)?.replacingOccurrences(of: "-", with: ""),
+        let workflowId = text(LogField.workflowId)
+        return LogEvent(
+            timestamp: timestamp, level: LogRecord.levelName(level), logger: label, message: message.description,
+            workflowId: workflowId, stepId: text(LogField.stepId),
+            traceId: span?.traceID.description ?? workflowId.map { String($0.filter { $0 != "-" }) },
             spanId: span?.spanID.description, fields: String(decoding: json, as: UTF8.self),
-            durationMs: text(LogField.durationMs).flatMap(Double.init), tokensUsed: text(LogField.tokensUsed).flatMap(Int.init)))
+            durationMs: text(LogField.durationMs).flatMap(Double.init), tokensUsed: text(LogField.tokensUsed).flatMap(Int.init))
     }
 }

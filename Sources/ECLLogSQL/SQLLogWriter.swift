@@ -8,9 +8,22 @@ import Synchronization
 /// once. A slow database never blocks the caller: a full buffer is set aside whole for the writer (up to 16 of
 /// them); past that, new events are counted as dropped and reported.
 public final class SQLLogWriter: Sendable {
+    /// What the buffer holds: events, or lines captured by the handler and turned into events when written.
+    private enum Pending: Sendable {
+        case event(LogEvent)
+        case line(CapturedLogLine)
+
+        var event: LogEvent {
+            switch self {
+            case .event(let event): event
+            case .line(let line): line.event()
+            }
+        }
+    }
+
     private struct State {
-        var buffer: [LogEvent] = []
-        var spills: [[LogEvent]] = []
+        var buffer: [Pending] = []
+        var spills: [[Pending]] = []
         var dropped = 0
         var stopping = false
         var stopped = false
@@ -48,9 +61,14 @@ public final class SQLLogWriter: Sendable {
     public var writtenCount: Int { written.load(ordering: .relaxed) }
 
     /// Takes an event.
-    public func add(_ event: LogEvent) {
+    public func add(_ event: LogEvent) { add(.event(event)) }
+
+    /// Takes a line captured by ``SQLLogHandler``; it becomes an event on the writer's thread.
+    public func add(line: CapturedLogLine) { add(.line(line)) }
+
+    private func add(_ event: Pending) {
         if synchronous {
-            write([event])
+            write([event.event])
             return
         }
         let full: Bool = state.withLock { state in
@@ -101,7 +119,7 @@ public final class SQLLogWriter: Sendable {
                 _ = wake.wait(until: Date(timeIntervalSinceNow: 1))
             }
             wake.unlock()
-            let (batches, dropped, stopping) = state.withLock { state -> ([[LogEvent]], Int, Bool) in
+            let (batches, dropped, stopping) = state.withLock { state -> ([[Pending]], Int, Bool) in
                 defer {
                     state.spills = []
                     state.buffer.removeAll(keepingCapacity: true)
@@ -110,7 +128,7 @@ public final class SQLLogWriter: Sendable {
                 return (state.spills + [state.buffer], state.dropped, state.stopping)
             }
             if dropped > 0 { report("SQL log exporter: dropped \(dropped) events: the database could not keep up") }
-            for batch in batches where !batch.isEmpty { write(batch) }
+            for batch in batches where !batch.isEmpty { write(batch.map(\.event)) }
             if stopping {
                 store.close()
                 state.withLock { $0.stopped = true }
