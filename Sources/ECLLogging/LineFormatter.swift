@@ -54,7 +54,7 @@ public struct LineFormatter: Sendable {
         line.append(jsonString: record.message)
         for (key, value) in record.orderedFields {
             line.append(ascii: ",")
-            line.append(jsonString: Self.reservedJSONKeys.contains(key) ? "field.\(key)" : key)
+            line.append(jsonString: Self.isReservedJSONKey(key) ? "field.\(key)" : key)
             line.append(ascii: ":")
             line.append(jsonValue: value)
         }
@@ -67,8 +67,14 @@ public struct LineFormatter: Sendable {
         line.append("}")
     }
 
-    /// Keys the JSON line itself uses; a field with one of these names is written as `field.<name>`.
-    static let reservedJSONKeys: Set<String> = ["timestamp", "level", "logger", "message", "file", "line"]
+    /// Whether the JSON line itself uses `key` (timestamp, level, logger, message, file, line); a field with one
+    /// of these names is written as `field.<name>`. A switch, not a set: no hashing on every field of every line.
+    static func isReservedJSONKey(_ key: String) -> Bool {
+        switch key {
+        case "timestamp", "level", "logger", "message", "file", "line": true
+        default: false
+        }
+    }
 
     // ts=… level=info logger=… msg="…" key=value …
     private func renderCompact(_ record: LogRecord, into line: inout [UInt8]) {

@@ -35,16 +35,19 @@ public struct LogRecord: Sendable {
     /// The correlation fields, always first and in this order.
     public static let leadingKeys = ["workflow_id", "workflow_name", "step_id", "step_name", "attempt"]
 
-    /// The fields in a stable order: the correlation fields first, then the rest by name.
+    /// The fields in a stable order: the correlation fields first, then the rest by name. The correlation
+    /// fields are looked up in order and only the others are sorted (ranking inside the sort's comparisons
+    /// was a third of a JSON line's cost).
     public var orderedFields: [(key: String, value: Logger.MetadataValue)] {
         var fields: [(key: String, value: Logger.MetadataValue)] = []
         fields.reserveCapacity(metadata.count)
-        for (key, value) in metadata { fields.append((key, value)) }
-        fields.sort { lhs, rhs in
-            let (left, right) = (Self.rank(lhs.key), Self.rank(rhs.key))
-            if left != right { return left < right }
-            return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
+        for key in Self.leadingKeys {
+            if let value = metadata[key] { fields.append((key, value)) }
         }
+        guard fields.count < metadata.count else { return fields }
+        let rest = fields.count
+        for (key, value) in metadata where Self.rank(key) == Self.leadingKeys.count { fields.append((key, value)) }
+        fields[rest...].sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         return fields
     }
 

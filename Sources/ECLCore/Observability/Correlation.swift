@@ -30,14 +30,14 @@ public struct Correlation: Sendable, Equatable {
 
     /// A swift-log metadata provider that adds `workflow_id`, `workflow_name`, `step_id`, `step_name` and
     /// `attempt` from the current task's context to every line. Install it with the logging backend.
+    /// The fields are built once, when a span builder sets the correlation, not on every line.
     public static let metadataProvider = Logger.MetadataProvider {
-        guard let correlation = ServiceContext.current?.eclCorrelation else { return [:] }
-        return correlation.metadata
+        ServiceContext.current?[CorrelationMetadataKey.self] ?? [:]
     }
 
     /// The correlation as log fields.
     public var metadata: Logger.Metadata {
-        var fields: Logger.Metadata = [LogField.workflowId: .stringConvertible(workflowId)]
+        var fields: Logger.Metadata = [LogField.workflowId: .string(workflowId.description)]
         if let workflowName { fields[LogField.workflowName] = .string(workflowName) }
         if let stepId { fields[LogField.stepId] = .string(stepId.rawValue) }
         if let stepName { fields[LogField.stepName] = .string(stepName) }
@@ -52,10 +52,20 @@ enum CorrelationKey: ServiceContextKey {
     static var nameOverride: String? { "ecl.correlation" }
 }
 
+/// The `ServiceContext` key of the correlation's log fields, kept beside it so that each log line reads them
+/// ready-made.
+enum CorrelationMetadataKey: ServiceContextKey {
+    typealias Value = Logger.Metadata
+    static var nameOverride: String? { "ecl.correlation.metadata" }
+}
+
 extension ServiceContext {
-    /// ECL's correlation ids, when set by a span builder.
+    /// ECL's correlation ids, when set by a span builder. Setting them also stores their log fields.
     public var eclCorrelation: Correlation? {
         get { self[CorrelationKey.self] }
-        set { self[CorrelationKey.self] = newValue }
+        set {
+            self[CorrelationKey.self] = newValue
+            self[CorrelationMetadataKey.self] = newValue?.metadata
+        }
     }
 }
