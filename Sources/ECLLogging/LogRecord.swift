@@ -47,7 +47,14 @@ public struct LogRecord: Sendable {
         guard fields.count < metadata.count else { return fields }
         let rest = fields.count
         for (key, value) in metadata where Self.rank(key) == Self.leadingKeys.count { fields.append((key, value)) }
-        fields[rest...].sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        // An insertion sort in place: a line has a handful of fields, and sorting the array's slice would copy it.
+        for index in (rest + 1)..<max(rest + 1, fields.count) {
+            var position = index
+            while position > rest, fields[position].key.utf8.lexicographicallyPrecedes(fields[position - 1].key.utf8) {
+                fields.swapAt(position, position - 1)
+                position -= 1
+            }
+        }
         return fields
     }
 
