@@ -42,6 +42,16 @@ import Testing
         #expect(!text.contains("\n"))
     }
 
+    @Test func fieldsComeCorrelationFirstThenByName() {
+        #expect(record.orderedFields.map(\.key) == ["workflow_id", "attempt", "count_text", "duration_ms", "level", "list", "nested", "ok", "text"])
+        let correlationOnly = LogRecord(
+            time: timespec(), level: .info, label: "l", message: "m",
+            metadata: ["step_id": "s", "workflow_id": "w", "attempt": .stringConvertible(1)], file: "", line: 0)
+        #expect(correlationOnly.orderedFields.map(\.key) == ["workflow_id", "step_id", "attempt"])
+        let none = LogRecord(time: timespec(), level: .info, label: "l", message: "m", metadata: ["b": "2", "a": "1"], file: "", line: 0)
+        #expect(none.orderedFields.map(\.key) == ["a", "b"])
+    }
+
     @Test func jsonWithoutTimestampOrLocation() throws {
         let object = try json(LineFormatter(format: .json, includeTimestamps: false, includeLocation: false))
         #expect(object["timestamp"] == nil)
