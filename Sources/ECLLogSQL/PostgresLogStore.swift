@@ -166,7 +166,12 @@ public final class PostgresLogStore: LogEventStore {
         if let message = error.serverInfo?[.message] {
             return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
         }
-        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        if let underlying = error.underlying {
+            let text = "\(underlying)"
+            if text.contains("Connection refused") { return "connection refused (no server listening there)" }
+            if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") { return "the connection timed out" }
+            return "\(error.code): \(text)"
+        }
         return "\(error.code)"
     }
 
