@@ -53,8 +53,8 @@ test: setup test-tools
 	$(SWIFT) test $(PG_TRAIT)
 
 # Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
-# Then the workflow overhead (telemetry off, dev, prod, prod with the SQL log exporter on SQLite) and the SQL
-# log exporter's database work on SQLite.
+# Then the workflow overhead (telemetry off, dev, prod, prod with the SQL log exporter on SQLite), the SQL
+# log exporter's database work on SQLite, and the comparison with swift-otel (bench-peer).
 bench: setup
 	@mkdir -p .build-bench
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target ECLBenchmarks --no-progress --format markdown > ../.build-bench/report.md
@@ -67,6 +67,8 @@ bench: setup
 	@echo
 	@Benchmarks/.build/release/SQLLogBench sqlite:$(CURDIR)/.build-bench/sql-bench.db 1000000
 	@rm -f .build-bench/sql-bench.db*
+	@echo
+	@$(MAKE) --no-print-directory bench-peer
 
 # The SQL log exporter on PostgreSQL: Debian's server, started on 127.0.0.1 with its default (durable)
 # settings in $(PG_BENCH_DIR), the benchmarks built with the PostgreSQL trait; the server is stopped after.

@@ -2,7 +2,8 @@
 // and the tracer are bootstrapped once per process). Usage: WorkflowOverhead MODE [workflows], where MODE is off,
 // dev, prod, prod+sqlite (prod with the SQL log exporter on a SQLite file) or prod+postgres (on the server
 // named by ECL_BENCH_POSTGRES_URL). `WorkflowOverhead loglines N` writes N JSON log lines with six fields and
-// the correlation context set, and nothing else: a loop to profile (perf record) the log call alone.
+// the correlation context set, and nothing else: a loop to profile (perf record) the log call alone;
+// `WorkflowOverhead disabled N` makes N debug calls below the prod preset's level.
 // Prints one JSON line: mode, workflows, wall_ms, cpu_ms. `make bench` runs each mode several times.
 import ECLCore
 import ECLLogging
@@ -50,6 +51,17 @@ let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-overhead-\(UUID())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+if mode == "disabled" {
+    var config = LogConfig.prod
+    config.output = .file("/dev/null")
+    try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
+    let logger = Logger(label: "ECLCore.Executor")
+    let cpuStart = cpuMilliseconds()
+    for index in 0..<count { logger.debug("Database operation", metadata: ["rows": .stringConvertible(index)]) }
+    print(#"{"mode":"disabled","calls":\#(count),"cpu_ns_per_call":\#((cpuMilliseconds() - cpuStart) * 1e6 / Double(count))}"#)
+    exit(0)
+}
 
 if mode == "loglines" {
     var config = LogConfig.prod
