@@ -117,7 +117,10 @@ public final class PostgresLogStore: LogEventStore {
 
     public func close() {
         connection.withLock { connection in
-            if let open = connection { try? open.close().wait() }
+            if let open = connection {
+                // Never wait on the connection's own event loop (a deinit could run there).
+                if open.eventLoop.inEventLoop { let _: EventLoopFuture<Void> = open.close() } else { try? open.close().wait() }
+            }
             connection = nil
         }
     }
