@@ -51,11 +51,12 @@ public struct UnavailableLogStore: LogEventStore {
         self.reason = reason
     }
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) { throw .io("'\(location)' is unavailable: \(reason)") }
+    /// What every call throws.
+    private var unavailable: ECLError { .io("'\(location)' is unavailable: \(reason)") }
 
-    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] {
-        throw .io("'\(location)' is unavailable: \(reason)")
-    }
+    public func insert(_ events: [LogEvent]) throws(ECLError) { throw unavailable }
 
-    public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int { throw .io("'\(location)' is unavailable: \(reason)") }
+    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] { throw unavailable }
+
+    public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int { throw unavailable }
 }

@@ -58,13 +58,8 @@ public final class PostgresLogStore: LogEventStore {
                 try run(Self.insertQuery(chunks[0]), on: connection, doing: "write log events to")
                 return
             }
-            try run("BEGIN", on: connection, doing: "write log events to")
-            do throws(ECLError) {
+            try inTransaction(on: connection, doing: "write log events to") { () throws(ECLError) in
                 for chunk in chunks { try run(Self.insertQuery(chunk), on: connection, doing: "write log events to") }
-                try run("COMMIT", on: connection, doing: "write log events to")
-            } catch {
-                _ = try? run("ROLLBACK", on: connection, doing: "roll back")
-                throw error
             }
         }
     }
@@ -87,7 +82,7 @@ public final class PostgresLogStore: LogEventStore {
         sql += " ORDER BY timestamp, id"
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         return try withConnection { connection throws(ECLError) in
-            let rows = try run(query, on: connection, doing: "read log events from")
+            let rows = try run(query, on: connection, doing: "read log events from").rows
             do {
                 return try rows.map { row in
                     let (timestamp, level, logger, message, workflow, step, trace, span, fields, duration, tokens) = try row.decode(
@@ -107,11 +102,7 @@ public final class PostgresLogStore: LogEventStore {
         binds.append(cutoff)
         let query = PostgresQuery(unsafeSQL: "DELETE FROM log_events WHERE timestamp < $1", binds: binds)
         return try withConnection { connection throws(ECLError) in
-            do {
-                return try connection.query(query, logger: silent).wait().metadata.rows ?? 0
-            } catch {
-                throw .io("cannot delete log events from '\(location)': \(Self.reason(error))")
-            }
+            try run(query, on: connection, doing: "delete log events from").metadata.rows ?? 0
         }
     }
 
@@ -155,11 +146,25 @@ public final class PostgresLogStore: LogEventStore {
     }
 
     @discardableResult
-    private func run(_ query: PostgresQuery, on connection: PostgresConnection, doing action: String) throws(ECLError) -> [PostgresRow] {
+    private func run(_ query: PostgresQuery, on connection: PostgresConnection, doing action: String) throws(ECLError) -> PostgresQueryResult {
         do {
-            return try connection.query(query, logger: silent).wait().rows
+            return try connection.query(query, logger: silent).wait()
         } catch {
             throw .io("cannot \(action) '\(location)': \(Self.reason(error))")
+        }
+    }
+
+    /// Runs `body` between BEGIN and COMMIT; any failure rolls back and is rethrown.
+    private func inTransaction(
+        on connection: PostgresConnection, doing action: String, _ body: () throws(ECLError) -> Void
+    ) throws(ECLError) {
+        try run("BEGIN", on: connection, doing: action)
+        do throws(ECLError) {
+            try body()
+            try run("COMMIT", on: connection, doing: action)
+        } catch {
+            _ = try? run("ROLLBACK", on: connection, doing: "roll back")
+            throw error
         }
     }
 
@@ -236,15 +241,14 @@ public final class PostgresLogStore: LogEventStore {
 
     private func migrate(_ connection: PostgresConnection) throws(ECLError) {
         let action = "migrate"
-        try run("BEGIN", on: connection, doing: action)
-        do throws(ECLError) {
+        try inTransaction(on: connection, doing: action) { () throws(ECLError) in
             // An arbitrary constant naming ECL's migrations lock ("ECLLOGS" in ASCII).
             try run("SELECT pg_advisory_xact_lock(4532411079071571)", on: connection, doing: action)
             try run(
                 "CREATE TABLE IF NOT EXISTS ecl_log_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 on: connection, doing: action)
             let applied = try run("SELECT id FROM ecl_log_migrations", on: connection, doing: action)
-            let done = Set(applied.compactMap { try? $0.decode(String.self) })
+            let done = Set(applied.rows.compactMap { try? $0.decode(String.self) })
             for migration in Self.migrations where !done.contains(migration.id) {
                 for statement in migration.statements {
                     try run(PostgresQuery(unsafeSQL: statement), on: connection, doing: action)
@@ -253,10 +257,6 @@ public final class PostgresLogStore: LogEventStore {
                 binds.append(migration.id)
                 try run(PostgresQuery(unsafeSQL: "INSERT INTO ecl_log_migrations (id) VALUES ($1)", binds: binds), on: connection, doing: action)
             }
-            try run("COMMIT", on: connection, doing: action)
-        } catch {
-            _ = try? run("ROLLBACK", on: connection, doing: "roll back")
-            throw error
         }
     }
 }
