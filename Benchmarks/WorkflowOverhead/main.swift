@@ -48,15 +48,21 @@ func cpuMilliseconds() -> Double {
 
 let mode = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "off"
 let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 100 : 100
-let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-overhead-\(UUID())").path
-try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: scratch) }
+/// A preset with its lines thrown away: the logging's cost without the terminal's.
+func discarding(_ preset: LogConfig) -> LogConfig {
+    var config = preset
+    config.output = .file("/dev/null")
+    return config
+}
+
+/// Logging alone, with the prod preset, for the loops that measure the log call.
+func prodLogger() throws -> Logger {
+    try ECLLoggingSystem.bootstrap(discarding(.prod), metadataProvider: Correlation.metadataProvider)
+    return Logger(label: "ECLCore.Executor")
+}
 
 if mode == "disabled" {
-    var config = LogConfig.prod
-    config.output = .file("/dev/null")
-    try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
-    let logger = Logger(label: "ECLCore.Executor")
+    let logger = try prodLogger()
     let cpuStart = cpuMilliseconds()
     for index in 0..<count { logger.debug("Database operation", metadata: ["rows": .stringConvertible(index)]) }
     print(#"{"mode":"disabled","calls":\#(count),"cpu_ns_per_call":\#((cpuMilliseconds() - cpuStart) * 1e6 / Double(count))}"#)
@@ -64,10 +70,7 @@ if mode == "disabled" {
 }
 
 if mode == "loglines" {
-    var config = LogConfig.prod
-    config.output = .file("/dev/null")
-    try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
-    let logger = Logger(label: "ECLCore.Executor")
+    let logger = try prodLogger()
     let id = WorkflowId()
     let cpuStart = cpuMilliseconds()
     await StepSpan(workflowId: id, stepId: "generate", name: "Generate").run { _ in
@@ -80,18 +83,19 @@ if mode == "loglines" {
     exit(0)
 }
 
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-overhead-\(UUID())").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
 var collector: LocalHTTPServer?
 var telemetry: Telemetry?
 switch mode {
 case "off":
     LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 case "dev":
-    var config = LogConfig.dev
-    config.output = .file("/dev/null")
-    telemetry = try Telemetry.bootstrap(logConfig: config, options: TelemetryOptions(consoleSpans: true), environment: [:], report: { _ in })
+    telemetry = try Telemetry.bootstrap(logConfig: discarding(.dev), options: TelemetryOptions(consoleSpans: true), environment: [:], report: { _ in })
 case "prod", "prod+sqlite", "prod+postgres":
-    var config = LogConfig.prod
-    config.output = .file("/dev/null")
+    var config = discarding(.prod)
     if mode == "prod+sqlite" { config.sqlExporter = SQLExporterConfig(databaseURL: "sqlite:\(scratch)/logs.db") }
     if mode == "prod+postgres" {
         guard let url = ProcessInfo.processInfo.environment["ECL_BENCH_POSTGRES_URL"] else {
@@ -107,7 +111,7 @@ case "prod", "prod+sqlite", "prod+postgres":
         logConfig: config, options: TelemetryOptions(otlp: otlp, fallbackFile: scratch + "/fallback.jsonl"), environment: [:],
         report: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) })
 default:
-    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+sqlite|prod+postgres [workflows]\n".utf8))
+    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+sqlite|prod+postgres|loglines|disabled [count]\n".utf8))
     exit(2)
 }
 
