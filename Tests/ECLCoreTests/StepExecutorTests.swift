@@ -67,7 +67,7 @@ import Testing
             return await StepExecutor(llm: llm, clock: clock).execute(step, input: "t", workflowId: WorkflowId())
         }
         let execution = await task.value
-        guard case .failed(.timeout) = execution.outcome else { Issue.record("\(execution.outcome)"); return }
+        guard case .failed(.cancelled) = execution.outcome else { Issue.record("\(execution.outcome)"); return }
         #expect(step.script.count == 1)
     }
 }

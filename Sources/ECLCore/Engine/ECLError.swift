@@ -16,6 +16,8 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
     case workflowNotFound(WorkflowId)
     /// No step with this id exists.
     case stepNotFound(StepId)
+    /// The run was stopped before it ended (an interrupted process); the reason says why.
+    case cancelled(String)
 
     /// True for failures that may pass on another try: timeouts, I/O, and model calls that failed
     /// without an HTTP status or with 408, 429 or a 5xx status.
@@ -25,7 +27,7 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
             guard let status else { return true }
             return status == 408 || status == 429 || status >= 500
         case .io, .timeout: return true
-        case .validation, .maxRevisionsExceeded, .config, .workflowNotFound, .stepNotFound: return false
+        case .validation, .maxRevisionsExceeded, .config, .workflowNotFound, .stepNotFound, .cancelled: return false
         }
     }
 
@@ -40,6 +42,7 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .config: "config"
         case .workflowNotFound: "workflow_not_found"
         case .stepNotFound: "step_not_found"
+        case .cancelled: "cancelled"
         }
     }
 
@@ -54,6 +57,7 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .config(let message): "configuration error: \(message)"
         case .workflowNotFound(let id): "no workflow with id \(id)"
         case .stepNotFound(let id): "no step with id '\(id)'"
+        case .cancelled(let reason): "cancelled: \(reason)"
         }
     }
 

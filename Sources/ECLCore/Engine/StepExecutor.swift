@@ -107,7 +107,7 @@ public struct StepExecutor: Sendable {
                 do {
                     try await clock.sleep(seconds: delay)
                 } catch {
-                    let cancelled = ECLError.timeout("step '\(step.id)' was cancelled while waiting to retry")
+                    let cancelled = ECLError.cancelled("step '\(step.id)' was stopped while waiting to retry")
                     return finish(.failed(cancelled), state: .failed, error: cancelled, attempts: attempt, tokens: tokens)
                 }
                 attempt += 1

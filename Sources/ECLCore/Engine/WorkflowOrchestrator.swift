@@ -8,7 +8,7 @@ public struct WorkflowResult: Sendable {
     public var workflowId: WorkflowId
     /// The workflow's name.
     public var name: String
-    /// `completed` or `failed`.
+    /// `completed`, `failed` or `cancelled`.
     public var status: WorkflowState
     /// The latest output of each step, as JSON.
     public var stepOutputs: [StepId: String]
@@ -38,10 +38,23 @@ public struct WorkflowResult: Sendable {
 public struct WorkflowOrchestrator: Sendable {
     /// Runs each step.
     public let executor: StepExecutor
+    /// Why runs must stop now, once they must (an interrupted process); nil while they may go on. Checked
+    /// before each wave of steps and each revision: a run that must stop ends `cancelled` after the steps
+    /// that are running. A cancelled task stops the same way.
+    public let stopReason: @Sendable () -> String?
     private let logger = Logger(label: "ECLCore.Orchestrator")
 
     /// Creates an orchestrator around an executor.
-    public init(executor: StepExecutor) { self.executor = executor }
+    public init(executor: StepExecutor, stopReason: @escaping @Sendable () -> String? = { nil }) {
+        self.executor = executor
+        self.stopReason = stopReason
+    }
+
+    /// Why the run must stop here, if it must.
+    private func stopping() -> ECLError? {
+        if let reason = stopReason() { return .cancelled(reason) }
+        return Task.isCancelled ? .cancelled("the run was cancelled") : nil
+    }
 
     /// Runs `definition` on `input`. A definition that fails validation throws before anything runs;
     /// every other failure ends in a result with status `failed`, recorded in the store.
@@ -83,6 +96,10 @@ public struct WorkflowOrchestrator: Sendable {
         let nodes = Dictionary(uniqueKeysWithValues: definition.nodes.map { ($0.id, $0) })
 
         while runError == nil, !pending.isEmpty {
+            if let stop = stopping() {
+                runError = stop
+                break
+            }
             // Every step whose dependencies are done runs now, concurrently; results merge in declaration order.
             let ready = pending.filter { id in nodes[id]!.dependsOn.allSatisfy { done.contains($0) || $0 == definition.revisionLoop?.reviser } }
             pending.removeAll { ready.contains($0) }
@@ -112,7 +129,12 @@ public struct WorkflowOrchestrator: Sendable {
 
         let completedAt = clock.now()
         let durationMs = completedAt.timeIntervalSince(startedAt) * 1000
-        record.state = runError == nil ? .completed : .failed
+        let endState: WorkflowState = switch runError {
+        case nil: .completed
+        case .cancelled?: .cancelled
+        default: .failed
+        }
+        record.state = endState
         record.updatedAt = completedAt
         record.completedAt = completedAt
         record.error = runError.map { "\($0)" }
@@ -131,13 +153,15 @@ public struct WorkflowOrchestrator: Sendable {
             }
         }
         let duration: Logger.MetadataValue = .stringConvertible(Logger.rounded(durationMs))
-        if let runError {
+        if case .cancelled(let reason)? = runError {
+            logger.warning("Workflow execution cancelled", metadata: [LogField.error: .string(reason), LogField.durationMs: duration])
+        } else if let runError {
             logger.error("Workflow execution failed", metadata: [LogField.error: "\(runError)", LogField.durationMs: duration])
         } else {
             logger.info("Workflow execution completed", metadata: [LogField.durationMs: duration])
         }
         return WorkflowResult(
-            workflowId: workflowId, name: definition.name, status: runError == nil ? .completed : .failed,
+            workflowId: workflowId, name: definition.name, status: endState,
             stepOutputs: jsonOutputs, stepMetadata: metadata, revisions: state.revision, startedAt: startedAt,
             completedAt: completedAt, durationMs: durationMs, error: runError)
     }
@@ -181,6 +205,10 @@ public struct WorkflowOrchestrator: Sendable {
         // Outside a revision loop, a request for revision is the step's verdict: its output stands.
         guard let loop, loop.validator == id, let reviser = nodes[loop.reviser] else { return run }
         while case .needsRevision(_, _, let feedback) = execution.outcome {
+            if let stop = stopping() {
+                run.error = stop
+                return run
+            }
             guard state.revision < loop.maxIterations else {
                 run.error = .maxRevisionsExceeded(attempts: state.revision)
                 return run

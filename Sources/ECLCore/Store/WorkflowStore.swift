@@ -8,6 +8,8 @@ public enum WorkflowState: String, Sendable, Codable, CaseIterable {
     case completed
     /// Ended with an error.
     case failed
+    /// Stopped before it ended (the process was interrupted); the error says when and why.
+    case cancelled
 }
 
 /// How one try of a step ended.
