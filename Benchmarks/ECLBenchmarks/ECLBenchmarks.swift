@@ -140,17 +140,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "burst of 1M spans, peak memory",
         configuration: .init(
-            metrics: [.peakMemoryResident, .wallClock, .custom("spans delivered (k)"), .custom("spans to fallback (k)"), .custom("spans dropped")],
+            metrics: [.peakMemoryResident, .wallClock, .custom("spans delivered (k)"), .custom("spans left in the spool (k)"), .custom("spans lost")],
             scalingFactor: .one, maxDuration: .seconds(30), maxIterations: 3)
     ) { benchmark in
         let server = try! LocalHTTPServer(fallback: .respond(status: 200, body: "{}"))
         let configuration = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
         let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in })
-        let spill = FileManager.default.temporaryDirectory.appendingPathComponent("bench-spill-\(UUID()).jsonl").path
+        let spill = FileManager.default.temporaryDirectory.appendingPathComponent("bench-spool-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: spill) }
         let pipeline = BatchProcessor<SpanData>(
             signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
-            exporters: [exporter], fallback: try! JSONLFile(path: spill, option: "bench"), report: { _ in })
+            exporter: exporter, spool: try! Spool(directory: spill, signal: .traces), report: { _ in })
         let tracer = OTLPTracer(processor: pipeline)
         for _ in 0..<1_000_000 {
             let span = tracer.startSpan("step generate", context: parentContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
@@ -160,7 +160,7 @@ let benchmarks: @Sendable () -> Void = {
         pipeline.shutdown(timeoutSeconds: 60)
         let counters = pipeline.counters
         benchmark.measurement(.custom("spans delivered (k)"), counters.delivered / 1000)
-        benchmark.measurement(.custom("spans to fallback (k)"), counters.fellBack / 1000)
-        benchmark.measurement(.custom("spans dropped"), counters.dropped)
+        benchmark.measurement(.custom("spans left in the spool (k)"), (counters.spooled - counters.drained) / 1000)
+        benchmark.measurement(.custom("spans lost"), counters.lost)
     }
 }

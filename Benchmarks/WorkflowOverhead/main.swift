@@ -108,7 +108,7 @@ case "prod", "prod+sqlite", "prod+postgres":
     collector = server
     let otlp = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
     telemetry = try Telemetry.bootstrap(
-        logConfig: config, options: TelemetryOptions(otlp: otlp, fallbackFile: scratch + "/fallback.jsonl"), environment: [:],
+        logConfig: config, options: TelemetryOptions(otlp: otlp, spoolDirectory: scratch + "/spool"), environment: [:],
         report: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) })
 default:
     FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+sqlite|prod+postgres|loglines|disabled [count]\n".utf8))

@@ -113,9 +113,8 @@ final class EasyHandle {
     static func kind(of code: CURLcode) -> HTTPTransportError.Kind {
         switch code {
         case CURLE_OPERATION_TIMEDOUT: .timeout
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
-             CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
-            .connection
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: .unreachable
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE: .connection
         default: .other
         }
     }

@@ -51,7 +51,10 @@ public struct HTTPResponse: Sendable, Equatable {
 public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure, for retry decisions.
     public enum Kind: Sendable, Equatable {
-        /// The connection could not be made, or broke before an answer.
+        /// No server could be reached at all: the connection was refused or the host name is unknown.
+        /// Known in milliseconds, and retrying at once would not help.
+        case unreachable
+        /// The connection broke before an answer.
         case connection
         /// The time limit passed.
         case timeout

@@ -30,7 +30,7 @@ public final class SQLLogWriter: Sendable {
     }
 
     private let store: any LogEventStore
-    private let fallback: JSONLFile?
+    private let fallback: (any OTLPLineStore)?
     private let encode: @Sendable ([LogEvent]) -> [UInt8]
     private let bufferSize: Int
     private let synchronous: Bool
@@ -40,9 +40,9 @@ public final class SQLLogWriter: Sendable {
     private let written = Atomic<Int>(0)
 
     /// Creates a writer; in asynchronous mode it starts its thread. Events the database refuses go to
-    /// `fallback` as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
+    /// `fallback` (the logs spool) as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
     public init(
-        store: any LogEventStore, bufferSize: Int, synchronous: Bool, fallback: JSONLFile? = nil,
+        store: any LogEventStore, bufferSize: Int, synchronous: Bool, fallback: (any OTLPLineStore)? = nil,
         encode: @escaping @Sendable ([LogEvent]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
     ) {
         self.store = store
@@ -144,13 +144,13 @@ public final class SQLLogWriter: Sendable {
             written.add(events.count, ordering: .relaxed)
         } catch {
             guard let fallback else {
-                report("SQL log exporter: \(events.count) events not written (\(error)) and no fallback file is set: they are lost")
+                report("SQL log exporter: \(events.count) events not written (\(error)) and no spool is set: they are lost")
                 return
             }
             if let failure = fallback.append(encode(events)) {
-                report("SQL log exporter: \(events.count) events not written (\(error)) and the fallback file \(fallback.path) failed: \(failure)")
+                report("SQL log exporter: \(events.count) events not written (\(error)) and \(fallback.location) failed: \(failure)")
             } else {
-                report("SQL log exporter: \(events.count) events not written (\(error)); written to \(fallback.path)")
+                report("SQL log exporter: \(events.count) events not written (\(error)); written to \(fallback.location)")
             }
         }
     }

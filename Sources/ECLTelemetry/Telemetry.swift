@@ -12,8 +12,13 @@ public struct TelemetryOptions: Sendable {
     public var otlp: OTLPHTTPConfiguration?
     /// `--jsonl-out FILE`: spans to FILE, logs to FILE with `-logs` before its extension.
     public var jsonlOut: String?
-    /// Where undelivered batches go; defaults to ``defaultFallbackFile`` when exporting.
-    public var fallbackFile: String?
+    /// The spool directory, where batches that cannot be delivered now wait until a collector takes them;
+    /// ``defaultSpoolDirectory`` when exporting or storing logs in SQL and none is named.
+    public var spoolDirectory: String?
+    /// The most megabytes each signal's spool may take; ``Spool/defaultMaxBytes`` when nil (`ECL_OTLP_SPOOL_MAX_MB`).
+    public var spoolMaxMegabytes: Int?
+    /// What named the spool directory, for error messages (`--spool`, `ECL_OTLP_SPOOL`).
+    public var spoolSource = "--spool"
     /// Print each span as it ends (the dev preset).
     public var consoleSpans: Bool
     /// What named the SQL exporter's URL, for error messages (`--log-sql`, `ECL_LOG_SQL_URL`, the TOML key).
@@ -22,14 +27,20 @@ public struct TelemetryOptions: Sendable {
     /// warning (log events go to the fallback file) instead of an error.
     public var sqlURLFromPreset = false
 
-    /// The fallback file used when OTLP export is on and none is named.
-    public static let defaultFallbackFile = "ecl-otlp-fallback.jsonl"
+    /// The spool directory used when none is named.
+    public static let defaultSpoolDirectory = "ecl-otlp-spool"
+    /// The file in the spool directory where log events the SQL database refused wait for `replay --log-sql`.
+    public static let sqlSpoolFile = "sql-logs.jsonl"
 
     /// Creates options.
-    public init(otlp: OTLPHTTPConfiguration? = nil, jsonlOut: String? = nil, fallbackFile: String? = nil, consoleSpans: Bool = false) {
+    public init(
+        otlp: OTLPHTTPConfiguration? = nil, jsonlOut: String? = nil, spoolDirectory: String? = nil, spoolMaxMegabytes: Int? = nil,
+        consoleSpans: Bool = false
+    ) {
         self.otlp = otlp
         self.jsonlOut = jsonlOut
-        self.fallbackFile = fallbackFile
+        self.spoolDirectory = spoolDirectory
+        self.spoolMaxMegabytes = spoolMaxMegabytes
         self.consoleSpans = consoleSpans
     }
 
@@ -52,20 +63,27 @@ public final class Telemetry: Sendable {
     public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
     public let logs: BatchProcessor<LogRecordData>?
-    /// The fallback file, when exporting.
-    public let fallback: JSONLFile?
+    /// The spool directory, when exporting or storing logs in SQL.
+    public let spoolDirectory: String?
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
+    private let spools: [Spool]
+    private let sqlSpool: JSONLFile?
 
-    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, fallback: JSONLFile?, sqlWriter: SQLLogWriter?) {
+    private init(
+        spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, spoolDirectory: String?, spools: [Spool],
+        sqlSpool: JSONLFile?, sqlWriter: SQLLogWriter?
+    ) {
         self.spans = spans
         self.logs = logs
-        self.fallback = fallback
+        self.spoolDirectory = spoolDirectory
+        self.spools = spools
+        self.sqlSpool = sqlSpool
         self.sqlWriter = sqlWriter
     }
 
     /// Installs logging and tracing for the process. Every bad value is a one-line error (exit 2 in the
-    /// command): an unwritable log, dump or fallback file, a malformed OTEL_BSP_* value.
+    /// command): an unwritable log file, dump or spool, a malformed OTEL_BSP_* value.
     /// `report` receives the exporters' warnings (undelivered batches, where they went).
     public static func bootstrap(
         logConfig: LogConfig, options: TelemetryOptions, environment: [String: String],
@@ -74,43 +92,63 @@ public final class Telemetry: Sendable {
         let resource = OTLPResource.fromEnvironment(
             environment, defaultServiceName: "ecl-workflows", serviceVersion: OTLPResource.sdkVersion, scopeName: "ecl", warn: report)
         let encoder = OTLPJSONEncoder(resource: resource)
-        var fallback: JSONLFile?
-        if options.otlp != nil || options.fallbackFile != nil || logConfig.sqlExporter != nil {
-            fallback = try JSONLFile(path: options.fallbackFile ?? TelemetryOptions.defaultFallbackFile, option: "--fallback-file")
+        let spoolDirectory = options.otlp != nil || options.spoolDirectory != nil || logConfig.sqlExporter != nil
+            ? options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory : nil
+        var spools: [OTLPSignal: Spool] = [:]
+        if let spoolDirectory {
+            let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
+            for signal in [OTLPSignal.traces, .logs] {
+                spools[signal] = try Spool(directory: spoolDirectory, signal: signal, maxBytes: maxBytes, option: options.spoolSource)
+            }
         }
         var sqlWriter: SQLLogWriter?
+        var sqlSpool: JSONLFile?
         if let sql = logConfig.sqlExporter {
+            // Events the database refuses wait beside the spool for `replay --log-sql`, never for the collector
+            // (which has them already through the OTLP log handler when exporting).
+            sqlSpool = try spoolDirectory.map { directory throws(OTLPConfigError) in
+                try JSONLFile(path: directory + "/" + TelemetryOptions.sqlSpoolFile, option: options.spoolSource)
+            }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
-                synchronous: !sql.async, fallback: fallback, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
+                synchronous: !sql.async, fallback: sqlSpool, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
         }
+        let allSpools = [spools[.traces], spools[.logs]].compactMap { $0 }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, fallback: fallback, sqlWriter: nil)
+            return Telemetry(spans: nil, logs: nil, spoolDirectory: spoolDirectory, spools: allSpools, sqlSpool: sqlSpool, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogRecordData>?
         if options.exports {
-            var spanExporters: [any BatchExporter] = []
-            var logExporters: [any BatchExporter] = []
+            // The collector is the destination when there is one, the dump a copy beside it; else the dump.
+            var destinations: [OTLPSignal: any BatchExporter] = [:]
+            var copies: [OTLPSignal: [any BatchExporter]] = [:]
+            var availability: CollectorAvailability?
             if let otlp = options.otlp {
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
-                if !otlp.tracesURL.isEmpty { spanExporters.append(OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report)) }
-                if !otlp.logsURL.isEmpty { logExporters.append(OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report)) }
+                availability = CollectorAvailability(destination: otlp.collectorName, report: { report("OTLP: \($0)") })
+                if !otlp.tracesURL.isEmpty { destinations[.traces] = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report) }
+                if !otlp.logsURL.isEmpty { destinations[.logs] = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report) }
             }
             if let dump = options.jsonlOut {
-                spanExporters.append(JSONLFileExporter(file: try JSONLFile(path: dump, option: "--jsonl-out")))
-                logExporters.append(JSONLFileExporter(file: try JSONLFile(path: TelemetryOptions.logsPath(for: dump), option: "--jsonl-out")))
+                let files: [(OTLPSignal, String)] = [(.traces, dump), (.logs, TelemetryOptions.logsPath(for: dump))]
+                for (signal, path) in files {
+                    let exporter = JSONLFileExporter(file: try JSONLFile(path: path, option: "--jsonl-out"))
+                    if destinations[signal] == nil { destinations[signal] = exporter } else { copies[signal, default: []].append(exporter) }
+                }
             }
-            if !spanExporters.isEmpty {
+            if let exporter = destinations[.traces] {
                 spanProcessor = BatchProcessor(
                     signal: .traces, configuration: try BatchConfiguration.spans(environment: environment),
-                    encode: { encoder.encode(spans: $0) }, exporters: spanExporters, fallback: fallback, report: report)
+                    encode: { encoder.encode(spans: $0) }, exporter: exporter, copies: copies[.traces] ?? [], spool: spools[.traces],
+                    availability: availability, report: report)
             }
-            if !logExporters.isEmpty {
+            if let exporter = destinations[.logs] {
                 logProcessor = BatchProcessor(
                     signal: .logs, configuration: try BatchConfiguration.logs(environment: environment),
-                    encode: { encoder.encode(logs: $0) }, exporters: logExporters, fallback: fallback, report: report)
+                    encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
+                    availability: availability, report: report)
             }
         }
 
@@ -137,11 +175,13 @@ public final class Telemetry: Sendable {
                 write: { ECLLoggingSystem.write(line: $0) }))
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
-        return Telemetry(spans: spanProcessor, logs: logProcessor, fallback: fallback, sqlWriter: sqlWriter)
+        return Telemetry(
+            spans: spanProcessor, logs: logProcessor, spoolDirectory: spoolDirectory, spools: allSpools, sqlSpool: sqlSpool,
+            sqlWriter: sqlWriter)
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database
-    /// (flag, environment, file); when a preset did, it is a warning, and log events go to the fallback file.
+    /// (flag, environment, file); when a preset did, it is a warning, and log events go to the spool.
     static func openLogStore(
         _ sql: SQLExporterConfig, options: TelemetryOptions, environment: [String: String], report: @Sendable (String) -> Void
     ) throws(ECLError) -> any LogEventStore {
@@ -150,13 +190,14 @@ public final class Telemetry: Sendable {
             return try destination.open()
         } catch {
             guard options.sqlURLFromPreset else { throw .config("\(options.sqlURLSource): \(error.plainMessage)") }
-            report("\(options.sqlURLSource): \(error.plainMessage); log events go to the fallback file")
+            report("\(options.sqlURLSource): \(error.plainMessage); log events go to the spool")
             return UnavailableLogStore(location: destination.location, reason: error.plainMessage)
         }
     }
 
-    /// Delivers or writes to the fallback file everything pending, within the export timeout (both pipelines
-    /// drain at once), then flushes the console. Later calls do nothing more.
+    /// Delivers everything pending, and what the spool holds, within the export timeout (both pipelines at
+    /// once); what the collector cannot take by then stays in the spool. Then flushes the console. Later
+    /// calls do nothing more.
     public func shutdown() {
         let group = DispatchGroup()
         if let spans {
@@ -167,8 +208,31 @@ public final class Telemetry: Sendable {
         }
         if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown() } }
         group.wait()
-        fallback?.sync()
-        fallback?.removeIfUnused()
+        closeSpool()
         ECLLoggingSystem.flush()
+    }
+
+    /// Writes everything pending to the spool without touching the network (for a process that must exit
+    /// now), then flushes the console.
+    public func spoolNow() {
+        spans?.spoolNow()
+        logs?.spoolNow()
+        sqlWriter?.shutdown()
+        closeSpool()
+        ECLLoggingSystem.flush()
+    }
+
+    /// What the spans and log records came to, for the end-of-run summary.
+    public var counters: (spans: BatchProcessor<SpanData>.Counters?, logs: BatchProcessor<LogRecordData>.Counters?) {
+        (spans?.counters, logs?.counters)
+    }
+
+    private func closeSpool() {
+        sqlSpool?.sync()
+        sqlSpool?.removeIfUnused()
+        for spool in spools {
+            spool.sync()
+            spool.removeIfEmpty()
+        }
     }
 }

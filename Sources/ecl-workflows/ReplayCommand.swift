@@ -9,20 +9,28 @@ extension ECLWorkflows {
     /// `ecl-workflows replay FILE --otlp-endpoint URL`: sends a fallback file or a dump to a collector.
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send an OTLP JSONL file (a fallback file or a --jsonl-out dump) to a collector, or its log lines to the log database (--log-sql).",
-            discussion: "Lines that are not OTLP JSON are reported by number and skipped. With derived ids, replaying twice is idempotent downstream.")
+            abstract: "Send a spool directory or an OTLP JSONL file (a --jsonl-out dump) to a collector, or its log lines to the log database (--log-sql).",
+            discussion: """
+                A spool is drained as a run drains it: oldest batch first, each removed after the collector's 2xx. A file is \
+                left as it is. Lines that are not OTLP JSON are reported by number and skipped. A collector that cannot be \
+                reached stops the replay at once (exit 1, the rest left in place). With derived ids, sending twice is \
+                idempotent downstream. With --log-sql, a spool's refused SQL log events (sql-logs.jsonl) are loaded and \
+                then removed; a file's log lines are loaded.
+                """)
 
-        @Argument(help: "The JSONL file.")
+        @Argument(help: "A spool directory or an OTLP JSONL file.")
         var file: String
 
-        @OptionGroup var exportOptions: ExportOptions
+        @OptionGroup var collectorOptions: CollectorOptions
 
         @OptionGroup var loggingOptions: LoggingOptions
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let config = try loggingOptions.load(environment: environment)
-            guard let otlp = try exportOptions.resolve(environment: environment, consoleSpans: false).otlp else {
+            let resolved: OTLPHTTPConfiguration?
+            do { resolved = try collectorOptions.resolve(environment: environment) } catch { throw UsageError(error.message) }
+            guard let otlp = resolved else {
                 if let sql = config.sqlExporter {
                     try replayIntoDatabase(url: sql.databaseURL, source: loggingOptions.sqlURLSource(environment: environment).name, environment: environment)
                     return
@@ -43,11 +51,12 @@ extension ECLWorkflows {
             } catch {
                 throw UsageError(error.message)
             }
-            var line = "replayed \(summary.delivered) lines (\(summary.items) spans and log records) from \(file) to \(otlp.tracesURL) and \(otlp.logsURL)"
+            var line = "replayed \(summary.delivered) lines (\(summary.items) spans and log records) from \(file) to \(otlp.collectorName)"
             if !summary.skipped.isEmpty { line += "; skipped \(summary.skipped.count) lines that were not OTLP JSON" }
-            if !summary.failed.isEmpty { line += "; \(summary.failed.count) lines not delivered" }
+            if !summary.failed.isEmpty { line += "; \(summary.failed.count) refused by the collector" }
+            if summary.notSent > 0 { line += "; \(summary.notSent) not sent (the collector cannot be reached)" }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            if !summary.failed.isEmpty { throw ExitCode(1) }
+            if !summary.failed.isEmpty || summary.notSent > 0 { throw ExitCode(1) }
         }
 
         /// Loads the file's log lines (OTLP `LogsData`) into the SQL log exporter's database.
@@ -59,9 +68,19 @@ extension ECLWorkflows {
                 throw UsageError(sql: error, source: source)
             }
             defer { store.close() }
-            guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("replay: cannot read '\(file)'") }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+                throw UsageError("replay: '\(file)' does not exist; expected an OTLP JSONL file or a spool directory")
+            }
+            // A spool's log events the database refused earlier wait in its sql-logs.jsonl.
+            let path = isDirectory.boolValue ? file + "/" + TelemetryOptions.sqlSpoolFile : file
+            if isDirectory.boolValue, !FileManager.default.fileExists(atPath: path) {
+                throw UsageError("replay: the spool '\(file)' holds no log events for the database (\(TelemetryOptions.sqlSpoolFile)); nothing to load")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("replay: cannot read '\(path)'") }
             var loaded = 0
             var skipped = 0
+            var spanLines = 0
             var number = 0
             for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
                 number += 1
@@ -71,12 +90,17 @@ extension ECLWorkflows {
                     let spans = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["resourceSpans"] != nil
                     if !spans { Console.warning("\(file): line \(number): not OTLP log JSON; skipped") }
                     skipped += spans ? 0 : 1
+                    spanLines += spans ? 1 : 0
                     continue
                 }
                 do { try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
                 loaded += events.count
             }
-            var summary = "loaded \(loaded) log lines from \(file) into \(store.location)"
+            if loaded == 0, spanLines == 0, !isDirectory.boolValue {
+                throw UsageError("replay: '\(file)' holds no OTLP JSON line (LogsData or TracesData); nothing to load")
+            }
+            if isDirectory.boolValue { try? FileManager.default.removeItem(atPath: path) }
+            var summary = "loaded \(loaded) log lines from \(path) into \(store.location)"
             if skipped > 0 { summary += "; skipped \(skipped) lines that were not OTLP JSON" }
             FileHandle.standardOutput.write(Data((summary + "\n").utf8))
         }

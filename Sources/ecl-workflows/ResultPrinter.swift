@@ -8,22 +8,24 @@ struct ResultPrinter {
 
     // MARK: run
 
-    func print(_ results: [WorkflowResult], database: String) {
+    func print(_ results: [WorkflowResult], notStarted: Int = 0, database: String) {
         switch format {
         case .json:
             for result in results { emit(RunSummary(result)) }
-            if results.count > 1 { emit(["summary": BatchSummary(results)]) }
+            if results.count + notStarted > 1 { emit(["summary": BatchSummary(results, notStarted: notStarted)]) }
         case .text:
-            if results.count == 1 {
+            if results.count == 1, notStarted == 0 {
                 printDetail(results[0], database: database)
             } else {
                 for result in results {
                     let error = result.error.map { "  error: \($0)" } ?? ""
                     line("\(result.workflowId)  \(result.status.rawValue.padded(9))  revisions \(result.revisions)  retries \(result.retries)  \(Self.ms(result.durationMs))\(error)")
                 }
-                let summary = BatchSummary(results)
+                let summary = BatchSummary(results, notStarted: notStarted)
+                var counts = "\(summary.completed) completed, \(summary.failed) failed"
+                if summary.cancelled > 0 || notStarted > 0 { counts += ", \(summary.cancelled) cancelled, \(notStarted) not started" }
                 line("")
-                line("\(summary.workflows) workflows: \(summary.completed) completed, \(summary.failed) failed; \(summary.retries) retries, \(summary.revisions) revisions, \(summary.tokensUsed) tokens")
+                line("\(summary.workflows) workflows: \(counts); \(summary.retries) retries, \(summary.revisions) revisions, \(summary.tokensUsed) tokens")
                 line("Recorded in \(database): see 'ecl-workflows list' and 'ecl-workflows status <id>'.")
             }
         }
@@ -140,21 +142,26 @@ private struct BatchSummary: Encodable {
     let workflows: Int
     let completed: Int
     let failed: Int
+    let cancelled: Int
+    let notStarted: Int
     let retries: Int
     let revisions: Int
     let tokensUsed: Int
 
-    init(_ results: [WorkflowResult]) {
-        workflows = results.count
+    init(_ results: [WorkflowResult], notStarted: Int) {
+        workflows = results.count + notStarted
         completed = results.filter { $0.status == .completed }.count
-        failed = workflows - completed
+        cancelled = results.filter { $0.status == .cancelled }.count
+        failed = results.count - completed - cancelled
+        self.notStarted = notStarted
         retries = results.reduce(0) { $0 + $1.retries }
         revisions = results.reduce(0) { $0 + $1.revisions }
         tokensUsed = results.reduce(0) { $0 + $1.tokensUsed }
     }
 
     enum CodingKeys: String, CodingKey {
-        case workflows, completed, failed, retries, revisions
+        case workflows, completed, failed, cancelled, retries, revisions
+        case notStarted = "not_started"
         case tokensUsed = "tokens_used"
     }
 }

@@ -56,11 +56,14 @@ extension ECLWorkflows {
             let plan = try RunPlan(self, logging: logging, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             let executor = StepExecutor(llm: plan.llm, store: store)
-            let orchestrator = WorkflowOrchestrator(executor: executor)
+            let interruption = Interruption.shared
+            let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
             let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
-            let results = try await plan.runAll(orchestrator: orchestrator, definition: definition)
-            ResultPrinter(format: plan.output).print(results, database: store.path)
-            if results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }
+            interruption.begin()
+            let run = try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption)
+            ResultPrinter(format: plan.output).print(run.results, notStarted: run.notStarted, database: store.path)
+            if let code = interruption.exitCode { throw ExitCode(code) }
+            if run.results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }
         }
     }
 }
@@ -129,29 +132,59 @@ struct RunPlan {
         return value
     }
 
-    /// Runs every workflow, at most ``concurrency`` at once; results come back in id order.
-    /// A definition that fails validation is a configuration error.
-    func runAll(orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>) async throws -> [WorkflowResult] {
+    /// Runs every workflow, at most ``concurrency`` at once; results come back in id order, with the number
+    /// of workflows never started. After the first signal no workflow starts, and those running are
+    /// cancelled once ``Interruption/gracePeriod`` has passed. A definition that fails validation is a
+    /// configuration error.
+    func runAll(
+        orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>, interruption: Interruption
+    ) async throws -> (results: [WorkflowResult], notStarted: Int) {
         do { _ = try definition.validate() } catch { throw UsageError("workflow '\(definition.name)' is invalid: \(error)") }
+        enum Event: Sendable {
+            case finished(Int, WorkflowResult?)
+            case interrupted
+            case graceOver
+        }
         let input = self.input
-        return await withTaskGroup(of: (Int, WorkflowResult?).self) { group in
+        return await withTaskGroup(of: Event.self) { group in
+            group.addTask {
+                await interruption.waitForSignal()
+                return .interrupted
+            }
             var results: [(Int, WorkflowResult)] = []
             var next = 0
+            var running = 0
+            var stopping = false
             func launch() {
                 let index = next
                 let id = ids[index]
                 next += 1
+                running += 1
                 group.addTask {
                     // Validated above, so run cannot reject the definition.
-                    (index, try? await orchestrator.run(definition, input: input, workflowId: id))
+                    .finished(index, try? await orchestrator.run(definition, input: input, workflowId: id))
                 }
             }
             while next < min(concurrency, ids.count) { launch() }
-            for await (index, result) in group {
-                if let result { results.append((index, result)) }
-                if next < ids.count { launch() }
+            while running > 0, let event = await group.next() {
+                switch event {
+                case .finished(let index, let result):
+                    running -= 1
+                    if let result { results.append((index, result)) }
+                    if !stopping, next < ids.count { launch() }
+                case .interrupted:
+                    guard interruption.signal != nil, !stopping else { break }
+                    stopping = true
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(Interruption.gracePeriod))
+                        return .graceOver
+                    }
+                case .graceOver:
+                    group.cancelAll()
+                }
             }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
+            group.cancelAll()
+            return (results.sorted { $0.0 < $1.0 }.map(\.1), ids.count - next)
         }
     }
 }

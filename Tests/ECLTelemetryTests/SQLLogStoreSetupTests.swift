@@ -29,7 +29,7 @@ import Testing
         }
     }
 
-    @Test func aDatabaseAPresetNamedIsAWarningAndEventsGoToTheFallbackFile() throws {
+    @Test func aDatabaseAPresetNamedIsAWarningAndEventsGoToTheSpool() throws {
         for url in try unreachable() {
             var options = TelemetryOptions()
             options.sqlURLSource = "the prod preset's SQL log exporter"
@@ -39,7 +39,7 @@ import Testing
                 SQLExporterConfig(databaseURL: url), options: options, environment: [:], report: { line in warnings.withLock { $0.append(line) } })
             let lines = warnings.withLock { $0 }
             #expect(lines.count == 1)
-            #expect(lines.first?.hasPrefix("the prod preset's SQL log exporter: ") == true && lines.first?.hasSuffix("log events go to the fallback file") == true)
+            #expect(lines.first?.hasPrefix("the prod preset's SQL log exporter: ") == true && lines.first?.hasSuffix("log events go to the spool") == true)
             #expect(!(lines.first ?? "").contains("hunter2"))
 
             // Every batch then fails, so the writer puts it in the fallback file.

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TestSupport
 
 /// A real third-party OTLP receiver for end-to-end tests: rotel (PyPI `rotel`, its `rotel-agent`), which
@@ -65,6 +66,27 @@ final class Collector {
         rotel.standardOutput = FileHandle.nullDevice
         rotel.standardError = FileHandle.nullDevice
         try rotel.run()
+        try Self.waitUntilListening(port: port, process: rotel)
+    }
+
+    /// Waits until something accepts connections on the port (rotel takes a moment to start), giving up
+    /// when the process has exited or after 30 s.
+    static func waitUntilListening(port: Int, process: Process) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+            if connected == 0 { return }
+            usleep(20_000)
+        }
+        throw CollectorError("rotel did not start listening on 127.0.0.1:\(port)")
     }
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -134,8 +156,16 @@ enum OTLPFile {
         }
     }
 
+    /// Every document of a JSONL file, or of every segment of a spool directory (oldest first).
     static func documents(_ path: String) throws -> [[String: Any]] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
+        if isDirectory.boolValue {
+            let segments = try FileManager.default.contentsOfDirectory(atPath: path)
+                .filter { ($0.hasPrefix("traces-") || $0.hasPrefix("logs-")) && $0.hasSuffix(".jsonl") }
+                .sorted()
+            return try segments.flatMap { try documents(path + "/" + $0) }
+        }
         return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
         }

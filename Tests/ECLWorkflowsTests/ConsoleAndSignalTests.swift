@@ -1,3 +1,4 @@
+import ECLCore
 import Foundation
 import TestSupport
 import Testing
@@ -16,7 +17,7 @@ import Testing
         #expect(run.stderr.contains("DEBUG"))
     }
 
-    @Test func prodPresetExportsWithAFallback() throws {
+    @Test func prodPresetExportsAndSpoolsWhenNoCollectorListens() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
         let collector = try Collector(directory: cli.directory)
@@ -28,13 +29,99 @@ import Testing
         // JSON logs (on stderr here), every line an object.
         #expect(run.stderrLines.allSatisfy { $0.hasPrefix("{\"timestamp\"") })
 
+        // No collector: one warning that names the spool, and everything in it (the export timeouts left at
+        // their 30 s defaults: a refused connection is known at once, not after them).
         let closed = try freeLocalPort()
         let offline = try cli.run(
-            arguments: ["run", "simple", "--preset", "prod", "--db", ":memory:"],
-            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)", "OTEL_BSP_EXPORT_TIMEOUT": "500", "OTEL_BLRP_EXPORT_TIMEOUT": "500"])
+            arguments: ["run", "simple", "--preset", "prod", "--db", ":memory:"], environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"])
         #expect(offline.status == 0)
-        #expect(!(try OTLPFile.spans(cli.directory.appendingPathComponent("ecl-otlp-fallback.jsonl").path)).isEmpty)
+        let warnings = offline.stderrLines.filter { !$0.hasPrefix("{") }
+        #expect(warnings.count == 1 && warnings[0].contains("unreachable") && warnings[0].contains("ecl-otlp-spool"), "\(warnings)")
+        let spool = cli.directory.appendingPathComponent("ecl-otlp-spool").path
+        #expect(try OTLPFile.spans(spool).contains { $0[2] == "workflow simple" })
+        #expect(!(try OTLPFile.logs(spool)).isEmpty)
     }
+
+    /// Starts the binary with signals unblocked (the test runner blocks them and children inherit the mask).
+    func start(_ cli: CommandRunner, _ arguments: [String], stderr: Pipe) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            CommandRunner.binary.path,
+        ] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ECL_LOG_OUTPUT"] = "stderr"
+        process.environment = environment
+        process.currentDirectoryURL = cli.directory
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func sigintWithTheCollectorDownCancelsCleanlyAndSpoolsEveryRecordedStep() async throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        let database = cli.directory.appendingPathComponent("run.db").path
+        let errors = Pipe()
+        let process = try start(cli, [
+            "run", "critique-revise", "--count", "100000", "--concurrency", "4", "--otlp-endpoint", "http://127.0.0.1:\(closed)",
+            "--spool", "spool", "--db", database, "--log-format", "json",
+        ], stderr: errors)
+        // Once workflows have completed, interrupt mid-run.
+        var completed = 0
+        while completed < 20, let line = errors.fileHandleForReading.readLine() {
+            if line.contains("Workflow execution completed") { completed += 1 }
+        }
+        kill(process.processIdentifier, SIGINT)
+        let rest = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(String(decoding: rest, as: UTF8.self).contains("SIGINT: starting no new workflow"))
+
+        // No workflow left running; the spool holds the span of every workflow and every step try recorded.
+        let store = try SQLiteWorkflowStore(path: database)
+        let workflows = try await store.workflows(limit: 1_000_000)
+        #expect(!workflows.isEmpty && workflows.count < 100_000)
+        #expect(!workflows.contains { $0.state == .running })
+        var stepRows = 0
+        for workflow in workflows { stepRows += try await store.stepExecutions(of: workflow.id).count }
+        let spans = try OTLPFile.spans(cli.directory.appendingPathComponent("spool").path)
+        #expect(Set(spans.filter { $0[2].hasPrefix("workflow ") }.map { $0[0] }) == Set(workflows.map { Self.hex($0.id.description) }))
+        #expect(spans.filter { $0[2].hasPrefix("step ") }.count == stepRows)
+        #expect(Set(spans.map { $0[1] }).count == spans.count, "no span spooled twice")
+    }
+
+    @Test func aSecondSigintSpoolsWhatIsPendingAndExitsAtOnce() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        // A collector that never answers: the exporter is stuck in a request when the signals come.
+        let hanging = try LocalHTTPServer(fallback: .hang(seconds: 60))
+        defer { hanging.stop() }
+        let errors = Pipe()
+        let process = try start(cli, [
+            "run", "--count", "100000", "--concurrency", "4", "--otlp-endpoint", hanging.baseURL, "--spool", "spool", "--db", ":memory:",
+            "--log-format", "json",
+        ], stderr: errors)
+        var completed = 0
+        while completed < 40, let line = errors.fileHandleForReading.readLine() {
+            if line.contains("Workflow execution completed") { completed += 1 }
+        }
+        kill(process.processIdentifier, SIGINT)
+        while let line = errors.fileHandleForReading.readLine(), !line.contains("SIGINT: starting no new workflow") {}
+        kill(process.processIdentifier, SIGINT)
+        let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(rest.contains("SIGINT again: spooling pending telemetry and exiting now"))
+        // Every workflow that completed before the first signal has its span in the spool.
+        let spans = try OTLPFile.spans(cli.directory.appendingPathComponent("spool").path)
+        #expect(spans.filter { $0[2].hasPrefix("workflow ") }.count >= 40)
+    }
+
+    static func hex(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "") }
 
     @Test func sigtermWritesPendingTelemetryBeforeExiting() throws {
         let cli = try CommandRunner()

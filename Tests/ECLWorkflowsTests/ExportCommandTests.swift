@@ -74,52 +74,98 @@ import Testing
         #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(expectedSpans.map { $0[0] + $0[1] }))
         #expect(received.logs.count == expectedLogs.count)
         #expect(received.spans.allSatisfy { ids.contains($0[0]) })
-        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-fallback.jsonl")))
+        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-spool")))
     }
 
-    @Test func anUnreachableCollectorFallsBackAndReplayDeliversIt() throws {
+    @Test func anUnreachableCollectorIsSaidOnceAndTheNextRunDeliversTheSpoolExactlyOnce() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        let spool = path(cli, "spool")
+        let firstDump = path(cli, "first.jsonl")
+        // The whole first run with no collector listening.
+        let first = try cli.run(arguments: [
+            "run", "--count", "5", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--jsonl-out", firstDump, "--spool", spool,
+            "--db", ":memory:",
+        ])
+        #expect(first.status == 0, "\(first.stderr)")
+        let warnings = first.stderrLines.filter { $0.contains("warning:") && $0.contains("OTLP") }
+        #expect(warnings.count == 1, "\(first.stderr)")
+        #expect(warnings.first?.contains("unreachable") == true && warnings.first?.contains("spooling to \(spool)") == true)
+        let firstSpans = try OTLPFile.spans(firstDump)
+        #expect(Set(try OTLPFile.spans(spool).map { $0[0] + $0[1] }) == Set(firstSpans.map { $0[0] + $0[1] }))
+        #expect(try OTLPFile.logs(spool).count == (try OTLPFile.logs(path(cli, "first-logs.jsonl"))).count)
+
+        // The next run, with the collector up, delivers the spool and its own spans: each exactly once.
+        let collector = try Collector(directory: cli.directory)
+        let secondDump = path(cli, "second.jsonl")
+        let second = try cli.run(arguments: [
+            "run", "--count", "3", "--otlp-endpoint", collector.endpoint, "--jsonl-out", secondDump, "--spool", spool, "--db", ":memory:",
+        ])
+        let received = collector.stop()
+        #expect(second.status == 0, "\(second.stderr)")
+        let expected = (firstSpans + (try OTLPFile.spans(secondDump))).map { $0[0] + $0[1] }
+        #expect(received.spans.map { $0[0] + $0[1] }.sorted() == expected.sorted())
+        #expect(received.logs.count == (try OTLPFile.logs(path(cli, "first-logs.jsonl"))).count + (try OTLPFile.logs(path(cli, "second-logs.jsonl"))).count)
+        #expect(!FileManager.default.fileExists(atPath: spool), "the drained spool is removed")
+    }
+
+    @Test func replaySendsASpoolOnceAndAFileWithItsBadLinesSkipped() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
         let closed = try freeLocalPort()
         let dump = path(cli, "dump.jsonl")
-        let fallback = path(cli, "fallback.jsonl")
-        let quick = ["OTEL_BSP_EXPORT_TIMEOUT": "1500", "OTEL_BLRP_EXPORT_TIMEOUT": "1500"]
-        let run = try cli.run(
-            arguments: ["run", "--count", "5", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--jsonl-out", dump, "--fallback-file", fallback],
-            environment: quick)
+        let spool = path(cli, "spool")
+        let run = try cli.run(arguments: [
+            "run", "--count", "4", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--jsonl-out", dump, "--spool", spool, "--db", ":memory:",
+        ])
         #expect(run.status == 0)
-        #expect(run.stderr.contains("written to \(fallback)"))
         let spans = try OTLPFile.spans(dump)
-        #expect(Set(try OTLPFile.spans(fallback).map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
-        #expect(try OTLPFile.logs(fallback).count == (try OTLPFile.logs(path(cli, "dump-logs.jsonl"))).count)
 
-        // A line that is not OTLP is named and skipped; the rest is delivered.
-        let handle = try #require(FileHandle(forWritingAtPath: fallback))
+        // A collector still down: replay stops at once, exit 1, and the spool is left as it was.
+        let down = try cli.run(arguments: ["replay", spool, "--otlp-endpoint", "http://127.0.0.1:\(closed)"])
+        #expect(down.status == 1)
+        #expect(down.stdout.contains("not sent"))
+        #expect(try OTLPFile.spans(spool).count == spans.count)
+
+        let collector = try Collector(directory: cli.directory)
+        let replay = try cli.run(arguments: ["replay", spool, "--otlp-endpoint", collector.endpoint])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        // A spool that was sent is gone: replaying it again sends nothing twice.
+        let again = try cli.run(arguments: ["replay", spool, "--otlp-endpoint", collector.endpoint])
+        #expect(again.status == 2)
+
+        // A dump is left as it is; a line that is not OTLP is named and skipped.
+        let handle = try #require(FileHandle(forWritingAtPath: dump))
         handle.seekToEndOfFile()
         handle.write(Data("this is not otlp\n".utf8))
         try handle.close()
-        let collector = try Collector(directory: cli.directory)
-        let replay = try cli.run(arguments: ["replay", fallback, "--otlp-endpoint", collector.endpoint])
+        let fromFile = try cli.run(arguments: ["replay", dump, "--otlp-endpoint", collector.endpoint])
         let received = collector.stop()
-        #expect(replay.status == 0, "\(replay.stderr)")
-        #expect(replay.stderr.contains("line "))
-        #expect(replay.stdout.contains("skipped 1 lines"))
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stderr.contains("line "))
+        #expect(fromFile.stdout.contains("skipped 1 lines"))
+        #expect(received.spans.count == 2 * spans.count)
         #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
-        #expect(received.spans.count == spans.count)
     }
 
     @Test(arguments: [
         (["run", "--otlp-endpoint", "localhost:4318"], ["--otlp-endpoint", "'localhost:4318'", "http://"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
-        (["run", "--otlp-endpoint", "http://h:1", "--fallback-file", "/nonexistent-ecl/f.jsonl"], ["--fallback-file", "/nonexistent-ecl/f.jsonl", "No such file"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--spool", "/nonexistent-ecl/spool"], ["--spool", "/nonexistent-ecl/spool", "No such file"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),
         (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
-        (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl"]),
+        (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl", "does not exist"]),
+        (["replay", ".", "--otlp-endpoint", "http://h:1"], ["'.'", "no spool segments"]),
+        (["replay", "Package.swift", "--otlp-endpoint", "http://h:1"], ["Package.swift", "no OTLP JSON line"]),
+        (["replay", "x.jsonl", "--jsonl-out", "y"], ["--jsonl-out"]),
         (["replay", "missing.jsonl"], ["--otlp-endpoint"]),
     ])
     func badExportInputStopsBeforeAnyWorkflow(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
+        FileManager.default.createFile(atPath: path(cli, "Package.swift"), contents: Data("not otlp\n".utf8))
         let run = try cli.run(arguments: arguments)
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")

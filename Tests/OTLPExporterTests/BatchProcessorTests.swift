@@ -6,14 +6,22 @@ import Testing
     let warnings = Warnings()
 
     func processor(
-        _ exporters: [any BatchExporter], fallback: JSONLFile?, queue: Int = 2048, batch: Int = 512, delay: Double = 60
+        _ exporter: any BatchExporter, spool: Spool?, queue: Int = 2048, batch: Int = 512, delay: Double = 60,
+        availability: CollectorAvailability? = nil
     ) -> BatchProcessor<Int> {
         BatchProcessor<Int>(
             signal: .traces, configuration: BatchConfiguration(maxQueueSize: queue, maxExportBatchSize: batch, scheduledDelaySeconds: delay, exportTimeoutSeconds: 5),
-            encode: { items in Array("[\(items.map(String.init).joined(separator: ","))]".utf8) }, exporters: exporters, fallback: fallback,
-            report: { warnings.add($0) })
+            encode: { items in Array("[\(items.map(String.init).joined(separator: ","))]".utf8) },
+            countSpooled: { json in (try? JSONSerialization.jsonObject(with: Data(json)) as? [Int])?.count ?? 0 },
+            exporter: exporter, spool: spool, availability: availability, report: { warnings.add($0) })
     }
 
+    /// A collector state that probes again soon, so tests see the drain without waiting.
+    func quickProbes() -> CollectorAvailability {
+        CollectorAvailability(destination: "scripted", initialBackoff: 0.01, maxBackoff: 0.02, report: { warnings.add($0) })
+    }
+
+    /// What the test encoder's documents hold.
     func items(in batches: [EncodedBatch]) throws -> [Int] {
         try batches.flatMap { try JSONSerialization.jsonObject(with: Data($0.json)) as! [Int] }
     }
@@ -27,68 +35,153 @@ import Testing
 
     @Test func flushDeliversEverythingOnceInBatches() throws {
         let exporter = ScriptedExporter()
-        let processor = processor([exporter], fallback: nil, batch: 100)
+        let processor = processor(exporter, spool: nil, batch: 100)
         for item in 0..<1050 { processor.add(item) }
         #expect(processor.forceFlush(timeoutSeconds: 10))
         #expect(processor.forceFlush(timeoutSeconds: 10))
         #expect(try items(in: exporter.batches) == Array(0..<1050))
         #expect(exporter.batches.allSatisfy { $0.itemCount <= 100 })
-        #expect(processor.counters == .init(delivered: 1050, fellBack: 0, dropped: 0))
+        #expect(processor.counters == .init(delivered: 1050))
         processor.shutdown(timeoutSeconds: 5)
     }
 
     @Test func theScheduledDelayExportsWithoutAFlush() throws {
         let exporter = ScriptedExporter()
-        let processor = processor([exporter], fallback: nil, delay: 0.01)
+        let processor = processor(exporter, spool: nil, delay: 0.01)
         processor.add(1)
         // Shutdown waits for the worker; the item was exported by the timer or by the drain, exactly once.
         processor.shutdown(timeoutSeconds: 5)
         #expect(try items(in: exporter.batches) == [1])
     }
 
-    @Test func undeliveredBatchesGoToTheFallbackFile() throws {
-        let path = temporaryPath("fallback") + ".jsonl"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let exporter = ScriptedExporter(script: [.failed("HTTP 400, not retried: nope")])
-        let processor = processor([exporter], fallback: try JSONLFile(path: path, option: "--fallback-file"), batch: 10)
+    @Test func refusedBatchesAreSetAsideNeverSpooledOrSentAgain() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        let exporter = ScriptedExporter(script: [.rejected("HTTP 400, not retried: nope")])
+        let processor = processor(exporter, spool: spool, batch: 10)
         for item in 0..<20 { processor.add(item) }
         processor.shutdown(timeoutSeconds: 5)
-        #expect(try lines(path) == [Array(0..<10)])
+        #expect(try lines(spool.rejectedPath) == [Array(0..<10)])
+        #expect(try spooledItems(directory).isEmpty)
         #expect(try items(in: exporter.batches) == Array(0..<20))
-        #expect(processor.counters == .init(delivered: 10, fellBack: 10, dropped: 0))
-        #expect(warnings.all.contains { $0.contains("10 spans not delivered") && $0.contains(path) && $0.contains("HTTP 400") })
+        #expect(processor.counters == .init(delivered: 10, rejected: 10))
+        #expect(warnings.all.contains { $0.contains("refused 10 spans") && $0.contains(spool.rejectedPath) && $0.contains("HTTP 400") })
     }
 
-    @Test func aFullQueueSpillsToTheFallbackFileAndLosesNothing() throws {
-        let path = temporaryPath("spill") + ".jsonl"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    @Test func anUnreachableCollectorIsSaidOnceSpooledAndDrainedWhenItIsBack() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let exporter = ScriptedExporter(script: [.unavailable("connection refused"), .unavailable("connection refused")])
+        let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces), batch: 10, availability: quickProbes())
+        for item in 0..<30 { processor.add(item) }
+        // The worker probes in the background and drains the spool during the run, before any shutdown.
+        #expect(exporter.waitForDelivered(30, seconds: 30))
+        processor.shutdown(timeoutSeconds: 10)
+        // Each item reached the collector exactly once, through the spool or live.
+        let accepted = try items(in: Array(exporter.batches.dropFirst(2)))
+        #expect(accepted.sorted() == Array(0..<30))
+        #expect(processor.counters.delivered == 30)
+        #expect(processor.counters.lost == 0)
+        #expect(processor.counters.drained == processor.counters.spooled)
+        #expect(processor.counters.spooled >= 10)
+        #expect(try spooledItems(directory).isEmpty)
+        #expect(warnings.all.filter { $0.contains("is unreachable (connection refused); spooling to \(directory)") }.count == 1)
+        #expect(warnings.all.contains { $0.contains("reachable again") })
+    }
+
+    @Test func aCollectorKnownDownGetsOneShortProbeAtShutdownThenEverythingIsSpooled() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let exporter = ScriptedExporter(script: [.unavailable("connection refused"), .unavailable("connection refused")])
+        let slowProbes = CollectorAvailability(destination: "scripted", initialBackoff: 600, report: { warnings.add($0) })
+        let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces), batch: 10, availability: slowProbes)
+        for item in 0..<10 { processor.add(item) }
+        #expect(processor.forceFlush(timeoutSeconds: 5))
+        for item in 10..<25 { processor.add(item) }
+        processor.shutdown(timeoutSeconds: 30)
+        #expect(exporter.batches.count == 2)
+        #expect(try spooledItems(directory).flatMap { $0 }.sorted() == Array(0..<25))
+        #expect(processor.counters == .init(spooled: 25))
+    }
+
+    @Test func aFullQueueSpillsOnlyWhatDoesNotFitAndTheSpoolIsDeliveredAtShutdown() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let exporter = ScriptedExporter(held: true)
-        let processor = processor([exporter], fallback: try JSONLFile(path: path, option: "--fallback-file"), queue: 50, batch: 10)
+        let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces), queue: 50, batch: 10)
         for item in 0..<500 { processor.add(item) }
+        let spooledWhileFull = processor.counters.spooled
         exporter.release()
         processor.shutdown(timeoutSeconds: 10)
         let delivered = try items(in: exporter.batches)
-        let spilled = try lines(path).flatMap { $0 }
-        #expect(Set(delivered).isDisjoint(with: spilled))
-        #expect((delivered + spilled).sorted() == Array(0..<500))
-        #expect(processor.counters.dropped == 0)
-        #expect(warnings.all.contains { $0.contains("the queue was full") })
+        #expect(delivered.sorted() == Array(0..<500), "every item delivered exactly once")
+        // The queue kept what fitted (50, less the batch the worker held): only the rest went to disk.
+        #expect(processor.counters.spooled <= 450 && processor.counters.spooled >= 440 - 10)
+        #expect(spooledWhileFull <= processor.counters.spooled)
+        #expect(processor.counters.drained == processor.counters.spooled)
+        #expect(processor.counters.lost == 0)
+        #expect(try spooledItems(directory).isEmpty)
     }
 
-    @Test func withoutAFallbackLossesAreReported() throws {
-        let processor = processor([ScriptedExporter(script: [.failed("down")])], fallback: nil)
+    @Test func theNextProcessDrainsAnEarlierSpoolOldestFirst() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = processor(
+            ScriptedExporter(script: [.unavailable("refused"), .unavailable("refused")]), spool: try Spool(directory: directory, signal: .traces), batch: 10,
+            availability: CollectorAvailability(destination: "scripted", initialBackoff: 600, report: { _ in }))
+        for item in 0..<30 { first.add(item) }
+        first.shutdown(timeoutSeconds: 5)
+        #expect(try spooledItems(directory).flatMap { $0 } == Array(0..<30))
+
+        let exporter = ScriptedExporter()
+        let second = processor(exporter, spool: try Spool(directory: directory, signal: .traces), batch: 10)
+        second.shutdown(timeoutSeconds: 5)
+        #expect(try items(in: exporter.batches) == Array(0..<30))
+        #expect(second.counters == .init(delivered: 30, drained: 30))
+        #expect(try spooledItems(directory).isEmpty)
+    }
+
+    @Test func withoutASpoolLossesAreReported() throws {
+        let processor = processor(ScriptedExporter(script: [.unavailable("down")]), spool: nil)
         processor.add(1)
         processor.shutdown(timeoutSeconds: 5)
-        #expect(processor.counters.dropped == 1)
+        #expect(processor.counters.lost == 1)
         #expect(warnings.all.contains { $0.contains("they are lost") })
     }
 
+    @Test func spoolNowKeepsEverythingPendingWithoutTheNetwork() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let exporter = ScriptedExporter(held: true)
+        let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces), batch: 10)
+        for item in 0..<25 { processor.add(item) }
+        processor.spoolNow()
+        // The batch held in the exporter is spooled too: at least once, never lost.
+        #expect(Set(try spooledItems(directory).flatMap { $0 }) == Set(0..<25))
+        processor.add(99)
+        exporter.release()
+        processor.shutdown(timeoutSeconds: 5)
+    }
+
     @Test func itemsAfterShutdownAreCountedAndReported() {
-        let processor = processor([ScriptedExporter()], fallback: nil)
+        let processor = processor(ScriptedExporter(), spool: nil)
         processor.shutdown(timeoutSeconds: 5)
         processor.add(1)
         processor.shutdown(timeoutSeconds: 5)
         #expect(processor.forceFlush(timeoutSeconds: 1))
+    }
+
+    @Test func aFailingCopyIsCountedAndDoesNotUndeliverTheBatch() throws {
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60),
+            encode: { Array("\($0)".utf8) }, exporter: ScriptedExporter(),
+            copies: [JSONLFileExporter(file: try JSONLFile(path: "/dev/full", option: "--jsonl-out"))], spool: nil,
+            report: { warnings.add($0) })
+        for item in 0..<20 { processor.add(item) }
+        processor.shutdown(timeoutSeconds: 5)
+        #expect(processor.counters == .init(delivered: 20, copyFailures: 20))
+        #expect(warnings.all.filter { $0.contains("/dev/full") }.count == 1)
     }
 
     @Test func jsonlLinesAreWholeAndAppended() throws {
@@ -102,8 +195,91 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"earlier\":true}\n{\"a\":1}\n")
         #expect(throws: OTLPConfigError.self) { try JSONLFile(path: "/nonexistent-dir/x.jsonl", option: "--jsonl-out") }
         let unused = temporaryPath("unused")
-        try JSONLFile(path: unused, option: "--fallback-file").removeIfUnused()
+        try JSONLFile(path: unused, option: "--jsonl-out").removeIfUnused()
         #expect(!FileManager.default.fileExists(atPath: unused))
+    }
+}
+
+@Suite struct SpoolTests {
+    func document(_ items: [Int]) -> [UInt8] { Array("[\(items.map(String.init).joined(separator: ","))]".utf8) }
+
+    @Test func segmentsRollOverAndDrainOldestFirstThenVanish() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces, segmentBytes: 20)
+        for index in 0..<6 { #expect(spool.append(document([index, index])) == nil) }
+        #expect(try spooledItems(directory) == (0..<6).map { [$0, $0] })
+        #expect(Spool.pendingBatches(in: directory) == 6)
+        var drained: [[UInt8]] = []
+        while let segment = spool.oldestPending() {
+            while let line = segment.current {
+                drained.append(line)
+                segment.acknowledge()
+            }
+        }
+        #expect(drained == (0..<6).map { document([$0, $0]) })
+        #expect(!spool.hasSegments)
+        #expect(spool.bytesOnDisk == 0)
+        spool.removeIfEmpty()
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+
+    @Test func progressSurvivesAStopHalfWayThroughASegment() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .logs)
+        for index in 0..<4 { spool.append(document([index])) }
+        do {
+            let segment = try #require(spool.oldestPending())
+            segment.acknowledge()
+            segment.acknowledge()
+        }
+        // A new process (a new Spool object) resumes after the acknowledged lines.
+        let later = try Spool(directory: directory, signal: .logs)
+        let segment = try #require(later.oldestPending())
+        #expect(segment.current == document([2]))
+        #expect(segment.remaining == 2)
+    }
+
+    @Test func aSegmentBeingDrainedIsNotTakenTwice() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        spool.append(document([1]))
+        let other = try Spool(directory: directory, signal: .traces)
+        // While one process writes the segment, no other takes it; nor while one drains it.
+        #expect(other.oldestPending() == nil)
+        let held = try #require(spool.oldestPending())
+        #expect(other.oldestPending() == nil)
+        #expect(held.remaining == 1)
+    }
+
+    @Test func theSizeLimitRefusesAndSaysWhy() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces, maxBytes: 10)
+        #expect(spool.append(document([1, 2, 3])) == nil)
+        let refusal = try #require(spool.append(document([4, 5, 6])))
+        #expect(refusal.contains("is full"))
+        #expect(try spooledItems(directory) == [[1, 2, 3]])
+    }
+
+    @Test func aFileIsNotASpool() throws {
+        let path = temporaryPath("file")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(throws: OTLPConfigError.self) { try Spool(directory: path, signal: .traces) }
+        #expect(throws: OTLPConfigError.self) { try Spool(directory: "/nonexistent-dir/spool", signal: .traces) }
+    }
+
+    @Test func spooledItemsAreCountedWithoutParsing() {
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
+        let span = SpanData(
+            traceID: .random(), spanID: .random(), name: "s", startTimeUnixNano: 1, endTimeUnixNano: 2,
+            events: [SpanEventData(name: "e", timeUnixNano: 1)])
+        let log = LogRecordData(timeUnixNano: 1, observedTimeUnixNano: 1, severityNumber: 9, severityText: "INFO", body: "b")
+        #expect(EncodedBatch(spooled: encoder.encode(spans: [span, span, span]), signal: .traces).itemCount == 3)
+        #expect(EncodedBatch(spooled: encoder.encode(logs: [log, log]), signal: .logs).itemCount == 2)
     }
 }
 
@@ -134,10 +310,37 @@ import Testing
         let path = temporaryPath("replay-fail") + ".jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "{\"resourceSpans\":[]}\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let summary = try OTLPReplay.replay(path: path, traces: ScriptedExporter(script: [.failed("down")]), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        let summary = try OTLPReplay.replay(path: path, traces: ScriptedExporter(script: [.rejected("HTTP 400")]), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
         #expect(summary.failed == [1])
-        #expect(throws: OTLPConfigError.self) {
-            try OTLPReplay.replay(path: "/nonexistent/x.jsonl", traces: ScriptedExporter(), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        for bad in ["/nonexistent/x.jsonl", FileManager.default.temporaryDirectory.path] {
+            #expect(throws: OTLPConfigError.self) {
+                try OTLPReplay.replay(path: bad, traces: ScriptedExporter(), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+            }
         }
+        try "not otlp\n{\"resourceMetrics\":[]}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: OTLPConfigError.self) {
+            try OTLPReplay.replay(path: path, traces: ScriptedExporter(), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        }
+    }
+
+    @Test func anUnreachableCollectorStopsTheReplayAtOnceAndLeavesTheSpool() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
+        let spool = try Spool(directory: directory, signal: .traces)
+        for _ in 0..<3 {
+            spool.append(encoder.encode(spans: [SpanData(traceID: .random(), spanID: .random(), name: "s", startTimeUnixNano: 1, endTimeUnixNano: 2)]))
+        }
+        spool.close()  // as a run does when it ends, so another process may drain it
+        let down = ScriptedExporter(script: [.delivered, .unavailable("refused")])
+        let summary = try OTLPReplay.replay(path: directory, traces: down, logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        #expect(summary.delivered == 1 && summary.notSent == 2)
+        #expect(down.batches.count == 2)
+        // The rest is sent by the next replay, and nothing twice.
+        let up = ScriptedExporter()
+        let again = try OTLPReplay.replay(path: directory, traces: up, logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        #expect(again == OTLPReplay.Summary(delivered: 2, items: 2))
+        #expect(up.batches.count == 2 && up.batches.first?.json == down.batches.last?.json)
+        #expect(Spool.pendingBatches(in: directory) == 0)
     }
 }

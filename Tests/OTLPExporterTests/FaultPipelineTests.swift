@@ -3,9 +3,9 @@ import OTLPExporter
 import TestSupport
 import Testing
 
-/// The whole pipeline (tracer's spans → batch processor → HTTP exporter → fallback file) against a server that
-/// misbehaves: every span must end up delivered or in the fallback file, and nothing the server answered 200
-/// to may be sent again.
+/// The whole pipeline (tracer's spans → batch processor → HTTP exporter → spool) against a server that
+/// misbehaves: every span must end up delivered, spooled (collector unreachable) or set aside (refused), and
+/// nothing the server answered 200 to may be sent again.
 @Suite struct FaultPipelineTests {
     enum Fault: String, CaseIterable, Sendable {
         case unavailableWithRetryAfter, rateLimited, badRequest, slowerThanTimeout, connectionRefused, closedMidRequest
@@ -23,20 +23,23 @@ import Testing
     }
 
     @Test(arguments: Fault.allCases)
-    func everySpanIsDeliveredOrInTheFallbackFileAndNoneTwice(fault: Fault) throws {
+    func everySpanIsDeliveredSpooledOrSetAsideAndNoneTwice(fault: Fault) throws {
         let server = try LocalHTTPServer(script: fault.script, fallback: .respond(status: 200, body: #"{"partialSuccess":null}"#))
         let url = server.baseURL
         if fault == .connectionRefused { server.stop() }
-        let fallbackPath = temporaryPath("fault-fallback") + ".jsonl"
-        defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+        let spoolPath = temporaryPath("fault-spool")
+        defer { try? FileManager.default.removeItem(atPath: spoolPath) }
+        let spool = try Spool(directory: spoolPath, signal: .traces)
         let clock = FakeOTLPClock()
-        let configuration = OTLPHTTPConfiguration(tracesURL: url + "/v1/traces", logsURL: url + "/v1/logs", timeoutSeconds: 0.5)
+        // The timeout bounds a whole batch, retries included: 5 s leaves room for the scripted retries; the
+        // slow collector outlasts 0.5 s, and its batch is sent later from the spool.
+        let configuration = OTLPHTTPConfiguration(
+            tracesURL: url + "/v1/traces", logsURL: url + "/v1/logs", timeoutSeconds: fault == .slowerThanTimeout ? 0.5 : 5)
         let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "t", clock: clock, report: { _ in })
         let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
         let processor = BatchProcessor<SpanData>(
             signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 50, scheduledDelaySeconds: 60, exportTimeoutSeconds: 30),
-            encode: { encoder.encode(spans: $0) }, exporters: [exporter], fallback: try JSONLFile(path: fallbackPath, option: "fallback"),
-            clock: clock, report: { _ in })
+            encode: { encoder.encode(spans: $0) }, exporter: exporter, spool: spool, clock: clock, report: { _ in })
         let tracer = OTLPTracer(processor: processor)
         var sent = Set<String>()
         for index in 0..<120 {
@@ -50,17 +53,24 @@ import Testing
         let faults = fault == .connectionRefused ? 0 : fault.script.count
         let accepted = server.requests.dropFirst(faults).flatMap { request -> [String] in
             let body = request.headers["content-encoding"] == "gzip" ? Gzip.decompress(request.body) ?? [] : request.body
-            return spanIDs(in: body)
+            return self.spanIDs(in: body)
         }
-        let fellBack = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n").flatMap { spanIDs(in: Array($0.utf8)) }
+        func idsInFile(_ path: String) throws -> [String] {
+            guard FileManager.default.fileExists(atPath: path) else { return [] }
+            return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").flatMap { self.spanIDs(in: Array($0.utf8)) }
+        }
+        let segments = try FileManager.default.contentsOfDirectory(atPath: spoolPath).filter { $0.hasPrefix("traces-") }
+        let spooled = try segments.flatMap { try idsInFile(spoolPath + "/" + $0) }
+        let refused = try idsInFile(spool.rejectedPath)
+        let kept = spooled + refused
         #expect(Set(accepted).count == accepted.count, "a span the server accepted was sent again")
-        #expect(Set(accepted).isDisjoint(with: fellBack))
-        #expect(Set(accepted).union(fellBack) == sent)
-        #expect(accepted.count + fellBack.count == 120)
+        #expect(Set(accepted).isDisjoint(with: kept))
+        #expect(Set(accepted).union(kept) == sent)
+        #expect(accepted.count + kept.count == 120)
         switch fault {
-        case .badRequest: #expect(fellBack.count == 50)
-        case .connectionRefused: #expect(fellBack.count == 120)
-        default: #expect(fellBack.isEmpty)
+        case .badRequest: #expect(refused.count == 50 && spooled.isEmpty)
+        case .connectionRefused: #expect(spooled.count == 120 && refused.isEmpty)
+        default: #expect(kept.isEmpty)
         }
     }
 

@@ -70,15 +70,15 @@ import Testing
     func otherStatusesAreNeverRetried(status: Int) throws {
         let server = try LocalHTTPServer(script: [.respond(status: status, body: "bad payload")])
         let outcome = exporter(server).export(batch, deadline: clock.now() + 30)
-        #expect(outcome == .failed("HTTP \(status), not retried: bad payload"))
+        #expect(outcome == .rejected("HTTP \(status), not retried: bad payload"))
         #expect(server.requests.count == 1)
         #expect(clock.sleeps.isEmpty)
     }
 
     @Test func retriesStopAtTheDeadline() throws {
         let server = try LocalHTTPServer(fallback: .respond(status: 503))
-        guard case .failed(let reason) = exporter(server).export(batch, deadline: clock.now() + 10) else {
-            Issue.record("delivered")
+        guard case .unavailable(let reason) = exporter(server).export(batch, deadline: clock.now() + 10) else {
+            Issue.record("delivered or rejected")
             return
         }
         #expect(reason.contains("HTTP 503"))
@@ -92,21 +92,36 @@ import Testing
         #expect(server.requests.count == 2)
     }
 
-    @Test func aSlowCollectorTimesOutAndIsRetried() throws {
+    @Test func aCollectorSlowerThanTheTimeoutLeavesTheBatchUnavailable() throws {
+        // The timeout bounds the whole batch: a collector that takes longer gets the batch later, from the spool.
         let server = try LocalHTTPServer(script: [.hang(seconds: 2), .respond(status: 200)])
-        #expect(exporter(server, timeout: 0.3).export(batch, deadline: clock.now() + 30) == .delivered)
-        #expect(server.requests.count == 2)
+        guard case .unavailable(let reason) = exporter(server, timeout: 0.3).export(batch, deadline: clock.now() + 30) else {
+            Issue.record("not unavailable")
+            return
+        }
+        #expect(reason.contains("timed out"))
     }
 
-    @Test func connectionRefusedFailsAtTheDeadline() throws {
+    @Test func aRefusedConnectionIsUnavailableAtOnceWithoutRetries() throws {
         let server = try LocalHTTPServer()
         let url = server.baseURL
         server.stop()
         let configuration = OTLPHTTPConfiguration(tracesURL: url + "/v1/traces", logsURL: url + "/v1/logs")
         let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "t", clock: clock, report: { _ in })
-        guard case .failed(let reason) = exporter.export(batch, deadline: clock.now() + 5) else { Issue.record("delivered"); return }
+        guard case .unavailable(let reason) = exporter.export(batch, deadline: clock.now() + 5) else { Issue.record("delivered"); return }
         #expect(reason.contains("connect"))
-        #expect(!clock.sleeps.isEmpty)
+        #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test func theOTLPTimeoutBoundsAWholeBatchRetriesIncluded() throws {
+        // OTEL_EXPORTER_OTLP_TIMEOUT is the most one batch export may take: a 503 retried until it runs out,
+        // even when the processor's own deadline is later.
+        let server = try LocalHTTPServer(fallback: .respond(status: 503))
+        guard case .unavailable = exporter(server, timeout: 3).export(batch, deadline: clock.now() + 30) else {
+            Issue.record("not unavailable")
+            return
+        }
+        #expect(clock.sleeps.reduce(0, +) < 3)
     }
 
     @Test func partialSuccessIsAWarning() throws {

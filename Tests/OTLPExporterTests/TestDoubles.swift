@@ -38,6 +38,8 @@ final class CollectingProcessor: SpanProcessor {
 final class ScriptedExporter: BatchExporter {
     private let state: Mutex<(batches: [EncodedBatch], script: [ExportOutcome])>
     private let gate = DispatchSemaphore(value: 0)
+    private let deliveredItems = Mutex(0)
+    private let progress = NSCondition()
     private let held: Bool
     private let released = Mutex(false)
 
@@ -53,10 +55,28 @@ final class ScriptedExporter: BatchExporter {
             gate.wait()
             gate.signal()
         }
-        return state.withLock { state in
+        let outcome = state.withLock { state in
             state.batches.append(batch)
-            return state.script.isEmpty ? .delivered : state.script.removeFirst()
+            return state.script.isEmpty ? ExportOutcome.delivered : state.script.removeFirst()
         }
+        if outcome == .delivered {
+            progress.lock()
+            deliveredItems.withLock { $0 += batch.itemCount }
+            progress.broadcast()
+            progress.unlock()
+        }
+        return outcome
+    }
+
+    /// Waits until batches holding `count` items were delivered, at most `seconds`; true when they were.
+    func waitForDelivered(_ count: Int, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        progress.lock()
+        defer { progress.unlock() }
+        while deliveredItems.withLock({ $0 }) < count {
+            if !progress.wait(until: deadline) { return deliveredItems.withLock { $0 } >= count }
+        }
+        return true
     }
 
     func release() {
@@ -65,6 +85,17 @@ final class ScriptedExporter: BatchExporter {
     }
 
     var batches: [EncodedBatch] { state.withLock { $0.batches } }
+}
+
+/// Every document of every segment in a spool directory (or a JSONL file), as JSON arrays of items.
+func spooledItems(_ directory: String, signal: OTLPSignal = .traces) throws -> [[Int]] {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        .filter { $0.hasPrefix(signal.rawValue + "-") && $0.hasSuffix(".jsonl") }.sorted()
+    return try names.flatMap { name in
+        try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]
+        }
+    }
 }
 
 func temporaryPath(_ name: String) -> String {

@@ -23,7 +23,7 @@ if CommandLine.arguments.count > 1 {
 }
 let spans = BatchProcessor<SpanData>(
     signal: .traces, configuration: BatchConfiguration(scheduledDelaySeconds: 1), encode: { encoder.encode(spans: $0) },
-    exporters: [exporter], fallback: try JSONLFile(path: "example-fallback.jsonl", option: "fallback"), report: report)
+    exporter: exporter, spool: try Spool(directory: "example-spool", signal: .traces), report: report)
 InstrumentationSystem.bootstrap(OTLPTracer(processor: spans))
 
 // Ordinary instrumented code.
@@ -39,4 +39,5 @@ func handle(order: Int) async throws {
 for order in 1...3 { try? await handle(order: order) }
 
 spans.shutdown(timeoutSeconds: 10)
-print("exported \(spans.counters.delivered) spans; \(spans.counters.fellBack) went to the fallback file")
+let counters = spans.counters
+print("delivered \(counters.delivered) spans; \(counters.spooled) spooled to example-spool (sent by the next run); \(counters.lost) lost")

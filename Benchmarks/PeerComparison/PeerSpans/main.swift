@@ -52,8 +52,8 @@ case "ecl":
     batching.maxQueueSize = count
     let pipeline = BatchProcessor<SpanData>(
         signal: .traces, configuration: batching, encode: { encoder.encode(spans: $0) },
-        exporters: [OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in })],
-        fallback: nil, report: { _ in })
+        exporter: OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in }),
+        spool: nil, report: { _ in })
     InstrumentationSystem.bootstrap(OTLPTracer(processor: pipeline))
     spanLoop(count)
     pipeline.shutdown(timeoutSeconds: 60)

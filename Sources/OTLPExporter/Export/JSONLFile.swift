@@ -67,7 +67,7 @@ public struct JSONLFileExporter: BatchExporter {
     public var destination: String { file.path }
 
     public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
-        if let reason = file.append(batch.json) { return .failed("cannot write \(file.path): \(reason)") }
+        if let reason = file.append(batch.json) { return .rejected("cannot write \(file.path): \(reason)") }
         return .delivered
     }
 }

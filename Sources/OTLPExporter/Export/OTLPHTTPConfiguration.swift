@@ -15,6 +15,14 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// Each request's time limit in seconds. Default 10. Environment (milliseconds): OTEL_EXPORTER_OTLP_TIMEOUT.
     public var timeoutSeconds: Double
 
+    /// The collector's scheme, host and port, for messages (from the traces URL, else the logs URL).
+    public var collectorName: String {
+        let url = tracesURL.isEmpty ? logsURL : tracesURL
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        return String(url[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+    }
+
     /// A header; its value is never printed.
     public struct Header: Sendable, Equatable, CustomStringConvertible {
         public var name: String

@@ -4,8 +4,11 @@ import Foundation
 /// Sends batches to an OTLP/HTTP collector as JSON (`Content-Type: application/json`), gzip-compressed by
 /// default, over one kept-alive libcurl connection.
 ///
-/// Retries 429, 502, 503, 504 and connection failures with exponential backoff and full jitter, honouring
-/// `Retry-After` (seconds or an HTTP date), until the batch's deadline; never retries other statuses.
+/// Retries 429, 502, 503, 504, time-outs and broken connections with exponential backoff and full jitter,
+/// honouring `Retry-After` (seconds or an HTTP date), until the batch's deadline (at most
+/// ``OTLPHTTPConfiguration/timeoutSeconds`` a batch, `OTEL_EXPORTER_OTLP_TIMEOUT`); never retries other
+/// statuses. A refused connection or an unknown host is not retried: the collector is not there, and the
+/// batch is reported unavailable at once (the processor spools it and probes later).
 /// A 200 carrying `partialSuccess` with rejected items is reported as a warning.
 public final class OTLPHTTPExporter: BatchExporter {
     /// The URL batches are posted to.
@@ -46,11 +49,12 @@ public final class OTLPHTTPExporter: BatchExporter {
         }
         headers += configuration.headers.map { ($0.name, $0.value) }
 
+        let deadline = min(deadline, clock.now() + configuration.timeoutSeconds)
         var attempt = 0
         while true {
             attempt += 1
             let remaining = deadline - clock.now()
-            guard remaining > 0 else { return .failed("export timeout reached after \(attempt - 1) attempts") }
+            guard remaining > 0 else { return .unavailable("export timeout reached after \(attempt - 1) attempts") }
             let request = HTTPRequest(
                 method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining))
             let retryReason: String
@@ -65,15 +69,16 @@ public final class OTLPHTTPExporter: BatchExporter {
                     retryReason = "HTTP \(response.status)"
                     retryAfter = response.headers["retry-after"].flatMap { Self.retryAfterSeconds($0, wallNow: clock.wallNow()) }
                 default:
-                    return .failed("HTTP \(response.status), not retried: \(Self.summary(response.text))")
+                    return .rejected("HTTP \(response.status), not retried: \(Self.summary(response.text))")
                 }
             } catch {
+                if error.isAbsentPeer { return .unavailable(error.message.lowercased()) }
                 retryReason = error.exportReason
             }
             let backoff = min(maxBackoff, initialBackoff * pow(2, Double(attempt - 1)))
             let delay = retryAfter ?? Double.random(in: 0...backoff)
             guard clock.now() + delay < deadline else {
-                return .failed("\(retryReason) after \(attempt) attempts; the export timeout leaves no time for another")
+                return .unavailable("\(retryReason) after \(attempt) attempts; the export timeout leaves no time for another")
             }
             clock.sleep(seconds: delay)
         }
@@ -116,7 +121,10 @@ extension HTTPTransportError {
     var exportReason: String {
         switch kind {
         case .timeout: "timed out (\(self.description))"
-        case .connection, .other: self.description
+        case .unreachable, .connection, .other: self.description
         }
     }
+
+    /// Whether no collector is there at all (refused, unknown host): not worth retrying within this batch.
+    var isAbsentPeer: Bool { kind == .unreachable }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Sends an OTLP JSONL file (a fallback file or a dump) to exporters, line by line.
+/// Sends OTLP JSONL to exporters: a spool directory (drained as the exporter drains it: oldest first, each
+/// batch removed after a 2xx) or any OTLP JSONL file (a dump; left as it is).
 public enum OTLPReplay {
     /// What a replay did.
     public struct Summary: Sendable, Equatable {
@@ -8,52 +9,110 @@ public enum OTLPReplay {
         public var delivered = 0
         /// Spans and log records in them.
         public var items = 0
-        /// Lines that were not OTLP JSON, with their numbers.
+        /// Lines that were not OTLP JSON, with their numbers (file replays only).
         public var skipped: [Int] = []
-        /// Lines that could not be delivered.
+        /// Lines the collector refused for good, with their numbers (in a spool: counted, kept in its rejected file).
         public var failed: [Int] = []
+        /// Lines not sent because the collector could not be reached; the replay stopped at the first.
+        public var notSent = 0
 
         /// Creates a summary.
-        public init(delivered: Int = 0, items: Int = 0, skipped: [Int] = [], failed: [Int] = []) {
+        public init(delivered: Int = 0, items: Int = 0, skipped: [Int] = [], failed: [Int] = [], notSent: Int = 0) {
             self.delivered = delivered
             self.items = items
             self.skipped = skipped
             self.failed = failed
+            self.notSent = notSent
         }
     }
 
     /// Replays `path`: each `TracesData` line goes to `traces`, each `LogsData` line to `logs`. A line that is
-    /// not OTLP JSON is reported (with its number and why) and skipped; the rest go on.
+    /// not OTLP JSON is reported (with its number and why) and skipped; a collector that cannot be reached
+    /// stops the replay at once, leaving the input as it was from that line on. A directory is replayed as a
+    /// spool. A missing path, a directory that is not a spool, or a file without one OTLP line is an error.
     public static func replay(
         path: String, traces: any BatchExporter, logs: any BatchExporter, timeoutSeconds: Double,
         clock: any OTLPClock = SystemOTLPClock(), report: (String) -> Void
     ) throws(OTLPConfigError) -> Summary {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
-            throw OTLPConfigError("replay: cannot read '\(path)': \(reason)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw OTLPConfigError("replay: '\(path)' does not exist; expected an OTLP JSONL file or a spool directory")
         }
-        defer { try? handle.close() }
-        let data = handle.readDataToEndOfFile()
+        if isDirectory.boolValue {
+            return try replaySpool(path, traces: traces, logs: logs, timeoutSeconds: timeoutSeconds, clock: clock, report: report)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw OTLPConfigError("replay: cannot read '\(path)': permission denied")
+        }
         var summary = Summary()
+        var batches: [(number: Int, batch: EncodedBatch)] = []
+        var skipReasons: [String] = []
         var number = 0
         for rawLine in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
             let line = Array(rawLine)
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-            let classified = classify(line)
-            guard case .success(let batch) = classified else {
-                if case .failure(let reason) = classified { report("line \(number): \(reason.message); skipped") }
+            switch classify(line) {
+            case .success(let batch): batches.append((number, batch))
+            case .failure(let reason):
+                skipReasons.append("line \(number): \(reason.message); skipped")
                 summary.skipped.append(number)
-                continue
             }
-            let exporter = batch.signal == .traces ? traces : logs
-            switch exporter.export(batch, deadline: clock.now() + timeoutSeconds) {
+        }
+        guard !batches.isEmpty else {
+            throw OTLPConfigError("replay: '\(path)' holds no OTLP JSON line (TracesData or LogsData); nothing to send")
+        }
+        skipReasons.forEach(report)
+        for (index, entry) in batches.enumerated() {
+            let exporter = entry.batch.signal == .traces ? traces : logs
+            switch exporter.export(entry.batch, deadline: clock.now() + timeoutSeconds) {
             case .delivered:
                 summary.delivered += 1
-                summary.items += batch.itemCount
-            case .failed(let reason):
-                report("line \(number): not delivered to \(exporter.destination): \(reason)")
-                summary.failed.append(number)
+                summary.items += entry.batch.itemCount
+            case .rejected(let reason):
+                report("line \(entry.number): refused by \(exporter.destination): \(reason)")
+                summary.failed.append(entry.number)
+            case .unavailable(let reason):
+                report("line \(entry.number): \(exporter.destination) cannot be reached (\(reason)); stopped, nothing after it was sent")
+                summary.notSent = batches.count - index
+                return summary
+            }
+        }
+        return summary
+    }
+
+    /// Drains a spool directory: both signals' segments, oldest first, each line acknowledged (and each
+    /// segment removed) only after its 2xx; a refused line moves to the rejected file.
+    static func replaySpool(
+        _ directory: String, traces: any BatchExporter, logs: any BatchExporter, timeoutSeconds: Double,
+        clock: any OTLPClock, report: (String) -> Void
+    ) throws(OTLPConfigError) -> Summary {
+        let signals: [OTLPSignal] = [.traces, .logs]
+        guard signals.contains(where: { !Spool.segmentNames(in: directory, signal: $0).isEmpty }) else {
+            throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces-*.jsonl, logs-*.jsonl); expected an OTLP JSONL file or a spool directory")
+        }
+        var summary = Summary()
+        for signal in signals {
+            let spool = try Spool(directory: directory, signal: signal)
+            let exporter = signal == .traces ? traces : logs
+            while let segment = spool.oldestPending() {
+                while let line = segment.current {
+                    let batch = EncodedBatch(spooled: line, signal: signal)
+                    switch exporter.export(batch, deadline: clock.now() + timeoutSeconds) {
+                    case .delivered:
+                        summary.delivered += 1
+                        summary.items += batch.itemCount
+                    case .rejected(let reason):
+                        let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
+                        report("\(segment.path): a batch refused by \(exporter.destination): \(reason)\(kept ? "; kept in \(spool.rejectedPath)" : "")")
+                        summary.failed.append(summary.failed.count + 1)
+                    case .unavailable(let reason):
+                        report("\(exporter.destination) cannot be reached (\(reason)); stopped, the spool keeps the rest")
+                        summary.notSent = Spool.pendingBatches(in: directory)
+                        return summary
+                    }
+                    segment.acknowledge()
+                }
             }
         }
         return summary

@@ -1,79 +1,111 @@
 import Foundation
 import Synchronization
 
-/// Batches items off the caller's path and ships them: a bounded queue, one export at a time on its own
-/// thread, every item either delivered or appended to the fallback file.
+/// Batches items off the caller's path and delivers them: a bounded queue, one export at a time on its own
+/// thread, and an on-disk ``Spool`` for what cannot be sent now, which the same thread drains by itself.
 ///
-/// - The hot path (``add(_:)``) appends under a short lock and returns; it never waits on the network or disk.
+/// - The hot path (``add(_:)``) appends under a short lock and returns; it never waits on the network.
 /// - A batch is exported when ``BatchConfiguration/maxExportBatchSize`` items wait, when the oldest has waited
 ///   ``BatchConfiguration/scheduledDelaySeconds``, on ``forceFlush(timeoutSeconds:)`` and at ``shutdown(timeoutSeconds:)``.
-/// - When the queue is full, its items are moved whole to a spill list that the worker writes to the
-///   fallback file first; when the spill list is full too (16 full queues behind), the caller writes the full
-///   queue to the fallback file itself. Nothing is dropped and memory stays bounded; only sustained overload
-///   makes a caller touch the disk.
-/// - A batch that no exporter delivers (collector down, retries spent, a rejection) goes to the fallback file.
+/// - When the queue is full, only the items that do not fit go to an overflow list (up to
+///   ``maxOverflowBatches`` batches), which the worker writes to the spool before its next export. Only when
+///   that is full too does the caller write the overflow to the spool itself: memory stays bounded and
+///   nothing is dropped.
+/// - A batch the collector cannot take now (unreachable, retries spent) is spooled; the collector is then
+///   probed in the background (see ``CollectorAvailability``) and batches go straight to the spool until it
+///   answers. Whenever the queue holds less than a batch and the collector is up, the worker sends the
+///   spool's oldest batches, during the run and at shutdown until its deadline.
+/// - A batch the collector refuses for good (400 and the like) is kept in the spool's rejected file, never
+///   sent again.
 public final class BatchProcessor<Item: Sendable>: Sendable {
-    /// The most full queues held for the fallback file before items are dropped.
-    public static var maxSpills: Int { 16 }
+    /// The most batches of overflow held in memory for the spool before the caller writes them itself.
+    public static var maxOverflowBatches: Int { 16 }
 
     private struct State {
         var queue: [Item] = []
-        var spills: [[Item]] = []
+        var overflow: [Item] = []
         var oldest: Double?
         var flushRequested = 0
         var flushCompleted = 0
         var shuttingDown = false
         var stopped = false
-        var dropped = 0
-        var exporting = false
+        var late = 0
+    }
+
+    /// What happened to items so far.
+    public struct Counters: Sendable, Equatable {
+        /// Items the destination accepted (2xx), sent live or from the spool.
+        public var delivered = 0
+        /// Items written to the spool by this process (they are delivered later, by this process or another).
+        public var spooled = 0
+        /// Of ``delivered``, items sent from the spool (spooled here or by an earlier process).
+        public var drained = 0
+        /// Items the destination refused for good; kept in the spool's rejected file.
+        public var rejected = 0
+        /// Items kept nowhere: no spool, the spool full or unwritable, or added after shutdown.
+        public var lost = 0
+        /// Items a copy (such as a JSONL dump) could not write.
+        public var copyFailures = 0
+
+        /// Creates counters.
+        public init(delivered: Int = 0, spooled: Int = 0, drained: Int = 0, rejected: Int = 0, lost: Int = 0, copyFailures: Int = 0) {
+            self.delivered = delivered
+            self.spooled = spooled
+            self.drained = drained
+            self.rejected = rejected
+            self.lost = lost
+            self.copyFailures = copyFailures
+        }
     }
 
     /// The signal, for messages.
     public let signal: OTLPSignal
     /// The limits.
     public let configuration: BatchConfiguration
+    /// Where undeliverable batches wait; nil to report and lose them.
+    public let spool: Spool?
     private let encode: @Sendable ([Item]) -> [UInt8]
-    private let exporters: [any BatchExporter]
-    private let fallback: JSONLFile?
+    private let countSpooled: @Sendable ([UInt8]) -> Int
+    private let exporter: any BatchExporter
+    private let copies: [any BatchExporter]
+    private let availability: CollectorAvailability
     private let clock: any OTLPClock
     private let report: @Sendable (String) -> Void
-    private let condition = ConditionBox()
+    private let wake = ConditionBox()
+    private let progress = ConditionBox()
     private let state = Mutex(State())
     private let tally = Mutex(Counters())
-
-    /// What happened to items so far.
-    public struct Counters: Sendable, Equatable {
-        /// Items every exporter accepted.
-        public var delivered = 0
-        /// Items written to the fallback file.
-        public var fellBack = 0
-        /// Items lost (the spill list and the fallback both failed).
-        public var dropped = 0
-
-        /// Creates counters.
-        public init(delivered: Int = 0, fellBack: Int = 0, dropped: Int = 0) {
-            self.delivered = delivered
-            self.fellBack = fellBack
-            self.dropped = dropped
-        }
-    }
+    private let inFlight = Mutex<EncodedBatch?>(nil)
+    private let shutdownDeadline = Mutex<Double?>(nil)
+    private let spoolFullReported = Atomic<Bool>(false)
+    /// Set by the worker as its very last act, once the spool is synced and released.
+    private let workerFinished = Atomic<Bool>(false)
 
     /// Creates a processor and starts its thread.
     /// - Parameters:
     ///   - encode: turns a batch into one OTLP/JSON document.
-    ///   - exporters: where batches go; a batch counts as delivered when every exporter delivered it.
-    ///   - fallback: where undelivered batches go; nil to report and drop them.
-    ///   - report: receives one-line warnings (a failure, where the items went and how many).
+    ///   - exporter: where batches are delivered (a collector, or a file).
+    ///   - copies: where each batch is also written once, such as a JSONL dump; their failures are counted
+    ///     and reported, and do not make a batch undelivered.
+    ///   - spool: where batches that cannot be delivered now wait; nil to report and lose them.
+    ///   - availability: the collector's shared state (one per collector, for all signals); a private one when nil.
+    ///   - countSpooled: the items in a document read back from the spool; by default counted as this
+    ///     package's OTLP/JSON encoder writes them (see ``EncodedBatch/init(spooled:signal:)``).
+    ///   - report: receives one-line warnings.
     public init(
         signal: OTLPSignal, configuration: BatchConfiguration, encode: @escaping @Sendable ([Item]) -> [UInt8],
-        exporters: [any BatchExporter], fallback: JSONLFile?, clock: any OTLPClock = SystemOTLPClock(),
-        report: @escaping @Sendable (String) -> Void
+        countSpooled: (@Sendable ([UInt8]) -> Int)? = nil,
+        exporter: any BatchExporter, copies: [any BatchExporter] = [], spool: Spool?, availability: CollectorAvailability? = nil,
+        clock: any OTLPClock = SystemOTLPClock(), report: @escaping @Sendable (String) -> Void
     ) {
         self.signal = signal
         self.configuration = configuration
         self.encode = encode
-        self.exporters = exporters
-        self.fallback = fallback
+        self.countSpooled = countSpooled ?? { EncodedBatch(spooled: $0, signal: signal).itemCount }
+        self.exporter = exporter
+        self.copies = copies
+        self.spool = spool
+        self.availability = availability ?? CollectorAvailability(destination: exporter.destination, report: report)
         self.clock = clock
         self.report = report
         let thread = Thread { [self] in run() }
@@ -83,52 +115,54 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
 
     /// Takes an item; returns at once, except under overload (see the type's documentation).
     public func add(_ item: Item) {
-        let (wake, overflow): (Bool, [Item]?) = state.withLock { state in
+        let (signalWorker, overflow): (Bool, [Item]?) = state.withLock { state in
             guard !state.stopped else {
-                state.dropped += 1
+                state.late += 1
                 return (false, nil)
             }
-            var overflow: [Item]?
-            if state.queue.count >= configuration.maxQueueSize {
-                if state.spills.count < Self.maxSpills {
-                    state.spills.append(state.queue)
-                } else {
-                    overflow = state.queue
-                }
-                state.queue.removeAll(keepingCapacity: true)
+            if state.queue.count < configuration.maxQueueSize {
+                if state.queue.isEmpty { state.oldest = clock.now() }
+                state.queue.append(item)
+                return (state.queue.count == configuration.maxExportBatchSize, nil)
             }
-            if state.queue.isEmpty { state.oldest = clock.now() }
-            state.queue.append(item)
-            return (state.queue.count == configuration.maxExportBatchSize || !state.spills.isEmpty, overflow)
+            var full: [Item]?
+            if state.overflow.count >= Self.maxOverflowBatches * configuration.maxExportBatchSize {
+                full = state.overflow
+                state.overflow.removeAll(keepingCapacity: true)
+            }
+            state.overflow.append(item)
+            return (state.overflow.count == 1, full)
         }
         if let overflow {
-            // The worker is 16 full queues behind: rather than drop, the caller writes this queue to the
-            // fallback file itself. Only sustained overload reaches this path; memory stays bounded.
-            writeFallback(overflow, reason: "the exporter is \(Self.maxSpills) full queues behind")
+            // The worker is far behind even its spool writes: rather than drop, the caller writes the
+            // overflow to the spool itself. Only sustained overload reaches this path.
+            spill(overflow)
         }
-        if wake { condition.signal() }
+        if signalWorker { wake.signal() }
     }
 
-    /// Exports everything added before the call; waits at most `timeoutSeconds`. Returns true when done in time.
+    /// Delivers or spools everything added before the call; waits at most `timeoutSeconds`. Returns true
+    /// when done in time.
     @discardableResult
     public func forceFlush(timeoutSeconds: Double) -> Bool {
         let ticket: Int = state.withLock { state in
             state.flushRequested += 1
             return state.flushRequested
         }
-        condition.signal()
+        wake.signal()
         let deadline = clock.now() + timeoutSeconds
         while true {
             let done = state.withLock { $0.flushCompleted >= ticket || $0.stopped }
             if done { return true }
             let remaining = deadline - clock.now()
             if remaining <= 0 { return false }
-            condition.wait(seconds: min(remaining, 0.05))
+            progress.wait(seconds: min(remaining, 1))
         }
     }
 
-    /// Stops taking items, exports what is queued within `timeoutSeconds` (what cannot be delivered by then
-    /// goes to the fallback file), and stops the thread. Later calls do nothing.
+    /// Stops taking items, delivers what is queued, and sends what the spool holds, within `timeoutSeconds`;
+    /// what cannot be delivered by then stays in the spool. A collector known to be down is not tried: the
+    /// queue goes straight to the spool. Later calls do nothing.
     public func shutdown(timeoutSeconds: Double) {
         let first = state.withLock { state -> Bool in
             defer { state.shuttingDown = true }
@@ -136,128 +170,279 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         }
         guard first else { return }
         shutdownDeadline.withLock { $0 = clock.now() + timeoutSeconds }
-        condition.signal()
+        wake.signal()
         let deadline = clock.now() + timeoutSeconds + 1
-        while !state.withLock({ $0.stopped }) {
+        while !workerFinished.load(ordering: .acquiring) {
             let remaining = deadline - clock.now()
-            if remaining <= 0 { break }
-            condition.wait(seconds: min(remaining, 0.05))
+            if remaining <= 0 {
+                // The worker is stuck past its deadline: keep what it still holds.
+                spoolNow()
+                break
+            }
+            progress.wait(seconds: min(remaining, 1))
         }
-        let dropped = state.withLock { $0.dropped }
-        if dropped > 0 { report("OTLP \(signal.rawValue): \(dropped) \(signal.itemName) arrived after shutdown and were not exported") }
+    }
+
+    /// Writes everything pending to the spool at once, without touching the network, and stops taking
+    /// items: for a process that must exit now (a second Ctrl-C). The batch being sent, if any, is spooled
+    /// too, so it may arrive twice (at least once, never lost).
+    public func spoolNow() {
+        let (queue, overflow) = state.withLock { state -> ([Item], [Item]) in
+            defer {
+                state.queue = []
+                state.overflow = []
+                state.shuttingDown = true
+                state.stopped = true
+            }
+            return (state.queue, state.overflow)
+        }
+        if let batch = inFlight.withLock({ $0 }) { keep(batch, reason: "the process is exiting") }
+        if !overflow.isEmpty { spill(overflow) }
+        if !queue.isEmpty { keep(EncodedBatch(signal: signal, json: encode(queue), itemCount: queue.count), reason: "the process is exiting") }
+        spool?.sync()
+        wake.signal()
     }
 
     /// What happened to items so far.
     public var counters: Counters { tally.withLock { $0 } }
 
-    private let shutdownDeadline = Mutex<Double?>(nil)
-
     // MARK: - The worker
 
-    private func run() {
-        while true {
-            let work: (spills: [[Item]], batch: [Item], flushTicket: Int?, finishing: Bool, dropped: Int)? = nextWork()
-            guard let work else { break }
-            for spill in work.spills {
-                writeFallback(spill, reason: "the queue was full (\(configuration.maxQueueSize) \(signal.itemName))")
-            }
-            if work.dropped > 0 {
-                tally.withLock { $0.dropped += work.dropped }
-                report("OTLP \(signal.rawValue): dropped \(work.dropped) \(signal.itemName) that arrived after the exporter stopped")
-            }
-            if !work.batch.isEmpty { export(work.batch) }
-            let idle = state.withLock { state -> Bool in
-                state.exporting = false
-                if let ticket = work.flushTicket, state.queue.isEmpty, state.spills.isEmpty { state.flushCompleted = max(state.flushCompleted, ticket) }
-                if work.finishing, state.queue.isEmpty, state.spills.isEmpty {
-                    state.stopped = true
-                    return true
-                }
-                return false
-            }
-            condition.signal()
-            if idle { break }
-        }
-        condition.signal()
+    private struct Work {
+        var overflow: [Item]
+        var batch: [Item]
+        var flushTicket: Int?
+        var finishing: Bool
+        var late: Int
     }
 
-    /// Waits for something to do and takes it.
-    private func nextWork() -> (spills: [[Item]], batch: [Item], flushTicket: Int?, finishing: Bool, dropped: Int)? {
+    private func run() {
+        var segment: SpoolSegment?
+        var spoolPending = spool?.hasSegments ?? false
+        // At shutdown a collector known to be down gets one short last probe (a refused connection costs
+        // milliseconds), so a collector that came back is not missed; after that nothing more is tried.
+        var finalProbeDone = false
+        func probeMode(_ finishing: Bool) -> ProbeMode {
+            guard finishing, availability.isDown else { return .normal }
+            defer { finalProbeDone = true }
+            return finalProbeDone ? .none : .final
+        }
         while true {
-            let taken: (spills: [[Item]], batch: [Item], flushTicket: Int?, finishing: Bool, dropped: Int)?? = state.withLock { state in
-                let due = state.oldest.map { clock.now() - $0 >= configuration.scheduledDelaySeconds } ?? false
+            let drainable = spool != nil && spoolPending
+            guard let work = nextWork(drainable: drainable) else { break }
+            if !work.overflow.isEmpty {
+                spill(work.overflow)
+                spoolPending = true
+            }
+            if work.late > 0 {
+                tally.withLock { $0.lost += work.late }
+                report("OTLP \(signal.rawValue): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
+            }
+            if !work.batch.isEmpty {
+                let batch = EncodedBatch(signal: signal, json: encode(work.batch), itemCount: work.batch.count)
+                for copy in copies { writeCopy(batch, to: copy) }
+                if deliver(batch, fromSpool: false, probe: probeMode(work.finishing)) == .unavailable { spoolPending = true }
+            } else if drainable, let spool {
+                if segment == nil { segment = spool.oldestPending() }
+                if let current = segment, let line = current.current {
+                    let batch = EncodedBatch(signal: signal, json: line, itemCount: countSpooled(line))
+                    if deliver(batch, fromSpool: true, probe: probeMode(work.finishing)) != .unavailable { current.acknowledge() }
+                    if current.current == nil { segment = nil }
+                } else {
+                    segment = nil
+                    spoolPending = false
+                }
+            }
+            let stop = state.withLock { state -> Bool in
+                if let ticket = work.flushTicket, state.queue.isEmpty, state.overflow.isEmpty {
+                    state.flushCompleted = max(state.flushCompleted, ticket)
+                }
+                guard work.finishing, state.queue.isEmpty, state.overflow.isEmpty else { return false }
+                let canDrain = spool != nil && spoolPending && (!availability.isDown || !finalProbeDone) && !pastShutdownDeadline()
+                if !canDrain { state.stopped = true }
+                return !canDrain
+            }
+            progress.broadcast()
+            if stop { break }
+        }
+        // What is left is on disk, and its segment released for whichever process drains it next.
+        spool?.sync()
+        spool?.close()
+        workerFinished.store(true, ordering: .releasing)
+        progress.broadcast()
+    }
+
+    /// Waits for something to do and takes it. With `drainable`, an idle worker returns at once (to send
+    /// spooled batches) unless the collector is down and its next probe is not due.
+    private func nextWork(drainable: Bool) -> Work? {
+        while true {
+            let now = clock.now()
+            let probeAt = availability.nextProbe
+            let canDrain = drainable && (probeAt.map { now >= $0 } ?? true)
+            let taken: Work?? = state.withLock { state in
+                if state.stopped { return .some(nil) }
+                let due = state.oldest.map { now - $0 >= configuration.scheduledDelaySeconds } ?? false
                 let flushing = state.flushRequested > state.flushCompleted
-                let ready = state.queue.count >= configuration.maxExportBatchSize || !state.spills.isEmpty || due || flushing
-                    || state.shuttingDown || state.dropped > 0
-                guard ready else { return .some(nil) }
-                let spills = state.spills
-                state.spills = []
-                let count = min(configuration.maxExportBatchSize, state.queue.count)
+                let fullBatch = state.queue.count >= configuration.maxExportBatchSize
+                let ready = fullBatch || !state.overflow.isEmpty || due || flushing || state.shuttingDown || state.late > 0 || canDrain
+                guard ready else { return .none }
+                let overflow = state.overflow
+                state.overflow = []
+                // An idle worker sends spooled batches first; a partial batch waits its delay.
+                let exportNow = fullBatch || due || flushing || state.shuttingDown
+                let count = exportNow ? min(configuration.maxExportBatchSize, state.queue.count) : 0
                 let batch = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
-                state.oldest = state.queue.isEmpty ? nil : clock.now()
-                let dropped = state.dropped
-                state.dropped = 0
-                state.exporting = true
-                let ticket = flushing ? state.flushRequested : nil
-                return (spills, batch, ticket, state.shuttingDown, dropped)
+                if count > 0 { state.oldest = state.queue.isEmpty ? nil : now }
+                let late = state.late
+                state.late = 0
+                return .some(Work(
+                    overflow: overflow, batch: batch, flushTicket: flushing ? state.flushRequested : nil,
+                    finishing: state.shuttingDown, late: late))
             }
-            if let work = taken ?? nil { return work }
-            condition.wait(seconds: min(max(configuration.scheduledDelaySeconds / 4, 0.01), 0.25))
+            if let taken { return taken }
+            // Sleep until the oldest item is due, the next probe, or a wake-up.
+            let oldest = state.withLock { $0.oldest }
+            var wakeAt = oldest.map { $0 + configuration.scheduledDelaySeconds } ?? now + 3600
+            if drainable, let probeAt { wakeAt = min(wakeAt, probeAt) }
+            wake.wait(seconds: min(max(wakeAt - now, 0.001), 1))
         }
     }
 
-    private func export(_ items: [Item]) {
-        let batch = EncodedBatch(signal: signal, json: encode(items), itemCount: items.count)
-        var deadline = clock.now() + configuration.exportTimeoutSeconds
-        if let shutdown = shutdownDeadline.withLock({ $0 }) { deadline = min(deadline, shutdown) }
-        var failures: [String] = []
-        for exporter in exporters {
-            if case .failed(let reason) = exporter.export(batch, deadline: deadline) { failures.append("\(exporter.destination): \(reason)") }
+    private enum Delivery { case delivered, unavailable, rejected }
+
+    /// How a request may go out while the collector is down: when a probe is due, once at shutdown with a
+    /// short limit, or not at all.
+    private enum ProbeMode { case normal, final, none }
+
+    /// The time limit of the last probe at shutdown, in seconds.
+    static var finalProbeSeconds: Double { 1 }
+
+    /// Sends one batch; what the collector cannot take now is spooled (a batch from the spool stays there),
+    /// what it refuses for good goes to the rejected file.
+    private func deliver(_ batch: EncodedBatch, fromSpool: Bool, probe: ProbeMode) -> Delivery {
+        let now = clock.now()
+        let outcome: ExportOutcome
+        let mayGo = switch probe {
+        case .normal: availability.mayTry(now: now)
+        case .final: availability.mayTry(now: .infinity)
+        case .none: false
         }
-        if failures.isEmpty {
-            tally.withLock { $0.delivered += items.count }
+        if mayGo {
+            var deadline = now + (probe == .final ? Self.finalProbeSeconds : configuration.exportTimeoutSeconds)
+            if let shutdown = shutdownDeadline.withLock({ $0 }) { deadline = min(deadline, shutdown) }
+            inFlight.withLock { $0 = fromSpool ? nil : batch }
+            outcome = exporter.export(batch, deadline: deadline)
+            inFlight.withLock { $0 = nil }
+            switch outcome {
+            case .delivered, .rejected: availability.succeeded()
+            case .unavailable(let reason): availability.failed(reason: reason, now: clock.now(), spooledTo: spool?.directory)
+            }
         } else {
-            writeFallback(batch, reason: failures.joined(separator: "; "))
+            outcome = .unavailable("the collector is down")
+        }
+        switch outcome {
+        case .delivered:
+            tally.withLock {
+                $0.delivered += batch.itemCount
+                if fromSpool { $0.drained += batch.itemCount }
+            }
+            return .delivered
+        case .unavailable(let reason):
+            if !fromSpool { keep(batch, reason: reason) }
+            return .unavailable
+        case .rejected(let reason):
+            setAside(batch, reason: reason)
+            return .rejected
         }
     }
 
-    private func writeFallback(_ items: [Item], reason: String) {
-        writeFallback(EncodedBatch(signal: signal, json: encode(items), itemCount: items.count), reason: reason)
+    /// Writes overflow items to the spool in batches.
+    private func spill(_ items: [Item]) {
+        var start = 0
+        while start < items.count {
+            let end = min(items.count, start + configuration.maxExportBatchSize)
+            let chunk = Array(items[start..<end])
+            keep(EncodedBatch(signal: signal, json: encode(chunk), itemCount: chunk.count), reason: "the queue was full")
+            start = end
+        }
     }
 
-    private func writeFallback(_ batch: EncodedBatch, reason: String) {
-        guard let fallback else {
-            tally.withLock { $0.dropped += batch.itemCount }
-            report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and no fallback file is set: they are lost")
+    /// Appends a batch to the spool, or counts it lost (and says why) when there is none or it fails.
+    private func keep(_ batch: EncodedBatch, reason: String) {
+        guard let spool else {
+            tally.withLock { $0.lost += batch.itemCount }
+            report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and no spool is set: they are lost")
             return
         }
-        if let failure = fallback.append(batch.json) {
-            tally.withLock { $0.dropped += batch.itemCount }
-            report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and the fallback file \(fallback.path) failed: \(failure)")
+        if let failure = spool.append(batch.json) {
+            tally.withLock { $0.lost += batch.itemCount }
+            if !spoolFullReported.exchange(true, ordering: .relaxed) {
+                report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and not spooled: \(failure); they are lost (further losses are counted, not reported)")
+            }
             return
         }
-        tally.withLock { $0.fellBack += batch.itemCount }
-        report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)); written to \(fallback.path)")
+        tally.withLock { $0.spooled += batch.itemCount }
+    }
+
+    /// Keeps a batch the destination refused for good in the rejected file, so it is neither lost silently
+    /// nor sent again.
+    private func setAside(_ batch: EncodedBatch, reason: String) {
+        tally.withLock { $0.rejected += batch.itemCount }
+        guard let spool else {
+            report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
+            return
+        }
+        let file = try? JSONLFile(path: spool.rejectedPath, option: "spool")
+        let failure = file.map { $0.append(batch.json) } ?? "cannot open \(spool.rejectedPath)"
+        let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
+        report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
+    }
+
+    private func writeCopy(_ batch: EncodedBatch, to copy: any BatchExporter) {
+        switch copy.export(batch, deadline: clock.now() + configuration.exportTimeoutSeconds) {
+        case .delivered: return
+        case .unavailable(let reason), .rejected(let reason):
+            let first = tally.withLock { counters -> Bool in
+                defer { counters.copyFailures += batch.itemCount }
+                return counters.copyFailures == 0
+            }
+            if first { report("OTLP \(signal.rawValue): \(reason); \(batch.itemCount) \(signal.itemName) not written to \(copy.destination) (further failures are counted)") }
+        }
+    }
+
+    private func pastShutdownDeadline() -> Bool {
+        shutdownDeadline.withLock { deadline in deadline.map { clock.now() >= $0 } ?? false }
     }
 }
 
-/// A condition variable for the worker and the waiters; NSCondition is thread-safe by design.
+/// A condition variable that remembers a signal sent while no one waited, so a wake-up is never lost.
 final class ConditionBox: @unchecked Sendable {
-    // Safe: NSCondition is a lock; every use goes through its own lock/unlock.
+    // Safe: NSCondition is a lock; `signalled` is read and written only while it is held.
     private let condition = NSCondition()
+    private var signalled = false
 
+    /// Wakes one waiter, or the next one to wait.
     func signal() {
         condition.lock()
+        signalled = true
         condition.signal()
         condition.unlock()
     }
 
-    func broadcast() { signal() }
+    /// Wakes every waiter.
+    func broadcast() {
+        condition.lock()
+        signalled = true
+        condition.broadcast()
+        condition.unlock()
+    }
 
+    /// Waits for a signal (or one sent since the last wait) for at most `seconds`.
     func wait(seconds: Double) {
         condition.lock()
-        _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+        if !signalled { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        signalled = false
         condition.unlock()
     }
 }

@@ -23,14 +23,39 @@ public struct EncodedBatch: Sendable {
         self.json = json
         self.itemCount = itemCount
     }
+
+    /// A batch read back from a spool, its items counted without parsing it: each span has one
+    /// `startTimeUnixNano`, each log record one `observedTimeUnixNano` (as this package writes them).
+    public init(spooled json: [UInt8], signal: OTLPSignal) {
+        let key = Array((signal == .traces ? "\"startTimeUnixNano\"" : "\"observedTimeUnixNano\"").utf8)
+        var count = 0
+        json.withUnsafeBufferPointer { bytes in
+            guard bytes.count >= key.count else { return }
+            var index = 0
+            let last = bytes.count - key.count
+            while index <= last {
+                if bytes[index] == key[0], bytes[index + 1] == key[1], (2..<key.count).allSatisfy({ bytes[index + $0] == key[$0] }) {
+                    count += 1
+                    index += key.count
+                } else {
+                    index += 1
+                }
+            }
+        }
+        self.init(signal: signal, json: json, itemCount: count)
+    }
 }
 
 /// What became of a batch.
 public enum ExportOutcome: Sendable, Equatable {
     /// The destination has it.
     case delivered
-    /// It did not get there; the reason says why (the batch goes to the fallback file).
-    case failed(String)
+    /// The destination cannot be reached now (connection refused, host unknown, retries spent on 429/5xx or
+    /// time-outs): the batch is spooled and sent again later. The reason says why.
+    case unavailable(String)
+    /// The destination refused the batch for good (a 4xx other than 429, a write that failed): sending it
+    /// again would not help. The reason says why.
+    case rejected(String)
 }
 
 /// A destination for encoded batches: an OTLP/HTTP collector or a JSONL file.
@@ -69,4 +94,20 @@ public struct SystemOTLPClock: OTLPClock {
     }
 
     public func wallNow() -> Double { Date().timeIntervalSince1970 }
+}
+
+/// Somewhere whole OTLP/JSON documents can be kept, one line each: a ``JSONLFile`` or a ``Spool``.
+public protocol OTLPLineStore: Sendable {
+    /// Appends one document as one line; returns why it was not written, or nil.
+    func append(_ json: [UInt8]) -> String?
+    /// Where the lines go, for messages.
+    var location: String { get }
+}
+
+extension JSONLFile: OTLPLineStore {
+    public var location: String { path }
+}
+
+extension Spool: OTLPLineStore {
+    public var location: String { directory }
 }

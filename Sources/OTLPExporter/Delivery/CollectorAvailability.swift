@@ -1,0 +1,81 @@
+import Synchronization
+
+/// Whether a collector can be reached, shared by the pipelines that send to it (spans and logs), so a
+/// collector that is down costs one failed request, is said once, and is then probed in the background with
+/// exponential backoff while batches go straight to the spool.
+///
+/// A refused connection or an unknown host is known in milliseconds; once one pipeline has seen it, the
+/// others stop trying until the next probe is due. The first successful request after that says the
+/// collector is back.
+public final class CollectorAvailability: Sendable {
+    /// The collector, for messages.
+    public let destination: String
+    /// The first probe's delay after a failure, in seconds. Default 1.
+    public let initialBackoff: Double
+    /// The longest delay between probes, in seconds. Default 30.
+    public let maxBackoff: Double
+    private let report: @Sendable (String) -> Void
+
+    private struct State {
+        var down = false
+        var nextProbe = 0.0
+        var backoff = 0.0
+        var probing = false
+        var failures = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates the shared state for one collector; `report` receives the two transition messages.
+    public init(destination: String, initialBackoff: Double = 1, maxBackoff: Double = 30, report: @escaping @Sendable (String) -> Void) {
+        self.destination = destination
+        self.initialBackoff = max(0.001, initialBackoff)
+        self.maxBackoff = max(self.initialBackoff, maxBackoff)
+        self.report = report
+    }
+
+    /// Whether the collector is known to be down.
+    public var isDown: Bool { state.withLock { $0.down } }
+
+    /// When the next probe is due (clock seconds), when the collector is down.
+    public var nextProbe: Double? { state.withLock { $0.down ? $0.nextProbe : nil } }
+
+    /// Whether a request may go out now: always while the collector is up; while it is down, once per due
+    /// probe (to one caller only, until it reports the outcome).
+    public func mayTry(now: Double) -> Bool {
+        state.withLock { state in
+            guard state.down else { return true }
+            guard !state.probing, now >= state.nextProbe else { return false }
+            state.probing = true
+            return true
+        }
+    }
+
+    /// Records a request the collector answered (2xx, or a rejection: it is there).
+    public func succeeded() {
+        let cameBack = state.withLock { state -> Int? in
+            defer { state = State() }
+            return state.down ? state.failures : nil
+        }
+        if let failures = cameBack {
+            report("the collector at \(destination) is reachable again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
+        }
+    }
+
+    /// Records a request that could not reach the collector; the first one is reported with `spooledTo`.
+    public func failed(reason: String, now: Double, spooledTo: String?) {
+        let first = state.withLock { state -> Bool in
+            let first = !state.down
+            state.down = true
+            state.probing = false
+            state.failures += 1
+            state.backoff = first ? initialBackoff : min(maxBackoff, state.backoff * 2)
+            // Jitter (±20%) keeps processes that share a collector from probing in step.
+            state.nextProbe = now + state.backoff * Double.random(in: 0.8...1.2)
+            return first
+        }
+        guard first else { return }
+        let whereTo = spooledTo.map { "spooling to \($0) and retrying in the background" } ?? "no spool is set, so what cannot be sent is lost"
+        report("the collector at \(destination) is unreachable (\(reason)); \(whereTo)")
+    }
+}

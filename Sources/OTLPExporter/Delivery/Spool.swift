@@ -1,0 +1,273 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Batches of one signal that could not be sent yet, on disk, until a collector takes them.
+///
+/// A spool is a directory of segment files named `<signal>-<microseconds>-<pid>-<sequence>.jsonl`, so that
+/// sorting by name sorts oldest first, whichever process wrote them. Each line is one `TracesData` or
+/// `LogsData` document, appended with one `write(2)`, so a killed process never leaves a torn line.
+///
+/// Guarantee: a batch leaves the spool only after the collector answered 2xx for it (or rejected it for good,
+/// in which case it moves to `rejected-<signal>.jsonl` beside the segments). Delivery is at least once: after a
+/// crash at most the one batch that was in flight is sent again; otherwise none is. Progress through a
+/// segment is kept in `<segment>.acked` (the number of lines done), so a process that stops half-way
+/// through a segment does not send its first half again.
+///
+/// Several processes may share a directory: a segment is locked (`flock`) while it is written or drained, so
+/// two processes never drain the same segment, and a writer's segment is drained only after it moves on.
+public final class Spool: Sendable {
+    /// The directory.
+    public let directory: String
+    /// The signal whose batches this spool holds (its segments' name prefix).
+    public let signal: OTLPSignal
+    /// The most bytes the signal's segments may take on disk; a batch that would go past it is refused.
+    public let maxBytes: Int
+    /// A segment is closed, and a new one begun, once it holds this many bytes.
+    public let segmentBytes: Int
+
+    private struct Writer {
+        var descriptor: Int32 = -1
+        var path = ""
+        var size = 0
+        var sequence = 0
+        var bytesOnDisk = 0
+    }
+
+    private let writer: Mutex<Writer>
+    private let appendedBatches = Mutex(0)
+
+    /// The default size limit: 512 MiB a signal.
+    public static let defaultMaxBytes = 512 << 20
+
+    /// Opens (creating) the spool directory. The error names `option` (where the directory was given), the
+    /// directory and the system's reason.
+    public init(
+        directory: String, signal: OTLPSignal, maxBytes: Int = Spool.defaultMaxBytes, segmentBytes: Int = 4 << 20, option: String = "spool"
+    ) throws(OTLPConfigError) {
+        var info = stat()
+        let existed = stat(directory, &info) == 0
+        if existed, info.st_mode & S_IFMT != S_IFDIR {
+            throw OTLPConfigError("\(option): '\(directory)' is a file, not a directory; expected a directory (created when missing)")
+        }
+        if !existed, mkdir(directory, 0o755) != 0, errno != EEXIST {
+            throw OTLPConfigError("\(option): cannot create the spool directory '\(directory)': \(String(cString: strerror(errno)))")
+        }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw OTLPConfigError("\(option): cannot write to the spool directory '\(directory)': \(String(cString: strerror(errno)))")
+        }
+        self.directory = directory
+        self.signal = signal
+        self.maxBytes = max(1, maxBytes)
+        self.segmentBytes = max(1, segmentBytes)
+        var state = Writer()
+        state.bytesOnDisk = Self.segmentNames(in: directory, signal: signal).reduce(0) { $0 + Self.fileSize(directory + "/" + $1) }
+        writer = Mutex(state)
+    }
+
+    deinit { writer.withLock { if $0.descriptor >= 0 { Glibc.close($0.descriptor) } } }
+
+    /// Appends one batch as one line with one `write(2)`; returns why it was not written (the size limit, a
+    /// failed write), or nil.
+    @discardableResult
+    public func append(_ json: [UInt8]) -> String? {
+        var line = json
+        line.append(UInt8(ascii: "\n"))
+        return writer.withLock { state -> String? in
+            if state.bytesOnDisk + line.count > maxBytes {
+                return "the spool \(directory) is full (\(maxBytes >> 20) MiB of \(signal.itemName))"
+            }
+            if state.descriptor >= 0, state.size > 0, state.size + line.count > segmentBytes { closeSegment(&state) }
+            if state.descriptor < 0, let failure = openSegment(&state) { return failure }
+            let written = line.withUnsafeBytes { write(state.descriptor, $0.baseAddress, $0.count) }
+            guard written == line.count else {
+                let reason = written < 0 ? String(cString: strerror(errno)) : "short write (\(written) of \(line.count) bytes)"
+                // A partial line is cut off so the segment stays whole lines.
+                if written > 0 { _ = ftruncate(state.descriptor, off_t(state.size)) }
+                return "cannot write \(state.path): \(reason)"
+            }
+            state.size += line.count
+            state.bytesOnDisk += line.count
+            appendedBatches.withLock { $0 += 1 }
+            return nil
+        }
+    }
+
+    /// Batches appended through this object.
+    public var batchesAppended: Int { appendedBatches.withLock { $0 } }
+
+    /// Bytes this signal's segments take on disk, as this process knows it.
+    public var bytesOnDisk: Int { writer.withLock { $0.bytesOnDisk } }
+
+    /// Whether any segment of this signal is on disk (this process's or another's).
+    public var hasSegments: Bool { !Self.segmentNames(in: directory, signal: signal).isEmpty }
+
+    /// Flushes the segment being written to the disk.
+    public func sync() { writer.withLock { if $0.descriptor >= 0 { _ = fsync($0.descriptor) } } }
+
+    /// Opens the oldest segment that no one else is writing or draining, with the lines still to send;
+    /// nil when there is none. The segment this process is writing is closed first, so it can be drained.
+    public func oldestPending() -> SpoolSegment? {
+        for name in Self.segmentNames(in: directory, signal: signal) {
+            let path = directory + "/" + name
+            writer.withLock { state in if state.path == path { closeSegment(&state) } }
+            if let segment = SpoolSegment(path: path, spool: self) { return segment }
+        }
+        return nil
+    }
+
+    /// Closes the segment being written (releasing its lock), so another process can drain it; the next
+    /// append begins a new one.
+    public func close() { writer.withLock { closeSegment(&$0) } }
+
+    /// Removes the spool directory when it is empty (everything in it was delivered), so a run leaves
+    /// nothing behind.
+    public func removeIfEmpty() {
+        writer.withLock { if $0.descriptor >= 0, $0.size == 0 { closeSegment(&$0) } }
+        rmdir(directory)  // fails, harmlessly, unless the directory is empty
+    }
+
+    /// The path of the file where batches the collector rejected for good are kept.
+    public var rejectedPath: String { directory + "/rejected-\(signal.rawValue).jsonl" }
+
+    func removed(bytes: Int) { writer.withLock { $0.bytesOnDisk = max(0, $0.bytesOnDisk - bytes) } }
+
+    private func openSegment(_ state: inout Writer) -> String? {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let micros = Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1000
+        state.sequence += 1
+        let name = "\(signal.rawValue)-\(Self.padded(micros, 16))-\(getpid())-\(Self.padded(state.sequence, 6)).jsonl"
+        let path = directory + "/" + name
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "cannot create \(path): \(String(cString: strerror(errno)))" }
+        // Held while this process writes the segment, so no drainer (here or elsewhere) takes it half-written.
+        _ = flock(fd, LOCK_EX)
+        state.descriptor = fd
+        state.path = path
+        state.size = 0
+        return nil
+    }
+
+    private func closeSegment(_ state: inout Writer) {
+        guard state.descriptor >= 0 else { return }
+        Glibc.close(state.descriptor)
+        if state.size == 0 { unlink(state.path) }
+        state.descriptor = -1
+        state.path = ""
+        state.size = 0
+    }
+
+    static func segmentNames(in directory: String, signal: OTLPSignal) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        let prefix = signal.rawValue + "-"
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(prefix), name.hasSuffix(".jsonl") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Batches waiting in a spool directory, both signals, acknowledged lines left out.
+    public static func pendingBatches(in directory: String) -> Int {
+        [OTLPSignal.traces, .logs].flatMap { segmentNames(in: directory, signal: $0) }.reduce(0) { total, name in
+            let path = directory + "/" + name
+            let lines = (FileManager.default.contents(atPath: path) ?? Data()).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            return total + max(0, lines - SpoolSegment.readAcked(path + ".acked"))
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    private static func padded(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}
+
+/// One spool segment opened for draining: locked against other drainers, its lines read, progress kept in
+/// its `.acked` file. Acknowledging the last line removes the segment.
+public final class SpoolSegment {
+    /// The segment's path.
+    public let path: String
+    private let descriptor: Int32
+    private let spool: Spool
+    private let lines: [[UInt8]]
+    private var next: Int
+    private let size: Int
+
+    init?(path: String, spool: Spool) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        // Only whole lines count: a line without its newline was cut short by a failed write.
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
+        if let last = bytes.last, last != UInt8(ascii: "\n"), !lines.isEmpty { lines.removeLast() }
+        self.path = path
+        self.descriptor = fd
+        self.spool = spool
+        self.lines = lines
+        self.size = bytes.count
+        self.next = min(Self.readAcked(path + ".acked"), lines.count)
+        if next >= lines.count { finish() }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The next line to send, nil when all are done.
+    public var current: [UInt8]? { next < lines.count ? lines[next] : nil }
+
+    /// Lines left to send.
+    public var remaining: Int { lines.count - next }
+
+    /// Records that the current line reached the collector (or was set aside); removes the segment after its
+    /// last line.
+    public func acknowledge() {
+        guard next < lines.count else { return }
+        next += 1
+        if next >= lines.count {
+            finish()
+        } else {
+            let text = Array("\(next)\n".utf8)
+            let fd = open(path + ".acked", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                Glibc.close(fd)
+            }
+        }
+    }
+
+    private func finish() {
+        unlink(path)
+        unlink(path + ".acked")
+        spool.removed(bytes: size)
+    }
+
+    static func readAcked(_ path: String) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return 0 }
+        return Int(String(decoding: buffer[0..<count].prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)) ?? 0
+    }
+}

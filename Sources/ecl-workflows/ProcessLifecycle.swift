@@ -1,0 +1,147 @@
+import ECLCore
+import ECLLogging
+import ECLTelemetry
+import Foundation
+import Glibc
+import OTLPExporter
+import Synchronization
+
+/// Sets up logging and telemetry for a command before anything else runs, and tears it down at exit.
+enum TelemetrySetup {
+    private static let installed = Mutex<Telemetry?>(nil)
+
+    /// Loads the logging configuration, resolves export options, installs both, and starts listening for
+    /// SIGINT and SIGTERM (see ``Interruption``).
+    static func start(logging: LoggingOptions, export: ExportOptions?) throws -> LogConfig {
+        let environment = ProcessInfo.processInfo.environment
+        let config = try logging.load(environment: environment)
+        let preset = logging.preset ?? environment["ECL_PRESET"]
+        var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
+        let telemetry: Telemetry
+        do {
+            telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in
+                Console.warning(warning)
+            }
+        } catch let error as LogConfigError {
+            throw UsageError(error.message)
+        } catch let error as OTLPConfigError {
+            throw UsageError(error.message)
+        } catch let error as ECLError {
+            throw UsageError(error.plainMessage)
+        }
+        installed.withLock { $0 = telemetry }
+        Interruption.shared.listen()
+        return config
+    }
+
+    /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than once.
+    static func finish() {
+        installed.withLock { $0 }?.shutdown()
+        ECLLoggingSystem.flush()
+    }
+
+    /// Spools everything pending without touching the network: for a process that must exit now.
+    static func spoolNow() {
+        installed.withLock { $0 }?.spoolNow()
+        ECLLoggingSystem.flush()
+    }
+}
+
+/// What SIGINT and SIGTERM do.
+///
+/// - While a `run` is going (``begin()``), the first signal asks it to stop: no new workflow starts, the
+///   running ones end after their current step (cancelled after ``gracePeriod``), every unfinished one is
+///   recorded `cancelled`, the summary is printed, telemetry is delivered or spooled, and the exit code is
+///   128 + the signal (130 for SIGINT, 143 for SIGTERM).
+/// - A second signal spools everything pending without touching the network and exits at once.
+/// - With no run going (list, status, replay…), the first signal delivers or spools telemetry and exits.
+final class Interruption: Sendable {
+    /// The process's one instance.
+    static let shared = Interruption()
+
+    /// How long running steps may go on after the first signal before they are cancelled, in seconds.
+    static let gracePeriod = 1.0
+
+    private struct State {
+        var signal: Int32?
+        var count = 0
+        var running = false
+        var listening = false
+    }
+
+    /// The signal sources, kept alive for the process's life. Written once, by the first ``listen()``
+    /// (which the `listening` flag makes the only writer), and never read: safe without a lock.
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    private let state = Mutex(State())
+    private let signals: AsyncStream<Int32>
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    private init() {
+        (signals, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The first signal received, if any.
+    var signal: Int32? { state.withLock { $0.signal } }
+
+    /// Why runs must stop, once a signal came: "interrupted by SIGINT".
+    var reason: String? { signal.map { "interrupted by \(Self.name($0))" } }
+
+    /// The exit code for the signal received (130, 143), if any.
+    var exitCode: Int32? { signal.map { 128 + $0 } }
+
+    /// Says a run is going: from now on the first signal asks it to stop rather than ending the process.
+    func begin() { state.withLock { $0.running = true } }
+
+    /// Waits for the first signal; returns early when the task is cancelled.
+    func waitForSignal() async {
+        for await _ in signals { return }
+    }
+
+    /// Installs the handlers (once).
+    func listen() {
+        let first = state.withLock { state -> Bool in
+            defer { state.listening = true }
+            return !state.listening
+        }
+        guard first else { return }
+        for number in [SIGINT, SIGTERM] {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in received(number) }
+            source.resume()
+            Self.sources.append(source)
+        }
+    }
+
+    private func received(_ number: Int32) {
+        let (count, running) = state.withLock { state -> (Int, Bool) in
+            state.count += 1
+            if state.signal == nil { state.signal = number }
+            return (state.count, state.running)
+        }
+        let name = Self.name(number)
+        if count == 1, running {
+            Console.warning("\(name): starting no new workflow; running steps get \(Int(Self.gracePeriod)) s to finish, then are cancelled (\(name) again to stop at once)")
+            continuation.yield(number)
+            return
+        }
+        if count == 1 {
+            Console.warning("\(name): delivering pending telemetry before exiting")
+            TelemetrySetup.finish()
+        } else {
+            Console.warning("\(name) again: spooling pending telemetry and exiting now")
+            TelemetrySetup.spoolNow()
+        }
+        exit(128 + number)
+    }
+
+    private static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        default: "signal \(number)"
+        }
+    }
+}
