@@ -104,6 +104,12 @@ public final class SQLiteLogStore: LogEventStore {
         }
     }
 
+    /// Checkpoints the write-ahead log into the database file (and truncates it), so the `.db` file alone
+    /// holds every row once the writer is done: copying it without its `-wal` loses nothing.
+    public func close() {
+        _ = try? database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int {
         do {
             return try database.write { db in

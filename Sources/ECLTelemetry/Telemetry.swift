@@ -222,6 +222,14 @@ public final class Telemetry: Sendable {
         ECLLoggingSystem.flush()
     }
 
+    /// Spans and log records written nowhere (lost, or missing from a dump that could not be written);
+    /// a command ends non-zero when there are any.
+    public var notWritten: Int {
+        let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
+        let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
+        return spanCounts + logCounts
+    }
+
     /// What the spans and log records came to, for the end-of-run summary.
     public var counters: (spans: BatchProcessor<SpanData>.Counters?, logs: BatchProcessor<LogRecordData>.Counters?) {
         (spans?.counters, logs?.counters)

@@ -5,7 +5,8 @@ import ECLLogging
 
 /// `ecl-workflows`: runs ECL's workflows and reads their records.
 ///
-/// Exit codes: 0 success, 1 a workflow failed, 2 a usage or configuration error.
+/// Exit codes: 0 success, 1 a workflow failed or telemetry could not be written, 2 a usage or configuration
+/// error, 130/143 interrupted by SIGINT/SIGTERM.
 @main
 struct ECLWorkflows: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,11 @@ struct ECLWorkflows: AsyncParsableCommand {
                 code = 2
             }
         }
-        TelemetrySetup.finish()
+        let notWritten = TelemetrySetup.finish()
+        if notWritten > 0 {
+            Console.warning("\(notWritten) spans and log records could not be written anywhere (see the warnings above)")
+            Foundation.exit(code == 0 ? 1 : code)
+        }
         Foundation.exit(code)
     }
 }

@@ -35,10 +35,14 @@ enum TelemetrySetup {
         return config
     }
 
-    /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than once.
-    static func finish() {
-        installed.withLock { $0 }?.shutdown()
+    /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than
+    /// once. Returns how many spans and log records were written nowhere (0 when all were kept).
+    @discardableResult
+    static func finish() -> Int {
+        let telemetry = installed.withLock { $0 }
+        telemetry?.shutdown()
         ECLLoggingSystem.flush()
+        return telemetry?.notWritten ?? 0
     }
 
     /// Spools everything pending without touching the network: for a process that must exit now.

@@ -42,6 +42,19 @@ import Testing
         #expect(try store.events(workflowId: "w").map(\.message) == (0..<1050).map(String.init))
     }
 
+    @Test func theDatabaseFileAloneHoldsEveryRowOnceTheWriterIsDone() throws {
+        defer { cleanUp() }
+        let copy = path + "-copy.db"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let store = try SQLiteLogStore(path: path)
+        let writer = SQLLogWriter(store: store, bufferSize: 100, synchronous: false, report: { _ in })
+        for index in 0..<500 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
+        writer.shutdown()
+        // Copy the .db alone, as a user would, without its -wal file.
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        #expect(try SQLiteLogStore(path: copy).events(workflowId: "w").count == 500)
+    }
+
     @Test func synchronousModeWritesAtOnce() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)

@@ -149,6 +149,22 @@ import Testing
         #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
     }
 
+    @Test func aFullSpoolIsReportedOnceCountedAndEndsNonZero() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        // About 2 MB of spans with no collector, into a spool of 1 MB.
+        let run = try cli.run(
+            arguments: ["run", "--count", "300", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--db", ":memory:", "--log-level", "warn"],
+            environment: ["ECL_OTLP_SPOOL_MAX_MB": "1"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderrLines.filter { $0.contains("is full") }.count == 1, "\(run.stderr)")
+        let last = try #require(run.stderrLines.last)
+        #expect(last.contains("could not be written anywhere"), "\(run.stderr)")
+        let spool = path(cli, "ecl-otlp-spool")
+        #expect(!(try OTLPFile.spans(spool)).isEmpty)
+    }
+
     @Test(arguments: [
         (["run", "--otlp-endpoint", "localhost:4318"], ["--otlp-endpoint", "'localhost:4318'", "http://"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),

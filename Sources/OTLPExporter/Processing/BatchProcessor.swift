@@ -42,7 +42,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         public var drained = 0
         /// Items the destination refused for good; kept in the spool's rejected file.
         public var rejected = 0
-        /// Items kept nowhere: no spool, the spool full or unwritable, or added after shutdown.
+        /// Items kept nowhere: no spool, the spool (or its rejected file) full or unwritable, a file
+        /// destination that could not be written, or items added after shutdown.
         public var lost = 0
         /// Items a copy (such as a JSONL dump) could not write.
         public var copyFailures = 0
@@ -388,13 +389,16 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     /// Keeps a batch the destination refused for good in the rejected file, so it is neither lost silently
     /// nor sent again.
     private func setAside(_ batch: EncodedBatch, reason: String) {
-        tally.withLock { $0.rejected += batch.itemCount }
         guard let spool else {
+            tally.withLock { $0.lost += batch.itemCount }
             report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
             return
         }
         let file = try? JSONLFile(path: spool.rejectedPath, option: "spool")
         let failure = file.map { $0.append(batch.json) } ?? "cannot open \(spool.rejectedPath)"
+        tally.withLock { counters in
+            if failure == nil { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
+        }
         let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
         report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
     }
