@@ -15,7 +15,8 @@ server_bin() {
     echo "$bin"
 }
 
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /, so the postgres user never starts in a folder it cannot enter (a caller's private temp folder).
+as_owner() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 case "${1:-}" in
 start)
