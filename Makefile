@@ -62,6 +62,11 @@ bench: setup
 	@python3 Benchmarks/summarize.py < .build-bench/report.md
 	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null 2>&1
 	@cd Benchmarks && $(SWIFT) build -c release --product SQLLogBench > /dev/null 2>&1
+	@cd Benchmarks && $(SWIFT) build -c release --product SpanBurst > /dev/null 2>&1
+	@echo
+	@echo "Span bursts through the Tracer at default settings to a counting receiver in another process:"
+	@for run in "100000 up" "1000000 up" "100000 down-first-half" "1000000 down-first-half"; do \
+	  Benchmarks/.build/release/SpanBurst $$run 2>/dev/null; done
 	@echo
 	@python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200
 	@echo

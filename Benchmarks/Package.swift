@@ -44,6 +44,19 @@ let package = Package(
             path: "WorkflowOverhead",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // A burst of spans through the Tracer to a counting receiver in another process (otlp_counter.py):
+        // delivered, spooled and lost, time to full delivery, peak RSS, the spool's high-water mark.
+        .executableTarget(
+            name: "SpanBurst",
+            dependencies: [
+                .product(name: "CurlClient", package: "ECL"),
+                .product(name: "OTLPExporter", package: "ECL"),
+                .product(name: "TestSupport", package: "ECL"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "SpanBurst",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // The SQL log exporter's database work: insert rates, async against sync, query latency at 1M rows.
         .executableTarget(
             name: "SQLLogBench",

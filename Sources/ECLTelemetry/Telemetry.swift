@@ -97,8 +97,16 @@ public final class Telemetry: Sendable {
         var spools: [OTLPSignal: Spool] = [:]
         if let spoolDirectory {
             let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
-            for signal in [OTLPSignal.traces, .logs] {
-                spools[signal] = try Spool(directory: spoolDirectory, signal: signal, maxBytes: maxBytes, option: options.spoolSource)
+            do {
+                for signal in [OTLPSignal.traces, .logs] {
+                    spools[signal] = try Spool(directory: spoolDirectory, signal: signal, maxBytes: maxBytes, option: options.spoolSource)
+                }
+            } catch {
+                // A spool the user named must work; the default one (in the working directory, which may be
+                // read-only) is a warning: the run goes on, and what cannot be sent is counted and reported.
+                guard options.spoolDirectory == nil else { throw error }
+                report("the default spool \(error.message.drop { $0 != ":" }.dropFirst(2)); running without one (name one with --spool DIR)")
+                spools = [:]
             }
         }
         var sqlWriter: SQLLogWriter?
@@ -106,8 +114,8 @@ public final class Telemetry: Sendable {
         if let sql = logConfig.sqlExporter {
             // Events the database refuses wait beside the spool for `replay --log-sql`, never for the collector
             // (which has them already through the OTLP log handler when exporting).
-            sqlSpool = try spoolDirectory.map { directory throws(OTLPConfigError) in
-                try JSONLFile(path: directory + "/" + TelemetryOptions.sqlSpoolFile, option: options.spoolSource)
+            if let spool = spools[.logs] {
+                sqlSpool = try JSONLFile(path: spool.directory + "/" + TelemetryOptions.sqlSpoolFile, option: options.spoolSource)
             }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
@@ -198,13 +206,14 @@ public final class Telemetry: Sendable {
     /// Delivers everything pending, and what the spool holds, within the export timeout (both pipelines at
     /// once); what the collector cannot take by then stays in the spool. Then flushes the console. Later
     /// calls do nothing more.
-    public func shutdown() {
+    /// `timeoutSeconds` shortens the wait (an interrupted run gives the collector a second, then spools).
+    public func shutdown(timeoutSeconds: Double? = nil) {
         let group = DispatchGroup()
         if let spans {
-            DispatchQueue.global().async(group: group) { spans.shutdown(timeoutSeconds: spans.configuration.exportTimeoutSeconds) }
+            DispatchQueue.global().async(group: group) { spans.shutdown(timeoutSeconds: timeoutSeconds ?? spans.configuration.exportTimeoutSeconds) }
         }
         if let logs {
-            DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: logs.configuration.exportTimeoutSeconds) }
+            DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: timeoutSeconds ?? logs.configuration.exportTimeoutSeconds) }
         }
         if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown() } }
         group.wait()

@@ -43,6 +43,9 @@ struct ExportOptions: ParsableArguments {
     @Option(name: .customLong("fallback-file"), help: .hidden)
     var fallbackFile: String?
 
+    /// The largest spool limit accepted, in megabytes (1 TiB).
+    static let maxSpoolMegabytes = 1 << 20
+
     /// The endpoint the prod preset exports to when none is given: the OTLP/HTTP default.
     static let defaultProdEndpoint = "http://localhost:4318"
 
@@ -57,8 +60,9 @@ struct ExportOptions: ParsableArguments {
             if let (path, option) = spoolSource, path.isEmpty { throw OTLPConfigError(option: option, value: path, expected: "a directory path") }
             var maxMegabytes: Int?
             if let text = environment["ECL_OTLP_SPOOL_MAX_MB"], !text.isEmpty {
-                guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
-                    throw OTLPConfigError(option: "ECL_OTLP_SPOOL_MAX_MB", value: text, expected: "a whole number of megabytes above 0")
+                guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (1...Self.maxSpoolMegabytes).contains(value) else {
+                    throw OTLPConfigError(
+                        option: "ECL_OTLP_SPOOL_MAX_MB", value: text, expected: "a whole number of megabytes from 1 to \(Self.maxSpoolMegabytes)")
                 }
                 maxMegabytes = value
             }

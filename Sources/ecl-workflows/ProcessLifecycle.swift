@@ -40,7 +40,8 @@ enum TelemetrySetup {
     @discardableResult
     static func finish() -> Int {
         let telemetry = installed.withLock { $0 }
-        telemetry?.shutdown()
+        // After Ctrl-C the collector gets a second; what it has not taken by then waits in the spool.
+        telemetry?.shutdown(timeoutSeconds: Interruption.shared.signal == nil ? nil : Interruption.gracePeriod)
         ECLLoggingSystem.flush()
         return telemetry?.notWritten ?? 0
     }
@@ -58,8 +59,10 @@ enum TelemetrySetup {
 ///   running ones end after their current step (cancelled after ``gracePeriod``), every unfinished one is
 ///   recorded `cancelled`, the summary is printed, telemetry is delivered or spooled, and the exit code is
 ///   128 + the signal (130 for SIGINT, 143 for SIGTERM).
-/// - A second signal spools everything pending without touching the network and exits at once.
-/// - With no run going (list, status, replay…), the first signal delivers or spools telemetry and exits.
+/// - A second signal, or a first one when no run is going (before it starts, or while telemetry is being
+///   delivered after it), exits at once: the run's unfinished workflows are recorded `cancelled`, pending
+///   telemetry is spooled without touching the network (local dumps are still written), and the exit code
+///   is 128 + the signal.
 final class Interruption: Sendable {
     /// The process's one instance.
     static let shared = Interruption()
@@ -72,6 +75,7 @@ final class Interruption: Sendable {
         var count = 0
         var running = false
         var listening = false
+        var onAbort: (@Sendable (String) -> Void)?
     }
 
     /// The signal sources, kept alive for the process's life. Written once, by the first ``listen()``
@@ -96,7 +100,17 @@ final class Interruption: Sendable {
     var exitCode: Int32? { signal.map { 128 + $0 } }
 
     /// Says a run is going: from now on the first signal asks it to stop rather than ending the process.
-    func begin() { state.withLock { $0.running = true } }
+    /// `onAbort` runs if the process must exit at once (a second signal), with the reason: it records the
+    /// run's unfinished workflows and says what became of them.
+    func begin(onAbort: @escaping @Sendable (String) -> Void) {
+        state.withLock {
+            $0.running = true
+            $0.onAbort = onAbort
+        }
+    }
+
+    /// Says the run's workflows are over: a signal from now on exits at once.
+    func end() { state.withLock { $0.running = false } }
 
     /// Waits for the first signal; returns early when the task is cancelled.
     func waitForSignal() async {
@@ -120,10 +134,10 @@ final class Interruption: Sendable {
     }
 
     private func received(_ number: Int32) {
-        let (count, running) = state.withLock { state -> (Int, Bool) in
+        let (count, running, onAbort) = state.withLock { state in
             state.count += 1
             if state.signal == nil { state.signal = number }
-            return (state.count, state.running)
+            return (state.count, state.running, state.onAbort)
         }
         let name = Self.name(number)
         if count == 1, running {
@@ -131,13 +145,9 @@ final class Interruption: Sendable {
             continuation.yield(number)
             return
         }
-        if count == 1 {
-            Console.warning("\(name): delivering pending telemetry before exiting")
-            TelemetrySetup.finish()
-        } else {
-            Console.warning("\(name) again: spooling pending telemetry and exiting now")
-            TelemetrySetup.spoolNow()
-        }
+        Console.warning("\(name)\(count > 1 ? " again" : ""): spooling pending telemetry and exiting now")
+        onAbort?("interrupted by \(name)")
+        TelemetrySetup.spoolNow()
         exit(128 + number)
     }
 

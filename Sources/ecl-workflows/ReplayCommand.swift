@@ -51,10 +51,10 @@ extension ECLWorkflows {
             } catch {
                 throw UsageError(error.message)
             }
-            var line = "replayed \(summary.delivered) lines (\(summary.items) spans and log records) from \(file) to \(otlp.collectorName)"
+            var line = "replayed \(summary.delivered) \(summary.delivered == 1 ? "line" : "lines") (\(summary.items) spans and log records) from \(file) to \(otlp.collectorName)"
             if !summary.skipped.isEmpty { line += "; skipped \(summary.skipped.count) lines that were not OTLP JSON" }
             if !summary.failed.isEmpty { line += "; \(summary.failed.count) refused by the collector" }
-            if summary.notSent > 0 { line += "; \(summary.notSent) not sent (the collector cannot be reached)" }
+            if summary.notSent > 0 { line += "; \(summary.notSent) not sent (see above)" }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
             if !summary.failed.isEmpty || summary.notSent > 0 { throw ExitCode(1) }
         }

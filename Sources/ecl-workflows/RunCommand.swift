@@ -2,6 +2,7 @@ import ArgumentParser
 import ECLCore
 import ECLLogging
 import Foundation
+import Synchronization
 
 extension ECLWorkflows {
     /// `ecl-workflows run`: runs one or more workflows.
@@ -59,8 +60,16 @@ extension ECLWorkflows {
             let interruption = Interruption.shared
             let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
             let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
-            interruption.begin()
-            let run = try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption)
+            let tracker = RunTracker(total: plan.ids.count)
+            interruption.begin { reason in
+                // Exiting at once: the running workflows will not record their end themselves.
+                let (running, counts) = tracker.snapshot()
+                try? store.markCancelled(running, reason: reason, at: Date())
+                Console.warning(
+                    "stopped at once: \(counts.completed) completed, \(counts.failed) failed, \(counts.cancelled + running.count) cancelled, \(counts.notStarted) not started")
+            }
+            let run = try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption, tracker: tracker)
+            interruption.end()
             ResultPrinter(format: plan.output).print(run.results, notStarted: run.notStarted, database: store.path)
             if let code = interruption.exitCode { throw ExitCode(code) }
             if run.results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }
@@ -137,7 +146,8 @@ struct RunPlan {
     /// cancelled once ``Interruption/gracePeriod`` has passed. A definition that fails validation is a
     /// configuration error.
     func runAll(
-        orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>, interruption: Interruption
+        orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>, interruption: Interruption,
+        tracker: RunTracker
     ) async throws -> (results: [WorkflowResult], notStarted: Int) {
         do { _ = try definition.validate() } catch { throw UsageError("workflow '\(definition.name)' is invalid: \(error)") }
         enum Event: Sendable {
@@ -160,6 +170,7 @@ struct RunPlan {
                 let id = ids[index]
                 next += 1
                 running += 1
+                tracker.started(id)
                 group.addTask {
                     // Validated above, so run cannot reject the definition.
                     .finished(index, try? await orchestrator.run(definition, input: input, workflowId: id))
@@ -170,6 +181,7 @@ struct RunPlan {
                 switch event {
                 case .finished(let index, let result):
                     running -= 1
+                    tracker.finished(ids[index], state: result?.status ?? .failed)
                     if let result { results.append((index, result)) }
                     if !stopping, next < ids.count { launch() }
                 case .interrupted:
@@ -185,6 +197,45 @@ struct RunPlan {
             }
             group.cancelAll()
             return (results.sorted { $0.0 < $1.0 }.map(\.1), ids.count - next)
+        }
+    }
+}
+
+/// Which workflows of a run are going and how the others ended, for a process that must exit at once.
+final class RunTracker: Sendable {
+    private struct State {
+        var running: Set<WorkflowId> = []
+        var started = 0
+        var ended: [WorkflowState: Int] = [:]
+    }
+
+    private let total: Int
+    private let state = Mutex(State())
+
+    /// Creates a tracker for a run of `total` workflows.
+    init(total: Int) { self.total = total }
+
+    /// A workflow started.
+    func started(_ id: WorkflowId) {
+        state.withLock {
+            $0.running.insert(id)
+            $0.started += 1
+        }
+    }
+
+    /// A workflow ended in `state`.
+    func finished(_ id: WorkflowId, state ended: WorkflowState) {
+        state.withLock {
+            $0.running.remove(id)
+            $0.ended[ended, default: 0] += 1
+        }
+    }
+
+    /// The workflows still running, and how many ended each way or never started.
+    func snapshot() -> (running: [WorkflowId], counts: (completed: Int, failed: Int, cancelled: Int, notStarted: Int)) {
+        state.withLock { state in
+            let running = state.running.map { $0 }
+            return (running, (state.ended[.completed] ?? 0, state.ended[.failed] ?? 0, state.ended[.cancelled] ?? 0, total - state.started))
         }
     }
 }

@@ -91,7 +91,7 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         let warnings = first.stderrLines.filter { $0.contains("warning:") && $0.contains("OTLP") }
         #expect(warnings.count == 1, "\(first.stderr)")
-        #expect(warnings.first?.contains("unreachable") == true && warnings.first?.contains("spooling to \(spool)") == true)
+        #expect(warnings.first?.contains("not taking batches") == true && warnings.first?.contains("spooling to \(spool)") == true)
         let firstSpans = try OTLPFile.spans(firstDump)
         #expect(Set(try OTLPFile.spans(spool).map { $0[0] + $0[1] }) == Set(firstSpans.map { $0[0] + $0[1] }))
         #expect(try OTLPFile.logs(spool).count == (try OTLPFile.logs(path(cli, "first-logs.jsonl"))).count)
@@ -149,6 +149,19 @@ import Testing
         #expect(Set(received.spans.map { $0[0] + $0[1] }) == Set(spans.map { $0[0] + $0[1] }))
     }
 
+    @Test func aDefaultSpoolThatCannotBeMadeIsAWarningNotAnError() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        // A file where the default spool would go (as in a read-only working directory, it cannot be made).
+        FileManager.default.createFile(atPath: path(cli, "ecl-otlp-spool"), contents: Data("x".utf8))
+        let collector = try Collector(directory: cli.directory)
+        let run = try cli.run(arguments: ["run", "--count", "2", "--otlp-endpoint", collector.endpoint, "--db", ":memory:"])
+        let received = collector.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("the default spool") && run.stderr.contains("running without one"), "\(run.stderr)")
+        #expect(!received.spans.isEmpty)
+    }
+
     @Test func aFullSpoolIsReportedOnceCountedAndEndsNonZero() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
@@ -171,18 +184,21 @@ import Testing
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "/nonexistent-ecl/spool"], ["--spool", "/nonexistent-ecl/spool", "No such file"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),
+        (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_SPOOL_MAX_MB", "8796093022208", "1 to 1048576"]),
         (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
         (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl", "does not exist"]),
         (["replay", ".", "--otlp-endpoint", "http://h:1"], ["'.'", "no spool segments"]),
         (["replay", "Package.swift", "--otlp-endpoint", "http://h:1"], ["Package.swift", "no OTLP JSON line"]),
         (["replay", "x.jsonl", "--jsonl-out", "y"], ["--jsonl-out"]),
+        (["replay", "/dev/null", "--otlp-endpoint", "http://h:1"], ["/dev/null", "not a regular file"]),
         (["replay", "missing.jsonl"], ["--otlp-endpoint"]),
     ])
     func badExportInputStopsBeforeAnyWorkflow(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
         FileManager.default.createFile(atPath: path(cli, "Package.swift"), contents: Data("not otlp\n".utf8))
-        let run = try cli.run(arguments: arguments)
+        let limit = arguments.contains("http://h:1") && mentions.first == "ECL_OTLP_SPOOL_MAX_MB" ? ["ECL_OTLP_SPOOL_MAX_MB": mentions[1]] : [:]
+        let run = try cli.run(arguments: arguments, environment: limit)
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
         for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }

@@ -11,8 +11,7 @@ import Testing
     ) -> BatchProcessor<Int> {
         BatchProcessor<Int>(
             signal: .traces, configuration: BatchConfiguration(maxQueueSize: queue, maxExportBatchSize: batch, scheduledDelaySeconds: delay, exportTimeoutSeconds: 5),
-            encode: { items in Array("[\(items.map(String.init).joined(separator: ","))]".utf8) },
-            countSpooled: { json in (try? JSONSerialization.jsonObject(with: Data(json)) as? [Int])?.count ?? 0 },
+            encode: toyDocument, countSpooled: { toyItems($0).count },
             exporter: exporter, spool: spool, availability: availability, report: { warnings.add($0) })
     }
 
@@ -23,14 +22,12 @@ import Testing
 
     /// What the test encoder's documents hold.
     func items(in batches: [EncodedBatch]) throws -> [Int] {
-        try batches.flatMap { try JSONSerialization.jsonObject(with: Data($0.json)) as! [Int] }
+        batches.flatMap { toyItems($0.json) }
     }
 
     func lines(_ path: String) throws -> [[Int]] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]
-        }
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { toyItems(Array($0.utf8)) }
     }
 
     @Test func flushDeliversEverythingOnceInBatches() throws {
@@ -86,8 +83,8 @@ import Testing
         #expect(processor.counters.drained == processor.counters.spooled)
         #expect(processor.counters.spooled >= 10)
         #expect(try spooledItems(directory).isEmpty)
-        #expect(warnings.all.filter { $0.contains("is unreachable (connection refused); spooling to \(directory)") }.count == 1)
-        #expect(warnings.all.contains { $0.contains("reachable again") })
+        #expect(warnings.all.filter { $0.contains("is not taking batches (connection refused); spooling to \(directory)") }.count == 1)
+        #expect(warnings.all.contains { $0.contains("taking batches again") })
     }
 
     @Test func aCollectorKnownDownGetsOneShortProbeAtShutdownThenEverythingIsSpooled() throws {
@@ -142,6 +139,20 @@ import Testing
         #expect(try spooledItems(directory).isEmpty)
     }
 
+    @Test func aSpooledLineThatIsNotOTLPIsSetAsideNotSent() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        spool.append(Array("garbage line".utf8))
+        spool.close()
+        let exporter = ScriptedExporter()
+        let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces))
+        processor.shutdown(timeoutSeconds: 5)
+        #expect(exporter.batches.isEmpty)
+        #expect(try String(contentsOfFile: spool.rejectedPath, encoding: .utf8) == "garbage line\n")
+        #expect(warnings.all.contains { $0.contains("is not an OTLP TracesData document; not sent") })
+    }
+
     @Test func withoutASpoolLossesAreReported() throws {
         let processor = processor(ScriptedExporter(script: [.unavailable("down")]), spool: nil)
         processor.add(1)
@@ -158,6 +169,7 @@ import Testing
         for item in 0..<25 { processor.add(item) }
         processor.spoolNow()
         // The batch held in the exporter is spooled too: at least once, never lost.
+        #expect(processor.counters.spooled >= 25)
         #expect(Set(try spooledItems(directory).flatMap { $0 }) == Set(0..<25))
         processor.add(99)
         exporter.release()
@@ -175,7 +187,7 @@ import Testing
     @Test func aFailingCopyIsCountedAndDoesNotUndeliverTheBatch() throws {
         let processor = BatchProcessor<Int>(
             signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60),
-            encode: { Array("\($0)".utf8) }, exporter: ScriptedExporter(),
+            encode: toyDocument, exporter: ScriptedExporter(),
             copies: [JSONLFileExporter(file: try JSONLFile(path: "/dev/full", option: "--jsonl-out"))], spool: nil,
             report: { warnings.add($0) })
         for item in 0..<20 { processor.add(item) }
@@ -201,7 +213,7 @@ import Testing
 }
 
 @Suite struct SpoolTests {
-    func document(_ items: [Int]) -> [UInt8] { Array("[\(items.map(String.init).joined(separator: ","))]".utf8) }
+    func document(_ items: [Int]) -> [UInt8] { toyDocument(items) }
 
     @Test func segmentsRollOverAndDrainOldestFirstThenVanish() throws {
         let directory = temporaryPath("spool")
@@ -254,10 +266,39 @@ import Testing
         #expect(held.remaining == 1)
     }
 
+    @Test func aProgressFileThatDoesNotFitIsIgnoredAndTheSegmentSentFromItsStart() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        for index in 0..<3 { spool.append(document([index])) }
+        spool.close()
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first)
+        for bad in ["-1\n", "999\n", "abc"] {
+            try bad.write(toFile: directory + "/" + segment + ".acked", atomically: true, encoding: .utf8)
+            let opened = try #require(spool.oldestPending())
+            #expect(opened.current == document([0]) && opened.remaining == 3, "with \(bad)")
+        }
+    }
+
+    @Test func onlyRegularFilesNamedAsSegmentsAreTaken() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        let secret = directory + "/secret.txt"
+        try "{\"resourceSpans\":[]}\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        _ = spool
+        try "{\"resourceSpans\":[]}\n".write(toFile: directory + "/traces-mydata.jsonl", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/traces-0000000000000001-1-000001.jsonl", withDestinationPath: secret)
+        try FileManager.default.createDirectory(atPath: directory + "/traces-0000000000000002-1-000001.jsonl", withIntermediateDirectories: false)
+        #expect(spool.oldestPending() == nil)
+        #expect(!spool.hasSegments)
+        #expect(FileManager.default.fileExists(atPath: directory + "/traces-mydata.jsonl"))
+    }
+
     @Test func theSizeLimitRefusesAndSaysWhy() throws {
         let directory = temporaryPath("spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let spool = try Spool(directory: directory, signal: .traces, maxBytes: 10)
+        let spool = try Spool(directory: directory, signal: .traces, maxBytes: 40)
         #expect(spool.append(document([1, 2, 3])) == nil)
         let refusal = try #require(spool.append(document([4, 5, 6])))
         #expect(refusal.contains("is full"))
@@ -269,7 +310,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         FileManager.default.createFile(atPath: path, contents: Data())
         #expect(throws: OTLPConfigError.self) { try Spool(directory: path, signal: .traces) }
-        #expect(throws: OTLPConfigError.self) { try Spool(directory: "/nonexistent-dir/spool", signal: .traces) }
+        #expect(throws: OTLPConfigError.self) { try Spool(directory: path + "/spool", signal: .traces) }
     }
 
     @Test func spooledItemsAreCountedWithoutParsing() {

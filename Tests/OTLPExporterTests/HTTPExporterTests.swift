@@ -94,7 +94,7 @@ import Testing
 
     @Test func aCollectorSlowerThanTheTimeoutLeavesTheBatchUnavailable() throws {
         // The timeout bounds the whole batch: a collector that takes longer gets the batch later, from the spool.
-        let server = try LocalHTTPServer(script: [.hang(seconds: 2), .respond(status: 200)])
+        let server = try LocalHTTPServer(fallback: .hang(seconds: 2))
         guard case .unavailable(let reason) = exporter(server, timeout: 0.3).export(batch, deadline: clock.now() + 30) else {
             Issue.record("not unavailable")
             return

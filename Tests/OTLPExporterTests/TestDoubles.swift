@@ -87,14 +87,22 @@ final class ScriptedExporter: BatchExporter {
     var batches: [EncodedBatch] { state.withLock { $0.batches } }
 }
 
-/// Every document of every segment in a spool directory (or a JSONL file), as JSON arrays of items.
+/// The processor tests' documents: integers in the shape of a `TracesData` line, `{"resourceSpans":[1,2]}`.
+@Sendable func toyDocument(_ items: [Int]) -> [UInt8] {
+    Array("{\"resourceSpans\":[\(items.map(String.init).joined(separator: ","))]}".utf8)
+}
+
+/// The integers of a toy document (none when it is not one).
+func toyItems(_ json: [UInt8]) -> [Int] {
+    ((try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any])?["resourceSpans"] as? [Int] ?? []
+}
+
+/// Every toy document of every segment in a spool directory, oldest first.
 func spooledItems(_ directory: String, signal: OTLPSignal = .traces) throws -> [[Int]] {
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
         .filter { $0.hasPrefix(signal.rawValue + "-") && $0.hasSuffix(".jsonl") }.sorted()
     return try names.flatMap { name in
-        try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]
-        }
+        try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n").map { toyItems(Array($0.utf8)) }
     }
 }
 

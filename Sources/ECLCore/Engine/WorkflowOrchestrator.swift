@@ -222,6 +222,10 @@ public struct WorkflowOrchestrator: Sendable {
                 "feedback": .string(feedback),
             ])
             if case .failed = await execute(reviser).outcome { return run }
+            if let stop = stopping() {
+                run.error = stop
+                return run
+            }
             execution = await execute(nodes[id]!)
         }
         return run

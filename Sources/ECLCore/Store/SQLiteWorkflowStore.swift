@@ -115,6 +115,31 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         }
     }
 
+    /// Records the given runs that are still `running` as `cancelled` with `reason`, at once and without
+    /// waiting on the concurrency pool: for a process that must exit now. Returns how many it changed.
+    @discardableResult
+    public func markCancelled(_ ids: [WorkflowId], reason: String, at time: Date) throws(ECLError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        do {
+            return try database.write { db in
+                let stamp = UTCTimestamp.format(time)
+                var changed = 0
+                for id in ids {
+                    try db.execute(
+                        sql: "UPDATE workflows SET state = ?, error = ?, updated_at = ?, completed_at = ? WHERE id = ? AND state = ?",
+                        arguments: [
+                            WorkflowState.cancelled.rawValue, ECLError.cancelled(reason).description, stamp, stamp, id.description,
+                            WorkflowState.running.rawValue,
+                        ])
+                    changed += db.changesCount
+                }
+                return changed
+            }
+        } catch {
+            throw .io("cannot mark workflows cancelled in '\(path)': \(Self.reason(error, path: path))")
+        }
+    }
+
     public func insertStepExecution(_ record: StepExecutionRecord) async throws(ECLError) {
         try await write("INSERT", "step_executions", "record step \(record.stepId) of \(record.workflowId)") { db in
             try db.execute(

@@ -58,7 +58,7 @@ public final class CollectorAvailability: Sendable {
             return state.down ? state.failures : nil
         }
         if let failures = cameBack {
-            report("the collector at \(destination) is reachable again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
+            report("the collector at \(destination) is taking batches again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
         }
     }
 
@@ -76,6 +76,6 @@ public final class CollectorAvailability: Sendable {
         }
         guard first else { return }
         let whereTo = spooledTo.map { "spooling to \($0) and retrying in the background" } ?? "no spool is set, so what cannot be sent is lost"
-        report("the collector at \(destination) is unreachable (\(reason)); \(whereTo)")
+        report("the collector at \(destination) is not taking batches (\(reason)); \(whereTo)")
     }
 }

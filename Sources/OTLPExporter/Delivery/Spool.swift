@@ -51,10 +51,11 @@ public final class Spool: Sendable {
         var info = stat()
         let existed = stat(directory, &info) == 0
         if existed, info.st_mode & S_IFMT != S_IFDIR {
-            throw OTLPConfigError("\(option): '\(directory)' is a file, not a directory; expected a directory (created when missing)")
+            throw OTLPConfigError("\(option): '\(directory)' is a file, not a directory; expected a directory (created when missing, in an existing parent)")
         }
         if !existed, mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw OTLPConfigError("\(option): cannot create the spool directory '\(directory)': \(String(cString: strerror(errno)))")
+            throw OTLPConfigError(
+                "\(option): cannot create the spool directory '\(directory)': \(String(cString: strerror(errno))); expected a directory whose parent exists")
         }
         guard access(directory, W_OK | X_OK) == 0 else {
             throw OTLPConfigError("\(option): cannot write to the spool directory '\(directory)': \(String(cString: strerror(errno)))")
@@ -168,9 +169,22 @@ public final class Spool: Sendable {
         let prefix = signal.rawValue + "-"
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(prefix), name.hasSuffix(".jsonl") { names.append(name) }
+            guard name.hasPrefix(prefix), isSegmentName(name.dropFirst(prefix.count)) else { continue }
+            // Regular files only: a link, a directory or a FIFO that happens to be named like a segment is
+            // never read, sent or removed.
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            names.append(name)
         }
         return names.sorted()
+    }
+
+    /// `<16 digits>-<digits>-<6 digits>.jsonl`: the rest of a segment's name after its signal, as this type writes it.
+    static func isSegmentName(_ rest: Substring) -> Bool {
+        guard rest.hasSuffix(".jsonl") else { return false }
+        let parts = rest.dropLast(".jsonl".count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 16, parts[2].count == 6, !parts[1].isEmpty else { return false }
+        return parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
     /// Batches waiting in a spool directory, both signals, acknowledged lines left out.
@@ -205,9 +219,10 @@ public final class SpoolSegment {
     private let size: Int
 
     init?(path: String, spool: Spool) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(fd)
             return nil
         }
@@ -226,7 +241,10 @@ public final class SpoolSegment {
         self.spool = spool
         self.lines = lines
         self.size = bytes.count
-        self.next = min(Self.readAcked(path + ".acked"), lines.count)
+        // A progress count that does not fit the segment (edited, or from another file) is ignored: the
+        // segment is sent again from its start (at least once), never skipped.
+        let acked = Self.readAcked(path + ".acked")
+        self.next = (0...lines.count).contains(acked) ? acked : 0
         if next >= lines.count { finish() }
     }
 
@@ -237,6 +255,14 @@ public final class SpoolSegment {
 
     /// Lines left to send.
     public var remaining: Int { lines.count - next }
+
+    /// Whether the current line is a document of the spool's signal (`{"resourceSpans"` or
+    /// `{"resourceLogs"`, as this package writes them); anything else is set aside, never sent.
+    public var currentIsOTLP: Bool {
+        guard let line = current else { return false }
+        let prefix = Array((spool.signal == .traces ? "{\"resourceSpans\"" : "{\"resourceLogs\"").utf8)
+        return line.starts(with: prefix)
+    }
 
     /// Records that the current line reached the collector (or was set aside); removes the segment after its
     /// last line.

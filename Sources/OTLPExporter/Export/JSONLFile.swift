@@ -66,6 +66,8 @@ public struct JSONLFileExporter: BatchExporter {
 
     public var destination: String { file.path }
 
+    public var isLocal: Bool { true }
+
     public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
         if let reason = file.append(batch.json) { return .rejected("cannot write \(file.path): \(reason)") }
         return .delivered

@@ -54,7 +54,7 @@ public final class OTLPHTTPExporter: BatchExporter {
         while true {
             attempt += 1
             let remaining = deadline - clock.now()
-            guard remaining > 0 else { return .unavailable("export timeout reached after \(attempt - 1) attempts") }
+            guard remaining > 0 else { return .unavailable("export timeout reached after \(attempt - 1) \(attempt - 1 == 1 ? "attempt" : "attempts")") }
             let request = HTTPRequest(
                 method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining))
             let retryReason: String
@@ -78,7 +78,7 @@ public final class OTLPHTTPExporter: BatchExporter {
             let backoff = min(maxBackoff, initialBackoff * pow(2, Double(attempt - 1)))
             let delay = retryAfter ?? Double.random(in: 0...backoff)
             guard clock.now() + delay < deadline else {
-                return .unavailable("\(retryReason) after \(attempt) attempts; the export timeout leaves no time for another")
+                return .unavailable("\(retryReason) after \(attempt) \(attempt == 1 ? "attempt" : "attempts"); the export timeout leaves no time for another")
             }
             clock.sleep(seconds: delay)
         }

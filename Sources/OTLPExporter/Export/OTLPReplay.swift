@@ -41,6 +41,10 @@ public enum OTLPReplay {
         if isDirectory.boolValue {
             return try replaySpool(path, traces: traces, logs: logs, timeoutSeconds: timeoutSeconds, clock: clock, report: report)
         }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw OTLPConfigError("replay: '\(path)' is not a regular file; expected an OTLP JSONL file or a spool directory")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw OTLPConfigError("replay: cannot read '\(path)': permission denied")
         }
@@ -95,8 +99,16 @@ public enum OTLPReplay {
         for signal in signals {
             let spool = try Spool(directory: directory, signal: signal)
             let exporter = signal == .traces ? traces : logs
-            while let segment = spool.oldestPending() {
+            var seen: Set<String> = []
+            while let segment = spool.oldestPending(), seen.insert(segment.path).inserted {
                 while let line = segment.current {
+                    guard segment.currentIsOTLP else {
+                        let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
+                        report("\(segment.path): a line that is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent\(kept ? ", kept in \(spool.rejectedPath)" : "")")
+                        summary.failed.append(summary.failed.count + 1)
+                        segment.acknowledge()
+                        continue
+                    }
                     let batch = EncodedBatch(spooled: line, signal: signal)
                     switch exporter.export(batch, deadline: clock.now() + timeoutSeconds) {
                     case .delivered:
@@ -115,6 +127,12 @@ public enum OTLPReplay {
                 }
             }
         }
+        let held = Spool.pendingBatches(in: directory)
+        if held > 0 {
+            report("\(held) batches were not sent: their segments are being written or sent by another process (a run using this spool); nothing was sent twice")
+            summary.notSent = held
+        }
+        rmdir(directory)  // once drained, the spool directory goes, as at the end of a run
         return summary
     }
 

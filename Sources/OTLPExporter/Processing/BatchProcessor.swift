@@ -186,7 +186,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
 
     /// Writes everything pending to the spool at once, without touching the network, and stops taking
     /// items: for a process that must exit now (a second Ctrl-C). The batch being sent, if any, is spooled
-    /// too, so it may arrive twice (at least once, never lost).
+    /// too, so it may arrive twice (at least once, never lost). A local destination (a JSONL file) and the
+    /// copies get the pending items as usual: writing a file is quick.
     public func spoolNow() {
         let (queue, overflow) = state.withLock { state -> ([Item], [Item]) in
             defer {
@@ -197,9 +198,20 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             }
             return (state.queue, state.overflow)
         }
-        if let batch = inFlight.withLock({ $0 }) { keep(batch, reason: "the process is exiting") }
-        if !overflow.isEmpty { spill(overflow) }
-        if !queue.isEmpty { keep(EncodedBatch(signal: signal, json: encode(queue), itemCount: queue.count), reason: "the process is exiting") }
+        if let batch = inFlight.withLock({ $0 }), !exporter.isLocal { keep(batch, reason: "the process is exiting") }
+        var start = 0
+        let pending = overflow + queue
+        while start < pending.count {
+            let end = min(pending.count, start + configuration.maxExportBatchSize)
+            let batch = EncodedBatch(signal: signal, json: encode(Array(pending[start..<end])), itemCount: end - start)
+            for copy in copies { writeCopy(batch, to: copy) }
+            if exporter.isLocal, exporter.export(batch, deadline: clock.now() + 1) == .delivered {
+                tally.withLock { $0.delivered += batch.itemCount }
+            } else {
+                keep(batch, reason: "the process is exiting")
+            }
+            start = end
+        }
         spool?.sync()
         wake.signal()
     }
@@ -246,8 +258,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             } else if drainable, let spool {
                 if segment == nil { segment = spool.oldestPending() }
                 if let current = segment, let line = current.current {
-                    let batch = EncodedBatch(signal: signal, json: line, itemCount: countSpooled(line))
-                    if deliver(batch, fromSpool: true, probe: probeMode(work.finishing)) != .unavailable { current.acknowledge() }
+                    if !current.currentIsOTLP {
+                        setAside(malformed: line, from: current.path)
+                        current.acknowledge()
+                    } else {
+                        let batch = EncodedBatch(signal: signal, json: line, itemCount: countSpooled(line))
+                        if deliver(batch, fromSpool: true, probe: probeMode(work.finishing)) != .unavailable { current.acknowledge() }
+                    }
                     if current.current == nil { segment = nil }
                 } else {
                     segment = nil
@@ -401,6 +418,14 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         }
         let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
         report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
+    }
+
+    /// Keeps a spooled line that is not an OTLP document of this signal in the rejected file, never sending it.
+    private func setAside(malformed line: [UInt8], from path: String) {
+        guard let spool else { return }
+        let failure = (try? JSONLFile(path: spool.rejectedPath, option: "spool")).map { $0.append(line) } ?? "cannot open \(spool.rejectedPath)"
+        let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
+        report("OTLP \(signal.rawValue): a line of \(path) is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent, \(whereTo)")
     }
 
     private func writeCopy(_ batch: EncodedBatch, to copy: any BatchExporter) {

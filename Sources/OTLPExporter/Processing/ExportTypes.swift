@@ -64,6 +64,13 @@ public protocol BatchExporter: Sendable {
     func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome
     /// A short name for messages, such as the URL or path.
     var destination: String { get }
+    /// Whether it writes to a local file (no network): a process that must exit now still writes to it.
+    var isLocal: Bool { get }
+}
+
+extension BatchExporter {
+    /// Exporters send over the network unless they say otherwise.
+    public var isLocal: Bool { false }
 }
 
 /// The time source of exporters and processors: monotonic seconds and blocking sleeps, injectable in tests.

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""A counting OTLP/HTTP receiver for the burst benchmark: answers 200 to every POST at once, like a real
+collector (status line, headers and body in one write, TCP_NODELAY), and counts the spans it got.
+
+Usage: otlp_counter.py PORT. Prints "ready" once listening. GET /count answers the spans received so far.
+Counting: gzip-decompress the body and count "startTimeUnixNano" (one per span in ECL's encoding).
+"""
+import gzip
+import http.server
+import socket
+import sys
+import threading
+
+PORT = int(sys.argv[1])
+LOCK = threading.Lock()
+SPANS = 0
+KEY = b'"startTimeUnixNano"'
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def answer(self, body):
+        # Headers and body in one write: BaseHTTPRequestHandler would send them apart and let a delayed ACK
+        # add ~40 ms to every request.
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self._headers_buffer.append(body)
+        self.flush_headers()
+
+    def do_POST(self):
+        global SPANS
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        with LOCK:
+            SPANS += body.count(KEY)
+        self.answer(b'{"partialSuccess":null}')
+
+    def do_GET(self):
+        with LOCK:
+            count = SPANS
+        self.answer(str(count).encode())
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+server.daemon_threads = True
+print("ready", flush=True)
+server.serve_forever()
