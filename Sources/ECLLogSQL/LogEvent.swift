@@ -45,4 +45,35 @@ public struct LogEvent: Sendable, Equatable, Codable {
 
     /// Levels in order, for `--level` filters.
     public static let levels = ["trace", "debug", "info", "notice", "warn", "error", "critical"]
+
+    /// The event's stable identity (32 hex digits): two 64-bit FNV-1a hashes of its time to the microsecond,
+    /// level, logger, message, workflow, step, trace and span ids (lowercased) and fields. The databases keep
+    /// one row per identity, so loading the same events again (a replayed dump or spool) adds none.
+    public var recordID: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + message.utf8.count + fields.utf8.count)
+        let micros = Int64((timestamp.timeIntervalSince1970 * 1_000_000).rounded())
+        for part in [
+            String(micros), level, logger, message, workflowId ?? "", stepId ?? "", traceId?.lowercased() ?? "",
+            spanId?.lowercased() ?? "", fields,
+        ] {
+            bytes.append(contentsOf: part.utf8)
+            bytes.append(0x1F)
+        }
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var hash = seed
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100000001b3
+            }
+            return hash
+        }
+        let high = fnv(0xcbf29ce484222325)
+        let low = fnv(0x84222325cbf29ce4)
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(high) + hex(low)
+    }
 }

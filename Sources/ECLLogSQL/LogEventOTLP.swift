@@ -28,7 +28,10 @@ public enum LogEventOTLP {
             spanID: event.spanId.flatMap { SpanID(hex: $0) }, scopeName: event.logger)
     }
 
-    /// The events of one `LogsData` JSON document (a fallback or dump line); nil when it is not one.
+    /// The events of one `LogsData` JSON document (a spool or dump line, ours or any producer's); nil when it
+    /// is not one. Read as the OTLP/JSON mapping allows: 64-bit integers as strings or numbers, hex ids in
+    /// either case, any `AnyValue` (arrays, kvlists as objects, bytes as their base64 text) in attributes and
+    /// body, `observedTimeUnixNano` when `timeUnixNano` is absent or 0.
     public static func events(fromLogsData line: [UInt8]) -> [LogEvent]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
             let resources = object["resourceLogs"] as? [[String: Any]]
@@ -43,20 +46,43 @@ public enum LogEventOTLP {
                         guard let key = attribute["key"] as? String, let value = attribute["value"] as? [String: Any] else { continue }
                         fields[key] = plain(value)
                     }
-                    let nanos = Double((record["timeUnixNano"] as? String) ?? "0") ?? 0
+                    let time = integer(record["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(record["observedTimeUnixNano"]) ?? 0
                     let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+                    let body = (record["body"] as? [String: Any]).map(plain)
                     events.append(LogEvent(
-                        timestamp: Date(timeIntervalSince1970: nanos / 1_000_000_000),
-                        level: level(severityNumber: record["severityNumber"] as? Int ?? 9), logger: logger,
-                        message: ((record["body"] as? [String: Any])?["stringValue"] as? String) ?? "",
+                        timestamp: Date(timeIntervalSince1970: Double(time / 1000) / 1_000_000),
+                        level: level(severityNumber: Int(integer(record["severityNumber"]) ?? 9)), logger: logger,
+                        message: body.map(text) ?? "",
                         workflowId: fields["workflow_id"] as? String, stepId: fields["step_id"] as? String,
-                        traceId: record["traceId"] as? String, spanId: record["spanId"] as? String,
+                        traceId: identifier(record["traceId"]), spanId: identifier(record["spanId"]),
                         fields: String(decoding: json, as: UTF8.self), durationMs: (fields["duration_ms"] as? NSNumber)?.doubleValue,
                         tokensUsed: (fields["tokens_used"] as? NSNumber)?.intValue))
                 }
             }
         }
         return events
+    }
+
+    /// A 64-bit integer given as a decimal string or a JSON number.
+    static func integer(_ value: Any?) -> Int64? {
+        if let text = value as? String { return Int64(text) }
+        if let number = value as? NSNumber { return number.int64Value }
+        return nil
+    }
+
+    /// A trace or span id as lowercase hex; nil when absent or empty.
+    static func identifier(_ value: Any?) -> String? {
+        guard let text = value as? String, !text.isEmpty else { return nil }
+        return text.lowercased()
+    }
+
+    /// A body as a message: a string as it is, anything else as JSON text.
+    static func text(_ value: Any) -> String {
+        if let string = value as? String { return string }
+        guard JSONSerialization.isValidJSONObject([value]),
+            let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
+        else { return "\(value)" }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 
     static func severity(_ level: String) -> (Int, String) {
@@ -94,12 +120,23 @@ public enum LogEventOTLP {
         }
     }
 
+    /// An OTLP `AnyValue` as a JSON-ready value: kvlists become objects, bytes their base64 text.
     static func plain(_ value: [String: Any]) -> Any {
         if let text = value["stringValue"] as? String { return text }
         if let flag = value["boolValue"] as? Bool { return flag }
-        if let number = value["intValue"] as? String { return Int(number) ?? 0 }
-        if let number = value["doubleValue"] as? Double { return number }
+        if let number = integer(value["intValue"]) { return number }
+        if let number = value["doubleValue"] as? NSNumber { return number.doubleValue }
+        if let text = value["doubleValue"] as? String { return Double(text) ?? text }
         if let list = (value["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]] { return list.map(plain) }
+        if let pairs = (value["kvlistValue"] as? [String: Any])?["values"] as? [[String: Any]] {
+            var object: [String: Any] = [:]
+            for pair in pairs {
+                guard let key = pair["key"] as? String else { continue }
+                object[key] = (pair["value"] as? [String: Any]).map(plain) ?? NSNull()
+            }
+            return object
+        }
+        if let bytes = value["bytesValue"] as? String { return bytes }
         return NSNull()
     }
 }

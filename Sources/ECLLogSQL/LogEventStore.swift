@@ -7,8 +7,10 @@ public protocol LogEventStore: Sendable {
     /// Where it is, fit for messages: a path, or a URL with its password hidden.
     var location: String { get }
 
-    /// Inserts events in one transaction; the error names the location and the reason.
-    func insert(_ events: [LogEvent]) throws(ECLError)
+    /// Inserts events in one transaction, skipping any whose ``LogEvent/recordID`` is already stored; returns
+    /// how many were added. The error names the location and the reason.
+    @discardableResult
+    func insert(_ events: [LogEvent]) throws(ECLError) -> Int
 
     /// A workflow's events in the order they were logged, at `minimumLevel` or above, from `since` on.
     func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent]
@@ -54,7 +56,7 @@ public struct UnavailableLogStore: LogEventStore {
     /// What every call throws.
     private var unavailable: ECLError { .io("'\(location)' is unavailable: \(reason)") }
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) { throw unavailable }
+    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int { throw unavailable }
 
     public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] { throw unavailable }
 

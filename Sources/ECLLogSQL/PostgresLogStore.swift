@@ -48,20 +48,24 @@ public final class PostgresLogStore: LogEventStore {
 
     deinit { close() }
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) {
-        guard !events.isEmpty else { return }
+    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int {
+        guard !events.isEmpty else { return 0 }
+        var added = 0
         try withConnection { connection throws(ECLError) in
             let chunks = stride(from: 0, to: events.count, by: Self.rowsPerStatement).map {
                 events[$0..<min($0 + Self.rowsPerStatement, events.count)]
             }
             if chunks.count == 1 {
-                try run(Self.insertQuery(chunks[0]), on: connection, doing: "write log events to")
+                added = try run(Self.insertQuery(chunks[0]), on: connection, doing: "write log events to").metadata.rows ?? 0
                 return
             }
             try inTransaction(on: connection, doing: "write log events to") { () throws(ECLError) in
-                for chunk in chunks { try run(Self.insertQuery(chunk), on: connection, doing: "write log events to") }
+                for chunk in chunks {
+                    added += try run(Self.insertQuery(chunk), on: connection, doing: "write log events to").metadata.rows ?? 0
+                }
             }
         }
+        return added
     }
 
     public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] {
@@ -186,16 +190,16 @@ public final class PostgresLogStore: LogEventStore {
     // MARK: Statements
 
     static func insertQuery(_ events: ArraySlice<LogEvent>) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: events.count * 11)
+        var binds = PostgresBindings(capacity: events.count * 12)
         var sql = """
             INSERT INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields,
-            duration_ms, tokens_used) VALUES
+            duration_ms, tokens_used, record_id) VALUES
             """
-        sql.reserveCapacity(sql.utf8.count + events.count * 80)
+        sql.reserveCapacity(sql.utf8.count + events.count * 90)
         for (row, event) in events.enumerated() {
-            let first = row * 11
+            let first = row * 12
             sql += row == 0 ? " (" : ", ("
-            for column in 1...11 {
+            for column in 1...12 {
                 sql += column == 1 ? "$\(first + column)" : column == 9 ? ", $\(first + column)::jsonb" : ", $\(first + column)"
             }
             sql += ")"
@@ -210,7 +214,10 @@ public final class PostgresLogStore: LogEventStore {
             binds.append(event.fields)
             binds.append(event.durationMs)
             binds.append(event.tokensUsed)
+            binds.append(event.recordID)
         }
+        // One row per event: a replayed dump or spool adds nothing already stored.
+        sql += " ON CONFLICT (record_id) DO NOTHING"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
@@ -236,6 +243,10 @@ public final class PostgresLogStore: LogEventStore {
             "CREATE INDEX log_events_workflow_id ON log_events (workflow_id)",
             "CREATE INDEX log_events_timestamp ON log_events (timestamp)",
             "CREATE INDEX log_events_level ON log_events (level)",
+        ]),
+        ("v2_record_id", [
+            "ALTER TABLE log_events ADD COLUMN record_id TEXT",
+            "CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id)",
         ]),
     ]
 

@@ -53,22 +53,32 @@ public final class SQLiteLogStore: LogEventStore {
                 CREATE INDEX log_events_level ON log_events (level);
                 """)
         }
+        // One row per event: a replayed dump or spool adds nothing already stored.
+        migrator.registerMigration("v2_record_id") { db in
+            try db.execute(sql: """
+                ALTER TABLE log_events ADD COLUMN record_id TEXT;
+                CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
+                """)
+        }
         return migrator
     }()
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) {
+    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int {
         do {
-            try database.write { db in
+            return try database.write { db in
                 let statement = try db.makeStatement(sql: """
-                    INSERT INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields,
-                    duration_ms, tokens_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id,
+                    fields, duration_ms, tokens_used, record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                var added = 0
                 for event in events {
                     try statement.execute(arguments: [
                         UTCTimestamp.format(event.timestamp), event.level, event.logger, event.message, event.workflowId,
-                        event.stepId, event.traceId, event.spanId, event.fields, event.durationMs, event.tokensUsed,
+                        event.stepId, event.traceId, event.spanId, event.fields, event.durationMs, event.tokensUsed, event.recordID,
                     ])
+                    added += db.changesCount
                 }
+                return added
             }
         } catch {
             throw .io("cannot write log events to '\(path)': \(error)")

@@ -79,6 +79,7 @@ extension ECLWorkflows {
             }
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("replay: cannot read '\(path)'") }
             var loaded = 0
+            var alreadyStored = 0
             var skipped = 0
             var spanLines = 0
             var number = 0
@@ -93,14 +94,16 @@ extension ECLWorkflows {
                     spanLines += spans ? 1 : 0
                     continue
                 }
-                do { try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
-                loaded += events.count
+                do { loaded += try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
+                alreadyStored += events.count
             }
-            if loaded == 0, spanLines == 0, !isDirectory.boolValue {
+            alreadyStored -= loaded
+            if loaded + alreadyStored == 0, spanLines == 0, !isDirectory.boolValue {
                 throw UsageError("replay: '\(file)' holds no OTLP JSON line (LogsData or TracesData); nothing to load")
             }
             if isDirectory.boolValue { try? FileManager.default.removeItem(atPath: path) }
             var summary = "loaded \(loaded) log lines from \(path) into \(store.location)"
+            if alreadyStored > 0 { summary += "; \(alreadyStored) were stored already" }
             if skipped > 0 { summary += "; skipped \(skipped) lines that were not OTLP JSON" }
             FileHandle.standardOutput.write(Data((summary + "\n").utf8))
         }

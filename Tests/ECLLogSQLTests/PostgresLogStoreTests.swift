@@ -29,12 +29,12 @@ struct PostgresLogStoreTests {
             LogEvent(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
         ])
         store.close()
-        // Opened again (and a second time at once): the migration is not run twice.
+        // Opened again (and a second time at once): the migrations are not run twice.
         let reopened = try PostgresLogStore(url: url)
         _ = try PostgresLogStore(url: url)
-        #expect(try server.query(url.redactedForTest(server), "SELECT count(*) FROM ecl_log_migrations") == "1")
+        #expect(try server.query(url.redactedForTest(server), "SELECT count(*) FROM ecl_log_migrations") == "2")
         #expect(try server.query(url.redactedForTest(server), "SELECT indexname FROM pg_indexes WHERE tablename = 'log_events' ORDER BY 1")
-            == "log_events_level\nlog_events_pkey\nlog_events_timestamp\nlog_events_workflow_id")
+            == "log_events_level\nlog_events_pkey\nlog_events_record_id\nlog_events_timestamp\nlog_events_workflow_id")
         let all = try reopened.events(workflowId: "w1")
         #expect(all.map(\.message) == ["one", "two", "three"])
         #expect(all[0].durationMs == 1.5 && all[0].tokensUsed == 3 && all[0].stepId == "s" && all[0].fields == #"{"k": 1}"#)
@@ -50,10 +50,13 @@ struct PostgresLogStoreTests {
         let server = try LocalPostgres.shared()
         let store = try PostgresLogStore(url: try PostgresURL(parsing: try server.freshDatabase(), source: "test"))
         let events = (0..<12_000).map { event($0) }
-        try store.insert(events)
+        #expect(try store.insert(events) == 12_000)
         let back = try store.events(workflowId: "w1")
         #expect(back.count == 12_000)
         #expect(back.map(\.tokensUsed) == events.map(\.tokensUsed))
+        // The same events again (a replayed dump) add no row.
+        #expect(try store.insert(events) == 0)
+        #expect(try store.events(workflowId: "w1").count == 12_000)
     }
 
     @Test func aWrongPasswordOrNoServerIsOneLineWithoutThePassword() throws {

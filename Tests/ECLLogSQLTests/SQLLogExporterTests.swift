@@ -55,6 +55,39 @@ import Testing
         #expect(try SQLiteLogStore(path: copy).events(workflowId: "w").count == 500)
     }
 
+    @Test func anEventStoredTwiceIsOneRow() throws {
+        defer { cleanUp() }
+        let store = try SQLiteLogStore(path: path)
+        let events = (0..<3).map { LogEvent(timestamp: Date(timeIntervalSince1970: 1_764_081_908 + Double($0)), level: "info", logger: "l", message: "m", workflowId: "w") }
+        #expect(try store.insert(events) == 3)
+        #expect(try store.insert(events + [LogEvent(timestamp: Date(timeIntervalSince1970: 1), level: "info", logger: "l", message: "new", workflowId: "w")]) == 1)
+        #expect(try store.events(workflowId: "w").count == 4)
+    }
+
+    @Test func anyProducersOTLPLogsAreRead() throws {
+        // As the OTLP/JSON mapping allows: 64-bit integers as numbers, upper-case hex ids, a kvlist, bytes, an
+        // array, a kvlist body, and no timeUnixNano (the observed time stands in).
+        let line = #"""
+            {"resourceLogs":[{"scopeLogs":[{"scope":{"name":"foreign"},"logRecords":[{"observedTimeUnixNano":1764081908250000000,
+            "severityNumber":13,"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174",
+            "body":{"kvlistValue":{"values":[{"key":"a","value":{"intValue":1}}]}},
+            "attributes":[{"key":"workflow_id","value":{"stringValue":"w9"}},{"key":"tokens_used","value":{"intValue":42}},
+            {"key":"map","value":{"kvlistValue":{"values":[{"key":"k","value":{"stringValue":"v"}}]}}},
+            {"key":"raw","value":{"bytesValue":"AQID"}},{"key":"list","value":{"arrayValue":{"values":[{"intValue":"7"},{"doubleValue":1.5}]}}}]}]}]}]}
+            """#.replacingOccurrences(of: "\n", with: "")
+        let events = try #require(LogEventOTLP.events(fromLogsData: Array(line.utf8)))
+        #expect(events.count == 1)
+        let event = events[0]
+        #expect(event.timestamp == Date(timeIntervalSince1970: 1_764_081_908.25))
+        #expect(event.level == "warn" && event.logger == "foreign" && event.message == #"{"a":1}"#)
+        #expect(event.traceId == "5b8efff798038103d269b633813fc60c" && event.spanId == "eee19b7ec3c1b174")
+        #expect(event.workflowId == "w9" && event.tokensUsed == 42)
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(event.fields.utf8)) as? [String: Any])
+        #expect((fields["map"] as? [String: String]) == ["k": "v"])
+        #expect(fields["raw"] as? String == "AQID")
+        #expect((fields["list"] as? [NSNumber])?.map(\.doubleValue) == [7, 1.5])
+    }
+
     @Test func synchronousModeWritesAtOnce() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)

@@ -173,6 +173,12 @@ import Testing
         #expect(lines.first?["message"] as? String == "Workflow execution started")
         #expect(lines.last?["message"] as? String == "Workflow execution completed")
         #expect(lines.count >= 8)
+        // Loading the same lines again adds none.
+        let again = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", "sqlite:replayed.db"])
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("loaded 0 log lines") && again.stdout.contains("\(lines.count) were stored already"), "\(again.stdout)")
+        let after = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:replayed.db", "--output", "json"])
+        #expect(after.stdoutLines.count == lines.count)
     }
 
     @Test(arguments: [
@@ -217,6 +223,8 @@ struct PostgresLogsCommandTests {
         let replay = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", url])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("into postgres://ecl:***@127.0.0.1") && !replay.stdout.contains(server.password))
+        let again = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", url])
+        #expect(again.stdout.hasPrefix("loaded 0 log lines"), "\(again.stdout)")
         let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", url, "--output", "json"])
         let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(lines.first?["message"] as? String == "Workflow execution started")
