@@ -32,6 +32,17 @@ static inline CURLcode ecl_curl_setopt_header_function(CURL *handle, ecl_curl_da
     return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
 }
 
+typedef int (*ecl_curl_progress_callback)(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+
+/// A progress callback (called about once a second, and on every transfer of data): a non-zero return aborts.
+static inline CURLcode ecl_curl_setopt_progress(CURL *handle, ecl_curl_progress_callback callback, void *context) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+    if (code != CURLE_OK) return code;
+    code = curl_easy_setopt(handle, CURLOPT_XFERINFODATA, context);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+}
+
 static inline CURLcode ecl_curl_setopt_postfields(CURL *handle, const void *data, long length) {
     CURLcode code = curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, length);
     if (code != CURLE_OK) return code;

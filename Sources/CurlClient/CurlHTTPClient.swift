@@ -19,21 +19,44 @@ public final class CurlHTTPClient: Sendable {
         self.handle = Mutex(EasyHandle())
     }
 
-    /// Sends a request and waits for the whole answer, blocking the calling thread.
-    public func send(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
-        let result = handle.withLock { easy in easy.perform(request, userAgent: userAgent) }
+    /// Sends a request and waits for the whole answer, blocking the calling thread. Once `cancellation` is
+    /// set, the transfer is aborted (within about a second) with a ``HTTPTransportError/Kind/cancelled`` error.
+    public func send(_ request: HTTPRequest, cancellation: TransferCancellation? = nil) throws(HTTPTransportError) -> HTTPResponse {
+        let result = handle.withLock { easy in easy.perform(request, userAgent: userAgent, cancellation: cancellation) }
         return try result.get()
     }
 
-    /// Sends a request from async code without blocking a cooperative thread.
+    /// Sends a request from async code without blocking a cooperative thread; cancelling the task aborts
+    /// the transfer.
     public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = BlockingThread { [self] in
-                do { continuation.resume(returning: try send(request)) } catch { continuation.resume(throwing: error) }
+        let cancellation = TransferCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let thread = BlockingThread { [self] in
+                    do { continuation.resume(returning: try send(request, cancellation: cancellation)) } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.start()
             }
-            thread.start()
+        } onCancel: {
+            cancellation.cancel()
         }
     }
+}
+
+/// Set to abort a transfer in flight (or about to start): libcurl's progress callback reads it.
+public final class TransferCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    /// Creates an unset flag.
+    public init() {}
+
+    /// Asks the transfer to stop.
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+
+    /// Whether the transfer was asked to stop.
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// Runs `curl_global_init` exactly once per process.
@@ -53,9 +76,12 @@ final class EasyHandle {
 
     deinit { if let curl { curl_easy_cleanup(curl) } }
 
-    func perform(_ request: HTTPRequest, userAgent: String) -> Result<HTTPResponse, HTTPTransportError> {
+    func perform(_ request: HTTPRequest, userAgent: String, cancellation: TransferCancellation? = nil) -> Result<HTTPResponse, HTTPTransportError> {
         guard let curl else {
             return .failure(HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: request.url))
+        }
+        if cancellation?.isCancelled == true {
+            return .failure(HTTPTransportError(kind: .cancelled, message: "cancelled before it was sent", url: request.url))
         }
         curl_easy_reset(curl)
         let sink = ResponseSink()
@@ -93,6 +119,14 @@ final class EasyHandle {
             return bytes
         }
         ecl_curl_setopt_pointer(curl, CURLOPT_HEADERDATA, context)
+        if let cancellation {
+            // Unretained: the flag outlives the transfer (the caller holds it until send returns).
+            let flag = Unmanaged.passUnretained(cancellation).toOpaque()
+            ecl_curl_setopt_progress(curl, { context, _, _, _, _ in
+                guard let context else { return 0 }
+                return Unmanaged<TransferCancellation>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
+            }, flag)
+        }
 
         let code: CURLcode = request.body.withUnsafeBytes { body in
             if request.method != "GET" {
@@ -115,6 +149,7 @@ final class EasyHandle {
         case CURLE_OPERATION_TIMEDOUT: .timeout
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: .unreachable
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE: .connection
+        case CURLE_ABORTED_BY_CALLBACK: .cancelled
         default: .other
         }
     }

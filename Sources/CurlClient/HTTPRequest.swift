@@ -58,6 +58,8 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
         case connection
         /// The time limit passed.
         case timeout
+        /// The caller gave up on it (its task was cancelled) and the transfer was aborted.
+        case cancelled
         /// Anything else libcurl reports (a bad URL, TLS set-up, …).
         case other
     }

@@ -39,6 +39,18 @@ import Testing
         }
     }
 
+    @Test func cancellingTheTaskAbortsTheTransferInFlight() async throws {
+        let server = try LocalHTTPServer(script: [.hang(seconds: 30)])
+        let client = CurlHTTPClient()
+        let call = Task { try await client.perform(HTTPRequest(url: server.baseURL + "/slow", timeoutSeconds: 60)) }
+        // Once the server holds the request, the caller gives up.
+        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        call.cancel()
+        let outcome = await call.result
+        guard case .failure(let error as HTTPTransportError) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(error.kind == .cancelled)
+    }
+
     @Test func asyncPerformAnswersFromAnotherThread() async throws {
         let server = try LocalHTTPServer(script: [.respond(status: 503, body: "busy")])
         let response = try await CurlHTTPClient().perform(HTTPRequest(url: server.baseURL + "/"))

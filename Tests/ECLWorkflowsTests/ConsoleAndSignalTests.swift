@@ -43,7 +43,7 @@ import Testing
     }
 
     /// Starts the binary with signals unblocked (the test runner blocks them and children inherit the mask).
-    func start(_ cli: CommandRunner, _ arguments: [String], stderr: Pipe) throws -> Process {
+    func start(_ cli: CommandRunner, _ arguments: [String], stderr: Pipe, environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -52,6 +52,7 @@ import Testing
         ] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ECL_LOG_OUTPUT"] = "stderr"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.currentDirectoryURL = cli.directory
         process.standardError = stderr
@@ -130,6 +131,30 @@ import Testing
         let ended = Set(workflows.filter { $0.state == .completed }.map { Self.hex($0.id.description) })
         #expect(ended.isSubset(of: spooled))
         #expect(ended.isSubset(of: dumped))
+    }
+
+    @Test func sigintAbortsModelCallsInFlightAndRecordsTheRunsCancelled() async throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        // A Messages API that takes the calls and never answers.
+        let api = try LocalHTTPServer(fallback: .hang(seconds: 60))
+        defer { api.stop() }
+        let database = cli.directory.appendingPathComponent("run.db").path
+        let errors = Pipe()
+        let process = try start(
+            cli, ["run", "simple", "--llm", "claude", "--count", "3", "--db", database], stderr: errors,
+            environment: ["ANTHROPIC_API_KEY": "sk-test-key", "ANTHROPIC_BASE_URL": api.baseURL])
+        // One call is in flight (the client still sends one at a time: issue 11); the others wait for it.
+        for _ in 0..<1000 where api.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!api.requests.isEmpty)
+        kill(process.processIdentifier, SIGINT)
+        let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(!rest.contains("sk-test-key"))
+        let workflows = try await SQLiteWorkflowStore(path: database).workflows(limit: 10)
+        #expect(workflows.count == 3)
+        #expect(workflows.allSatisfy { $0.state == .cancelled && $0.error?.contains("aborted") == true }, "\(workflows.map(\.error))")
     }
 
     static func hex(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "") }

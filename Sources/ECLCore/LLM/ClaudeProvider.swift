@@ -83,6 +83,7 @@ public struct ClaudeProvider: LLMProvider {
         } catch let error as HTTPTransportError {
             let message = configuration.apiKey.redact(error.message)
             if error.kind == .timeout { throw .timeout("Claude API did not answer within \(Int(configuration.timeoutSeconds)) s") }
+            if error.kind == .cancelled { throw .cancelled("the Claude API call was aborted") }
             throw .llm(message: "cannot reach the Claude API at \(base): \(message)")
         } catch {
             throw .llm(message: "Claude API request failed: \(configuration.apiKey.redact("\(error)"))")

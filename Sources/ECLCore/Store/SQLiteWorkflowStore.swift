@@ -216,7 +216,11 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         _ operation: String, _ table: String, _ what: String, _ body: @escaping @Sendable (Database) throws -> Void
     ) async throws(ECLError) {
         let result: Result<Void, ECLError> = await observed(operation, table) {
-            do { try await database.write(body) } catch let error as ECLError { return .failure(error) } catch {
+            // A record is written even when the run is being cancelled (that is when its end matters most):
+            // the write runs in a task of its own, which does not inherit the caller's cancellation.
+            let database = database
+            let write = Task { try await database.write(body) }
+            do { try await write.value } catch let error as ECLError { return .failure(error) } catch {
                 return .failure(.io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))"))
             }
             return .success(())

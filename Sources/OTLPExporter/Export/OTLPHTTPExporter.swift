@@ -121,7 +121,7 @@ extension HTTPTransportError {
     var exportReason: String {
         switch kind {
         case .timeout: "timed out (\(self.description))"
-        case .unreachable, .connection, .other: self.description
+        case .unreachable, .connection, .cancelled, .other: self.description
         }
     }
 
