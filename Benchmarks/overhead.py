@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs WorkflowOverhead in each mode, alternating, and prints the medians as ratios against telemetry off.
-Usage: overhead.py BINARY RUNS WORKFLOWS [MODES]   (MODES comma-separated, default off,dev,prod,prod+sqlite)
+Usage: overhead.py BINARY RUNS WORKFLOWS [MODES]   (MODES comma-separated, default off,dev,prod,prod+durable,prod+sqlite)
 Modes with the SQL log exporter are also compared with prod alone: the exporter's own overhead."""
 import json
 import statistics
@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 binary, runs, workflows = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-modes = (sys.argv[4] if len(sys.argv) > 4 else "off,dev,prod,prod+sqlite").split(",")
+modes = (sys.argv[4] if len(sys.argv) > 4 else "off,dev,prod,prod+durable,prod+sqlite").split(",")
 results = {mode: [] for mode in modes}
 for _ in range(runs):
     for mode in results:

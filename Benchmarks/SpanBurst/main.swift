@@ -1,5 +1,6 @@
 // A burst of spans through the public Tracer at default settings, to a counting receiver in another process
-// (Benchmarks/otlp_counter.py, which answers like a real collector). Usage: SpanBurst SPANS [up|down-first-half].
+// (Benchmarks/otlp_counter.py, which answers like a real collector). Usage: SpanBurst SPANS [up|down-first-half]
+// [durable] (durable: every batch written to the spool before it is sent).
 // Traces of 1 root + 4 children (`withSpan`), 4 attributes each, as fast as one thread can end them. With
 // down-first-half the receiver starts only once half the spans have ended.
 // Prints one JSON line: what the receiver counted (delivered), what is left in the spool, what was lost, the
@@ -17,6 +18,7 @@ import Glibc
 
 let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
 let mode = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "up"
+let durable = CommandLine.arguments.count > 3 && CommandLine.arguments[3] == "durable"
 let counterScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("otlp_counter.py").path
 let port = try freeLocalPort()
@@ -41,6 +43,12 @@ func received() throws -> Int {
     return Int(response.text) ?? -1
 }
 
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func peakRSSMegabytes() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -61,7 +69,7 @@ let configuration = OTLPHTTPConfiguration(tracesURL: "http://127.0.0.1:\(port)/v
 let processor = BatchProcessor<SpanData>(
     signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
     exporter: OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "span-burst", report: { _ in }),
-    spool: spool, report: { FileHandle.standardError.write(Data("SpanBurst: \($0)\n".utf8)) })
+    spool: spool, durable: durable, report: { FileHandle.standardError.write(Data("SpanBurst: \($0)\n".utf8)) })
 InstrumentationSystem.bootstrap(OTLPTracer(processor: processor))
 
 // The spool's high-water mark, sampled every 5 ms.
@@ -104,7 +112,7 @@ receiver?.terminate()
 receiver?.waitUntilExit()
 let counters = processor.counters
 let line: [String: Any] = [
-    "spans": traces * 5, "mode": mode, "ended_s": (ended * 1000).rounded() / 1000, "full_delivery_s": (delivered * 1000).rounded() / 1000,
+    "spans": traces * 5, "mode": mode + (durable ? " durable" : ""), "cpu_s": (cpuSeconds() * 100).rounded() / 100, "ended_s": (ended * 1000).rounded() / 1000, "full_delivery_s": (delivered * 1000).rounded() / 1000,
     "received": counted, "received_pct": (Double(counted) / Double(traces * 5) * 1000).rounded() / 10,
     "left_in_spool": counters.spooled - counters.drained, "spooled": counters.spooled, "lost": counters.lost,
     "peak_rss_mb": peakRSSMegabytes().rounded(), "spool_high_water_mb": (Double(highWater.withLock { $0 }) / 1_048_576).rounded(),

@@ -1,6 +1,6 @@
 // Workflow overhead: the same workflows with telemetry off, dev and prod, in separate processes (swift-log
 // and the tracer are bootstrapped once per process). Usage: WorkflowOverhead MODE [workflows], where MODE is off,
-// dev, prod, prod+sqlite (prod with the SQL log exporter on a SQLite file) or prod+postgres (on the server
+// dev, prod, prod+durable (every batch on disk before it is sent), prod+sqlite (prod with the SQL log exporter on a SQLite file) or prod+postgres (on the server
 // named by ECL_BENCH_POSTGRES_URL). `WorkflowOverhead loglines N` writes N JSON log lines with six fields and
 // the correlation context set, and nothing else: a loop to profile (perf record) the log call alone;
 // `WorkflowOverhead disabled N` makes N debug calls below the prod preset's level.
@@ -94,7 +94,7 @@ case "off":
     LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 case "dev":
     telemetry = try Telemetry.bootstrap(logConfig: discarding(.dev), options: TelemetryOptions(consoleSpans: true), environment: [:], report: { _ in })
-case "prod", "prod+sqlite", "prod+postgres":
+case "prod", "prod+durable", "prod+sqlite", "prod+postgres":
     var config = discarding(.prod)
     if mode == "prod+sqlite" { config.sqlExporter = SQLExporterConfig(databaseURL: "sqlite:\(scratch)/logs.db") }
     if mode == "prod+postgres" {
@@ -107,11 +107,13 @@ case "prod", "prod+sqlite", "prod+postgres":
     let server = try LocalHTTPServer(fallback: .respond(status: 200, body: "{}"))
     collector = server
     let otlp = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
+    var options = TelemetryOptions(otlp: otlp, spoolDirectory: scratch + "/spool")
+    options.durable = mode == "prod+durable"
     telemetry = try Telemetry.bootstrap(
-        logConfig: config, options: TelemetryOptions(otlp: otlp, spoolDirectory: scratch + "/spool"), environment: [:],
+        logConfig: config, options: options, environment: [:],
         report: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) })
 default:
-    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+sqlite|prod+postgres|loglines|disabled [count]\n".utf8))
+    FileHandle.standardError.write(Data("usage: WorkflowOverhead off|dev|prod|prod+durable|prod+sqlite|prod+postgres|loglines|disabled [count]\n".utf8))
     exit(2)
 }
 

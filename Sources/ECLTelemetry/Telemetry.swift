@@ -17,6 +17,9 @@ public struct TelemetryOptions: Sendable {
     public var spoolDirectory: String?
     /// The most megabytes each signal's spool may take; ``Spool/defaultMaxBytes`` when nil (`ECL_OTLP_SPOOL_MAX_MB`).
     public var spoolMaxMegabytes: Int?
+    /// Write every batch to the spool before sending it (`ECL_OTLP_DURABLE=true`): a killed process loses
+    /// no batch it had formed. Off by default (it costs a disk write a batch).
+    public var durable = false
     /// What named the spool directory, for error messages (`--spool`, `ECL_OTLP_SPOOL`).
     public var spoolSource = "--spool"
     /// Print each span as it ends (the dev preset).
@@ -150,13 +153,13 @@ public final class Telemetry: Sendable {
                 spanProcessor = BatchProcessor(
                     signal: .traces, configuration: try BatchConfiguration.spans(environment: environment),
                     encode: { encoder.encode(spans: $0) }, exporter: exporter, copies: copies[.traces] ?? [], spool: spools[.traces],
-                    availability: availability, report: report)
+                    durable: options.durable, availability: availability, report: report)
             }
             if let exporter = destinations[.logs] {
                 logProcessor = BatchProcessor(
                     signal: .logs, configuration: try BatchConfiguration.logs(environment: environment),
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
-                    availability: availability, report: report)
+                    durable: options.durable, availability: availability, report: report)
             }
         }
 

@@ -69,6 +69,13 @@ struct ExportOptions: ParsableArguments {
             var options = TelemetryOptions(
                 otlp: otlp, jsonlOut: jsonlOut, spoolDirectory: spoolSource?.0, spoolMaxMegabytes: maxMegabytes, consoleSpans: consoleSpans)
             options.spoolSource = spoolSource?.1 ?? "--spool"
+            if let text = environment["ECL_OTLP_DURABLE"], !text.isEmpty {
+                switch text.lowercased() {
+                case "true", "1", "yes", "on": options.durable = true
+                case "false", "0", "no", "off": options.durable = false
+                default: throw OTLPConfigError(option: "ECL_OTLP_DURABLE", value: text, expected: "true or false")
+                }
+            }
             return options
         } catch let error as OTLPConfigError {
             throw UsageError(error.message)

@@ -185,6 +185,7 @@ import Testing
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "/nonexistent-ecl/spool"], ["--spool", "/nonexistent-ecl/spool", "No such file"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),
         (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_SPOOL_MAX_MB", "8796093022208", "1 to 1048576"]),
+        (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_DURABLE", "maybe", "true or false"]),
         (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
         (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl", "does not exist"]),
         (["replay", ".", "--otlp-endpoint", "http://h:1"], ["'.'", "no spool segments"]),
@@ -197,7 +198,7 @@ import Testing
         let cli = try CommandRunner()
         defer { cli.remove() }
         FileManager.default.createFile(atPath: path(cli, "Package.swift"), contents: Data("not otlp\n".utf8))
-        let limit = arguments.contains("http://h:1") && mentions.first == "ECL_OTLP_SPOOL_MAX_MB" ? ["ECL_OTLP_SPOOL_MAX_MB": mentions[1]] : [:]
+        let limit = arguments.contains("http://h:1") && mentions.first?.hasPrefix("ECL_OTLP_") == true ? [mentions[0]: mentions[1]] : [:]
         let run = try cli.run(arguments: arguments, environment: limit)
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")

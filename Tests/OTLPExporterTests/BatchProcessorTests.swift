@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import OTLPExporter
 import Testing
 
@@ -151,6 +152,37 @@ import Testing
         #expect(exporter.batches.isEmpty)
         #expect(try String(contentsOfFile: spool.rejectedPath, encoding: .utf8) == "garbage line\n")
         #expect(warnings.all.contains { $0.contains("is not an OTLP TracesData document; not sent") })
+    }
+
+    /// Answers 2xx, and notes for each batch whether it was in the spool when it was sent.
+    final class SpoolCheckingExporter: BatchExporter {
+        let directory: String
+        private let seen = Mutex<[Bool]>([])
+        init(directory: String) { self.directory = directory }
+        var destination: String { "checking" }
+        func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
+            let lines = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                .filter { $0.hasPrefix("traces-") }
+                .flatMap { (try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [] }
+            seen.withLock { $0.append(lines.contains(String(decoding: batch.json, as: UTF8.self))) }
+            return .delivered
+        }
+        var onDiskWhenSent: [Bool] { seen.withLock { $0 } }
+    }
+
+    @Test func durableModeWritesEachBatchBeforeSendingItAndRemovesItAfter() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let exporter = SpoolCheckingExporter(directory: directory)
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60), encode: toyDocument,
+            countSpooled: { toyItems($0).count }, exporter: exporter, spool: try Spool(directory: directory, signal: .traces), durable: true,
+            report: { warnings.add($0) })
+        for item in 0..<50 { processor.add(item) }
+        processor.shutdown(timeoutSeconds: 10)
+        #expect(exporter.onDiskWhenSent == Array(repeating: true, count: 5))
+        #expect(processor.counters == .init(delivered: 50, spooled: 50, drained: 50))
+        #expect(try spooledItems(directory).isEmpty)
     }
 
     @Test func withoutASpoolLossesAreReported() throws {

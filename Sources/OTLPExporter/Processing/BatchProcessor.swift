@@ -65,6 +65,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     public let configuration: BatchConfiguration
     /// Where undeliverable batches wait; nil to report and lose them.
     public let spool: Spool?
+    /// Whether every batch is written to the spool before it is sent (see ``init``).
+    public let durable: Bool
     private let encode: @Sendable ([Item]) -> [UInt8]
     private let countSpooled: @Sendable ([UInt8]) -> Int
     private let exporter: any BatchExporter
@@ -90,13 +92,18 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     ///     and reported, and do not make a batch undelivered.
     ///   - spool: where batches that cannot be delivered now wait; nil to report and lose them.
     ///   - availability: the collector's shared state (one per collector, for all signals); a private one when nil.
+    ///   - durable: write every batch to the spool before sending it, and send it from there, so a process
+    ///     killed outright (SIGKILL, a crash, a power cut once the page cache is flushed) loses no batch it
+    ///     had formed; only items still waiting in the queue (at most one schedule delay's worth) are at
+    ///     risk. Costs a write of each batch to disk. Needs a spool; off by default.
     ///   - countSpooled: the items in a document read back from the spool; by default counted as this
     ///     package's OTLP/JSON encoder writes them (see ``EncodedBatch/init(spooled:signal:)``).
     ///   - report: receives one-line warnings.
     public init(
         signal: OTLPSignal, configuration: BatchConfiguration, encode: @escaping @Sendable ([Item]) -> [UInt8],
         countSpooled: (@Sendable ([UInt8]) -> Int)? = nil,
-        exporter: any BatchExporter, copies: [any BatchExporter] = [], spool: Spool?, availability: CollectorAvailability? = nil,
+        exporter: any BatchExporter, copies: [any BatchExporter] = [], spool: Spool?, durable: Bool = false,
+        availability: CollectorAvailability? = nil,
         clock: any OTLPClock = SystemOTLPClock(), report: @escaping @Sendable (String) -> Void
     ) {
         self.signal = signal
@@ -106,6 +113,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         self.exporter = exporter
         self.copies = copies
         self.spool = spool
+        self.durable = durable
         self.availability = availability ?? CollectorAvailability(destination: exporter.destination, report: report)
         self.clock = clock
         self.report = report
@@ -251,11 +259,21 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                 tally.withLock { $0.lost += work.late }
                 report("OTLP \(signal.rawValue): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
             }
+            var sendFromSpool = work.batch.isEmpty && drainable
             if !work.batch.isEmpty {
                 let batch = EncodedBatch(signal: signal, json: encode(work.batch), itemCount: work.batch.count)
                 for copy in copies { writeCopy(batch, to: copy) }
-                if deliver(batch, fromSpool: false, probe: probeMode(work.finishing)) == .unavailable { spoolPending = true }
-            } else if drainable, let spool {
+                if durable, let spool, spool.append(batch.json) == nil {
+                    // Durable: on disk first, then sent from there (oldest first), removed after the 2xx. A
+                    // spool that cannot take it (full) leaves the batch to the ordinary path below.
+                    tally.withLock { $0.spooled += batch.itemCount }
+                    spoolPending = true
+                    sendFromSpool = true
+                } else if deliver(batch, fromSpool: false, probe: probeMode(work.finishing)) == .unavailable {
+                    spoolPending = true
+                }
+            }
+            if sendFromSpool, let spool {
                 if segment == nil { segment = spool.oldestPending() }
                 if let current = segment, let line = current.current {
                     if !current.currentIsOTLP {
