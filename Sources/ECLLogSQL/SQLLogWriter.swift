@@ -38,6 +38,7 @@ public final class SQLLogWriter: Sendable {
     private let state = Mutex(State())
     private let wake = NSCondition()
     private let written = Atomic<Int>(0)
+    private let lost = Atomic<Int>(0)
 
     /// Creates a writer; in asynchronous mode it starts its thread. Events the database refuses go to
     /// `fallback` (the logs spool) as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
@@ -59,6 +60,10 @@ public final class SQLLogWriter: Sendable {
 
     /// Events written so far.
     public var writtenCount: Int { written.load(ordering: .relaxed) }
+
+    /// Events kept nowhere: dropped because the database could not keep up, or refused by it with no spool
+    /// (or a spool that failed) to keep them.
+    public var lostCount: Int { lost.load(ordering: .relaxed) }
 
     /// Takes an event.
     public func add(_ event: LogEvent) { add(.event(event)) }
@@ -127,7 +132,10 @@ public final class SQLLogWriter: Sendable {
                 }
                 return (state.spills + [state.buffer], state.dropped, state.stopping)
             }
-            if dropped > 0 { report("SQL log exporter: dropped \(dropped) events: the database could not keep up") }
+            if dropped > 0 {
+                lost.add(dropped, ordering: .relaxed)
+                report("SQL log exporter: dropped \(dropped) events: the database could not keep up")
+            }
             for batch in batches where !batch.isEmpty { write(batch.map(\.event)) }
             if stopping {
                 store.close()
@@ -144,10 +152,12 @@ public final class SQLLogWriter: Sendable {
             written.add(events.count, ordering: .relaxed)
         } catch {
             guard let fallback else {
+                lost.add(events.count, ordering: .relaxed)
                 report("SQL log exporter: \(events.count) events not written (\(error)) and no spool is set: they are lost")
                 return
             }
             if let failure = fallback.append(encode(events)) {
+                lost.add(events.count, ordering: .relaxed)
                 report("SQL log exporter: \(events.count) events not written (\(error)) and \(fallback.location) failed: \(failure)")
             } else {
                 report("SQL log exporter: \(events.count) events not written (\(error)); written to \(fallback.location)")

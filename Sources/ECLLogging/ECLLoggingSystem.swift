@@ -52,6 +52,9 @@ public enum ECLLoggingSystem {
     /// Writes out every buffered line of the installed backend (call before printing results or exiting).
     public static func flush() { installed.withLock { $0 }?.flush() }
 
+    /// Lines the installed output could not write, and the first reason (see ``LogSink/lost``).
+    public static var lost: (lines: Int, reason: String?) { installed.withLock { $0 }?.lost ?? (0, nil) }
+
     /// Writes one line to the installed backend's output, in order with the log lines (the span console uses it).
     public static func write(line: String) { installed.withLock { $0 }?.write(line: Array(line.utf8)) }
 

@@ -20,6 +20,8 @@ public final class LogSink: Sendable {
         var buffer: [UInt8] = []
         var lines: [String] = []
         var closed = false
+        var linesLost = 0
+        var failure: String?
     }
 
     private enum Target {
@@ -82,7 +84,7 @@ public final class LogSink: Sendable {
             state.withLock { state in
                 state.buffer.append(contentsOf: bytes)
                 state.buffer.append(UInt8(ascii: "\n"))
-                if state.buffer.count >= Self.flushThreshold { Self.drain(&state.buffer, to: fd) }
+                if state.buffer.count >= Self.flushThreshold { drain(&state, to: fd) }
             }
         }
     }
@@ -90,8 +92,12 @@ public final class LogSink: Sendable {
     /// Writes out everything buffered.
     public func flush() {
         guard case .descriptor(let fd, _) = target else { return }
-        state.withLock { Self.drain(&$0.buffer, to: fd) }
+        state.withLock { drain(&$0, to: fd) }
     }
+
+    /// Lines that could not be written (a full disk, an I/O error), and the first reason. A reader that
+    /// went away (a closed pipe, as with `| head`) is not counted: nobody wants those lines.
+    public var lost: (lines: Int, reason: String?) { state.withLock { ($0.linesLost, $0.failure) } }
 
     /// Flushes, stops the background flusher and closes an owned file.
     public func close() {
@@ -110,19 +116,34 @@ public final class LogSink: Sendable {
 
     deinit { close() }
 
-    private static func drain(_ buffer: inout [UInt8], to fd: Int32) {
-        guard !buffer.isEmpty else { return }
+    private func drain(_ state: inout State, to fd: Int32) {
+        guard !state.buffer.isEmpty else { return }
         var offset = 0
-        buffer.withUnsafeBytes { bytes in
+        var error: Int32 = 0
+        state.buffer.withUnsafeBytes { bytes in
             while offset < bytes.count {
                 let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    break  // the output is gone (a closed pipe): nothing more can be done with these bytes
+                    error = errno
+                    break  // nothing more can be done with these bytes
                 }
                 offset += written
             }
         }
-        buffer.removeAll(keepingCapacity: true)
+        if error != 0, error != EPIPE {
+            let lost = state.buffer[offset...].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            state.linesLost += lost
+            if state.failure == nil {
+                let reason = String(cString: strerror(error))
+                state.failure = reason
+                // Said once, when it happens, on standard error (unless that is the output that failed).
+                if fd != STDERR_FILENO {
+                    let line = Array("warning: log output \(name) cannot be written (\(reason)); lines are being lost (counted at exit)\n".utf8)
+                    _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                }
+            }
+        }
+        state.buffer.removeAll(keepingCapacity: true)
     }
 }

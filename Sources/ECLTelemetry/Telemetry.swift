@@ -234,12 +234,13 @@ public final class Telemetry: Sendable {
         ECLLoggingSystem.flush()
     }
 
-    /// Spans and log records written nowhere (lost, or missing from a dump that could not be written);
-    /// a command ends non-zero when there are any.
+    /// Spans, log records and log lines written nowhere: lost by the exporters, missing from a dump, the
+    /// log database or the log output because they could not be written. A command ends non-zero when
+    /// there are any.
     public var notWritten: Int {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        return spanCounts + logCounts
+        return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
     }
 
     /// What the spans and log records came to, for the end-of-run summary.

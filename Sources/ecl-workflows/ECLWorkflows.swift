@@ -45,7 +45,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         }
         let notWritten = TelemetrySetup.finish()
         if notWritten > 0 {
-            Console.warning("\(notWritten) spans and log records could not be written anywhere (see the warnings above)")
+            Console.warning("\(notWritten) spans, log records and log lines could not be written anywhere (see the warnings above)")
             Foundation.exit(code == 0 ? 1 : code)
         }
         Foundation.exit(code)

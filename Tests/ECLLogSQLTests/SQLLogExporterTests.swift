@@ -55,6 +55,15 @@ import Testing
         #expect(try SQLiteLogStore(path: copy).events(workflowId: "w").count == 500)
     }
 
+    @Test func eventsKeptNowhereAreCounted() throws {
+        let writer = SQLLogWriter(
+            store: UnavailableLogStore(location: "nowhere", reason: "down"), bufferSize: 10, synchronous: false, report: { _ in })
+        for index in 0..<25 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)")) }
+        writer.shutdown()
+        #expect(writer.lostCount == 25)
+        #expect(writer.writtenCount == 0)
+    }
+
     @Test func anEventStoredTwiceIsOneRow() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)

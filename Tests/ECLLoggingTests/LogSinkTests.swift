@@ -52,6 +52,15 @@ import Testing
         }
     }
 
+    @Test func linesThatCannotBeWrittenAreCountedWithTheReason() throws {
+        let sink = try LogSink(output: .file("/dev/full"))
+        for index in 0..<5 { sink.write(line: Array("line \(index)".utf8)) }
+        sink.flush()
+        #expect(sink.lost.lines == 5)
+        #expect(sink.lost.reason == String(cString: strerror(ENOSPC)))
+        sink.close()
+    }
+
     @Test func memorySinkCapturesLines() {
         let sink = LogSink.memory()
         sink.write(line: Array("a".utf8))

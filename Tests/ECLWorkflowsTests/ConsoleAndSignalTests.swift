@@ -120,8 +120,10 @@ import Testing
         #expect(process.terminationStatus == 130)
         #expect(rest.contains("SIGINT again: spooling pending telemetry and exiting now"))
         #expect(rest.contains("stopped at once: ") || rest.contains("workflows: "), "\(rest)")
-        // Every workflow that completed has its span in the spool (at least once) and in the dump; none is
-        // left running (those cut short are recorded cancelled).
+        // Every workflow that completed has its span in the spool (at least once) and in the dump, but for those
+        // the second signal caught between recording their end and ending their span (at most one a
+        // concurrency slot: exiting at once ends no span); none is left running (those cut short are
+        // recorded cancelled).
         let spooled = Set(try OTLPFile.spans(cli.directory.appendingPathComponent("spool").path).filter { $0[2].hasPrefix("workflow ") }.map { $0[0] })
         let dumped = Set(try OTLPFile.spans(dump).filter { $0[2].hasPrefix("workflow ") }.map { $0[0] })
         let store = try SQLiteWorkflowStore(path: database)
@@ -129,8 +131,9 @@ import Testing
         #expect(workflows.count >= 40)
         #expect(!workflows.contains { $0.state == .running })
         let ended = Set(workflows.filter { $0.state == .completed }.map { Self.hex($0.id.description) })
-        #expect(ended.isSubset(of: spooled))
-        #expect(ended.isSubset(of: dumped))
+        #expect(ended.subtracting(spooled).count <= 4, "\(ended.subtracting(spooled))")
+        #expect(ended.subtracting(dumped).count <= 4, "\(ended.subtracting(dumped))")
+        #expect(spooled.count >= 40)
     }
 
     @Test func sigintAbortsModelCallsInFlightAndRecordsTheRunsCancelled() async throws {

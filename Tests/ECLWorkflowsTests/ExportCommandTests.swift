@@ -162,6 +162,15 @@ import Testing
         #expect(!received.spans.isEmpty)
     }
 
+    @Test func aLogOutputThatCannotBeWrittenIsSaidOnceCountedAndEndsNonZero() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "--count", "3", "--db", ":memory:"], environment: ["ECL_LOG_OUTPUT": "/dev/full"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderrLines.filter { $0.contains("log output /dev/full cannot be written") }.count == 1, "\(run.stderr)")
+        #expect(run.stderrLines.last?.contains("could not be written anywhere") == true, "\(run.stderr)")
+    }
+
     @Test func aFullSpoolIsReportedOnceCountedAndEndsNonZero() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
