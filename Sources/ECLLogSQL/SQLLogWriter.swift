@@ -3,13 +3,19 @@ import Foundation
 import OTLPExporter
 import Synchronization
 
-/// Writes log events to a ``LogEventStore`` in batches, off the caller's path: a bounded buffer flushed when
-/// it holds `bufferSize` events, every second, and at shutdown. In synchronous mode each event is written at
-/// once. A slow database never blocks the caller: a full buffer is set aside whole for the writer (up to 16 of
-/// them); past that, new events are counted as dropped and reported.
+/// Writes log events to a ``LogEventStore`` off the caller's path, through the same spilling worker as the
+/// OTLP exporter (``BatchProcessor``): batches of `bufferSize` events, every second, and at shutdown.
+///
+/// Nothing is dropped. What the queue cannot hold, and what the database cannot take now (down, locked,
+/// unreachable), goes to the spool as OTLP `LogsData` lines (segments named `sql-logs-…`, apart from the
+/// collector's); the database is then probed with backoff, and the spool is written to it, oldest first, as
+/// soon as it answers: during the run, at shutdown, or at the next start that uses the same spool
+/// (`ecl-workflows replay SPOOL --log-sql URL` does the same by hand). Rows carry a stable identity, so a
+/// batch written twice (after a crash) is stored once. In synchronous mode each event is written at once, in
+/// the caller, and one the database refuses goes to the spool.
 public final class SQLLogWriter: Sendable {
-    /// What the buffer holds: events, or lines captured by the handler and turned into events when written.
-    private enum Pending: Sendable {
+    /// What the queue holds: events, or lines captured by the handler and turned into events when written.
+    enum Pending: Sendable {
         case event(LogEvent)
         case line(CapturedLogLine)
 
@@ -21,49 +27,47 @@ public final class SQLLogWriter: Sendable {
         }
     }
 
-    private struct State {
-        var buffer: [Pending] = []
-        var spills: [[Pending]] = []
-        var dropped = 0
-        var stopping = false
-        var stopped = false
-    }
+    /// The spool prefix of the events waiting for the database.
+    public static let spoolPrefix = "sql-logs"
 
     private let store: any LogEventStore
-    private let fallback: (any OTLPLineStore)?
+    private let spool: Spool?
     private let encode: @Sendable ([LogEvent]) -> [UInt8]
-    private let bufferSize: Int
-    private let synchronous: Bool
+    private let processor: BatchProcessor<Pending>?
     private let report: @Sendable (String) -> Void
-    private let state = Mutex(State())
-    private let wake = NSCondition()
-    private let written = Atomic<Int>(0)
-    private let lost = Atomic<Int>(0)
+    private let writtenNow = Atomic<Int>(0)
+    private let lostNow = Atomic<Int>(0)
 
-    /// Creates a writer; in asynchronous mode it starts its thread. Events the database refuses go to
-    /// `fallback` (the logs spool) as OTLP `LogsData` lines (encoded by `encode`), which `ecl-workflows replay --log-sql` loads later.
+    /// Creates a writer; in asynchronous mode it starts its worker. Events wait in `spool` (its `sql-logs`
+    /// segments) when the database cannot take them, encoded by `encode` as OTLP `LogsData`.
     public init(
-        store: any LogEventStore, bufferSize: Int, synchronous: Bool, fallback: (any OTLPLineStore)? = nil,
+        store: any LogEventStore, bufferSize: Int, synchronous: Bool, spool: Spool? = nil,
         encode: @escaping @Sendable ([LogEvent]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
     ) {
         self.store = store
-        self.fallback = fallback
+        self.spool = spool
         self.encode = encode
-        self.bufferSize = max(1, bufferSize)
-        self.synchronous = synchronous
         self.report = report
-        guard !synchronous else { return }
-        let thread = Thread { [self] in run() }
-        thread.name = "ecl-log-sql"
-        thread.start()
+        guard !synchronous else {
+            processor = nil
+            return
+        }
+        let size = max(1, bufferSize)
+        processor = BatchProcessor<Pending>(
+            signal: .logs,
+            configuration: BatchConfiguration(maxQueueSize: max(2 * size, 2048), maxExportBatchSize: size, scheduledDelaySeconds: 1),
+            encode: { encode($0.map(\.event)) },
+            deliverItems: { items, _ in Self.insert(items.map(\.event), into: store) },
+            exporter: SpooledEventsExporter(store: store), spool: spool,
+            availability: CollectorAvailability(name: "the log database \(store.location)", report: { report("SQL log exporter: \($0)") }),
+            label: "SQL log exporter", report: report)
     }
 
     /// Events written so far.
-    public var writtenCount: Int { written.load(ordering: .relaxed) }
+    public var writtenCount: Int { (processor?.counters.delivered ?? 0) + writtenNow.load(ordering: .relaxed) }
 
-    /// Events kept nowhere: dropped because the database could not keep up, or refused by it with no spool
-    /// (or a spool that failed) to keep them.
-    public var lostCount: Int { lost.load(ordering: .relaxed) }
+    /// Events kept nowhere: refused by the database with no spool (or a spool that failed) to keep them.
+    public var lostCount: Int { (processor?.counters.lost ?? 0) + lostNow.load(ordering: .relaxed) }
 
     /// Takes an event.
     public func add(_ event: LogEvent) { add(.event(event)) }
@@ -71,97 +75,67 @@ public final class SQLLogWriter: Sendable {
     /// Takes a line captured by ``SQLLogHandler``; it becomes an event on the writer's thread.
     public func add(line: CapturedLogLine) { add(.line(line)) }
 
-    private func add(_ event: Pending) {
-        if synchronous {
-            write([event.event])
+    private func add(_ pending: Pending) {
+        guard let processor else {
+            writeNow(pending.event)
             return
         }
-        let full: Bool = state.withLock { state in
-            guard !state.stopping else {
-                state.dropped += 1
-                return false
-            }
-            if state.buffer.count >= bufferSize {
-                guard state.spills.count < 16 else {
-                    state.dropped += 1
-                    return true
-                }
-                state.spills.append(state.buffer)
-                state.buffer = []
-                state.buffer.reserveCapacity(bufferSize)
-            }
-            state.buffer.append(event)
-            return state.buffer.count >= bufferSize
-        }
-        if full { signal() }
+        processor.add(pending)
     }
 
-    /// Writes what is buffered and stops the thread; waits at most `timeoutSeconds`.
-    /// Closes the database connection, if any, once the last batch is written.
+    /// Writes what is queued (and what the spool holds, while the database answers) within
+    /// `timeoutSeconds`, then closes the database connection. What it cannot take stays in the spool.
     public func shutdown(timeoutSeconds: Double = 10) {
-        guard !synchronous else {
-            store.close()
-            return
-        }
-        state.withLock { $0.stopping = true }
-        signal()
-        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
-        wake.lock()
-        while !state.withLock({ $0.stopped }), Date() < deadline { _ = wake.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.05))) }
-        wake.unlock()
+        processor?.shutdown(timeoutSeconds: timeoutSeconds)
+        store.close()
     }
 
-    private func signal() {
-        wake.lock()
-        wake.broadcast()
-        wake.unlock()
-    }
+    /// Spools what is queued without touching the database, for a process that must exit now.
+    public func spoolNow() { processor?.spoolNow() }
 
-    private func run() {
-        while true {
-            wake.lock()
-            if state.withLock({ $0.spills.isEmpty && $0.buffer.count < bufferSize && !$0.stopping }) {
-                _ = wake.wait(until: Date(timeIntervalSinceNow: 1))
-            }
-            wake.unlock()
-            let (batches, dropped, stopping) = state.withLock { state -> ([[Pending]], Int, Bool) in
-                defer {
-                    state.spills = []
-                    state.buffer.removeAll(keepingCapacity: true)
-                    state.dropped = 0
-                }
-                return (state.spills + [state.buffer], state.dropped, state.stopping)
-            }
-            if dropped > 0 {
-                lost.add(dropped, ordering: .relaxed)
-                report("SQL log exporter: dropped \(dropped) events: the database could not keep up")
-            }
-            for batch in batches where !batch.isEmpty { write(batch.map(\.event)) }
-            if stopping {
-                store.close()
-                state.withLock { $0.stopped = true }
-                signal()
+    /// Synchronous mode: one event, in the caller; one the database refuses goes to the spool.
+    private func writeNow(_ event: LogEvent) {
+        switch Self.insert([event], into: store) {
+        case .delivered:
+            writtenNow.add(1, ordering: .relaxed)
+        case .unavailable(let reason), .rejected(let reason):
+            guard let spool else {
+                lostNow.add(1, ordering: .relaxed)
+                report("SQL log exporter: an event was not written (\(reason)) and no spool is set: it is lost")
                 return
             }
+            if let failure = spool.append(encode([event])) {
+                lostNow.add(1, ordering: .relaxed)
+                report("SQL log exporter: an event was not written (\(reason)) and \(spool.directory) failed: \(failure)")
+            }
         }
     }
 
-    private func write(_ events: [LogEvent]) {
+    /// Inserts events; a database that cannot take them now is ``ExportOutcome/unavailable(_:)`` (they wait
+    /// in the spool and are written when it answers again).
+    static func insert(_ events: [LogEvent], into store: any LogEventStore) -> ExportOutcome {
         do throws(ECLError) {
             try store.insert(events)
-            written.add(events.count, ordering: .relaxed)
+            return .delivered
         } catch {
-            guard let fallback else {
-                lost.add(events.count, ordering: .relaxed)
-                report("SQL log exporter: \(events.count) events not written (\(error)) and no spool is set: they are lost")
-                return
-            }
-            if let failure = fallback.append(encode(events)) {
-                lost.add(events.count, ordering: .relaxed)
-                report("SQL log exporter: \(events.count) events not written (\(error)) and \(fallback.location) failed: \(failure)")
-            } else {
-                report("SQL log exporter: \(events.count) events not written (\(error)); written to \(fallback.location)")
-            }
+            return .unavailable(error.plainMessage)
         }
+    }
+}
+
+/// Writes spooled `LogsData` lines (read back from the `sql-logs` segments, or any OTLP logs line) to the
+/// database: the drain of the SQL log exporter's spool.
+public struct SpooledEventsExporter: BatchExporter {
+    /// The database.
+    public let store: any LogEventStore
+
+    /// Creates the exporter.
+    public init(store: any LogEventStore) { self.store = store }
+
+    public var destination: String { store.location }
+
+    public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
+        guard let events = LogEventOTLP.events(fromLogsData: batch.json) else { return .rejected("not an OTLP LogsData line") }
+        return SQLLogWriter.insert(events, into: store)
     }
 }

@@ -32,8 +32,6 @@ public struct TelemetryOptions: Sendable {
 
     /// The spool directory used when none is named.
     public static let defaultSpoolDirectory = "ecl-otlp-spool"
-    /// The file in the spool directory where log events the SQL database refused wait for `replay --log-sql`.
-    public static let sqlSpoolFile = "sql-logs.jsonl"
 
     /// Creates options.
     public init(
@@ -71,17 +69,15 @@ public final class Telemetry: Sendable {
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
     private let spools: [Spool]
-    private let sqlSpool: JSONLFile?
 
     private init(
         spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, spoolDirectory: String?, spools: [Spool],
-        sqlSpool: JSONLFile?, sqlWriter: SQLLogWriter?
+        sqlWriter: SQLLogWriter?
     ) {
         self.spans = spans
         self.logs = logs
         self.spoolDirectory = spoolDirectory
         self.spools = spools
-        self.sqlSpool = sqlSpool
         self.sqlWriter = sqlWriter
     }
 
@@ -113,21 +109,22 @@ public final class Telemetry: Sendable {
             }
         }
         var sqlWriter: SQLLogWriter?
-        var sqlSpool: JSONLFile?
+        var sqlSpool: Spool?
         if let sql = logConfig.sqlExporter {
-            // Events the database refuses wait beside the spool for `replay --log-sql`, never for the collector
-            // (which has them already through the OTLP log handler when exporting).
-            if let spool = spools[.logs] {
-                sqlSpool = try JSONLFile(path: spool.directory + "/" + TelemetryOptions.sqlSpoolFile, option: options.spoolSource)
+            // Events the database cannot take wait in the spool under their own prefix, for the database,
+            // never for the collector (which has them already through the OTLP log handler when exporting).
+            if let directory = spools[.logs]?.directory {
+                let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
+                sqlSpool = try Spool(directory: directory, signal: .logs, prefix: SQLLogWriter.spoolPrefix, maxBytes: maxBytes, option: options.spoolSource)
             }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
-                synchronous: !sql.async, fallback: sqlSpool, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
+                synchronous: !sql.async, spool: sqlSpool, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
         }
-        let allSpools = [spools[.traces], spools[.logs]].compactMap { $0 }
+        let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, spoolDirectory: spoolDirectory, spools: allSpools, sqlSpool: sqlSpool, sqlWriter: nil)
+            return Telemetry(spans: nil, logs: nil, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogRecordData>?
@@ -138,7 +135,7 @@ public final class Telemetry: Sendable {
             var availability: CollectorAvailability?
             if let otlp = options.otlp {
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
-                availability = CollectorAvailability(destination: otlp.collectorName, report: { report("OTLP: \($0)") })
+                availability = CollectorAvailability(name: "the collector at \(otlp.collectorName)", report: { report("OTLP: \($0)") })
                 if !otlp.tracesURL.isEmpty { destinations[.traces] = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report) }
                 if !otlp.logsURL.isEmpty { destinations[.logs] = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report) }
             }
@@ -187,8 +184,7 @@ public final class Telemetry: Sendable {
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, spoolDirectory: spoolDirectory, spools: allSpools, sqlSpool: sqlSpool,
-            sqlWriter: sqlWriter)
+            spans: spanProcessor, logs: logProcessor, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: sqlWriter)
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database
@@ -229,7 +225,7 @@ public final class Telemetry: Sendable {
     public func spoolNow() {
         spans?.spoolNow()
         logs?.spoolNow()
-        sqlWriter?.shutdown()
+        sqlWriter?.spoolNow()
         closeSpool()
         ECLLoggingSystem.flush()
     }
@@ -249,8 +245,6 @@ public final class Telemetry: Sendable {
     }
 
     private func closeSpool() {
-        sqlSpool?.sync()
-        sqlSpool?.removeIfUnused()
         for spool in spools {
             spool.sync()
             spool.removeIfEmpty()

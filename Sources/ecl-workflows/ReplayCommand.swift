@@ -72,11 +72,11 @@ extension ECLWorkflows {
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
                 throw UsageError("replay: '\(file)' does not exist; expected an OTLP JSONL file or a spool directory")
             }
-            // A spool's log events the database refused earlier wait in its sql-logs.jsonl.
-            let path = isDirectory.boolValue ? file + "/" + TelemetryOptions.sqlSpoolFile : file
-            if isDirectory.boolValue, !FileManager.default.fileExists(atPath: path) {
-                throw UsageError("replay: the spool '\(file)' holds no log events for the database (\(TelemetryOptions.sqlSpoolFile)); nothing to load")
+            if isDirectory.boolValue {
+                try drainIntoDatabase(store, source: source)
+                return
             }
+            let path = file
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("replay: cannot read '\(path)'") }
             var loaded = 0
             var alreadyStored = 0
@@ -94,18 +94,33 @@ extension ECLWorkflows {
                     spanLines += spans ? 1 : 0
                     continue
                 }
-                do { loaded += try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
+                do throws(ECLError) { loaded += try store.insert(events) } catch { throw UsageError(sql: error, source: source) }
                 alreadyStored += events.count
             }
             alreadyStored -= loaded
-            if loaded + alreadyStored == 0, spanLines == 0, !isDirectory.boolValue {
+            if loaded + alreadyStored == 0, spanLines == 0 {
                 throw UsageError("replay: '\(file)' holds no OTLP JSON line (LogsData or TracesData); nothing to load")
             }
-            if isDirectory.boolValue { try? FileManager.default.removeItem(atPath: path) }
             var summary = "loaded \(loaded) log lines from \(path) into \(store.location)"
             if alreadyStored > 0 { summary += "; \(alreadyStored) were stored already" }
             if skipped > 0 { summary += "; skipped \(skipped) lines that were not OTLP JSON" }
             FileHandle.standardOutput.write(Data((summary + "\n").utf8))
+        }
+
+        /// Writes a spool's waiting log events (its `sql-logs` segments) to the database, oldest first, each
+        /// batch removed once stored; stops at once when the database cannot take them (exit 1).
+        func drainIntoDatabase(_ store: any LogEventStore, source: String) throws {
+            guard Spool.pendingBatches(in: file, prefixes: [SQLLogWriter.spoolPrefix]) > 0 else {
+                throw UsageError("replay: the spool '\(file)' holds no log events waiting for the database (\(SQLLogWriter.spoolPrefix)-*.jsonl); nothing to load")
+            }
+            let spool: Spool
+            do { spool = try Spool(directory: file, signal: .logs, prefix: SQLLogWriter.spoolPrefix) } catch { throw UsageError(error.message) }
+            let summary = OTLPReplay.drain(spool, to: SpooledEventsExporter(store: store), timeoutSeconds: 30) { Console.warning("\(file): \($0)") }
+            rmdir(file)
+            var line = "loaded \(summary.items) log lines from \(file) into \(store.location)"
+            if summary.notSent > 0 { line += "; \(summary.notSent) batches not loaded (see above)" }
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            if summary.notSent > 0 || !summary.failed.isEmpty { throw ExitCode(1) }
         }
     }
 }

@@ -80,8 +80,9 @@ struct PostgresLogStoreTests {
         }
     }
 
-    /// A server stopped mid-run: the writer never blocks, what it could not write lands in the fallback file,
-    /// and after a restart the store reconnects and `replay` (the same decoding) loads the rest: nothing lost.
+    /// A server stopped mid-run: the writer never blocks, what it could not write waits in the spool, and
+    /// after a restart the next writer on that spool (the store reconnecting) writes it in by itself:
+    /// nothing lost, in order.
     @Test func aServerStoppedMidRunLosesNothing() throws {
         let server = try LocalPostgres()
         defer {
@@ -90,12 +91,13 @@ struct PostgresLogStoreTests {
         }
         let url = try PostgresURL(parsing: server.url, source: "test")
         let store = try PostgresLogStore(url: url)
-        let fallbackPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-pg-fallback-\(UUID()).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+        let spoolPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-pg-spool-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: spoolPath) }
+        let spool = { try Spool(directory: spoolPath, signal: .logs, prefix: SQLLogWriter.spoolPrefix) }
         let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))
         let warnings = Mutex<[String]>([])
         let writer = SQLLogWriter(
-            store: store, bufferSize: 50, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+            store: store, bufferSize: 50, synchronous: false, spool: try spool(),
             encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
         let events = (0..<1000).map { event($0) }
         for event in events[..<500] { writer.add(event) }
@@ -103,17 +105,17 @@ struct PostgresLogStoreTests {
         server.stop(mode: "immediate")
         for event in events[500...] { writer.add(event) }
         writer.shutdown()
-        #expect(writer.writtenCount == 500)
-        #expect(warnings.withLock { $0 }.contains { $0.contains("written to \(fallbackPath)") })
-
-        let lines = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
-        let spilled = lines.compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
-        #expect(spilled.map(\.message) == events[500...].map(\.message))
+        #expect(writer.writtenCount == 500 && writer.lostCount == 0)
+        #expect(warnings.withLock { $0 }.contains { $0.contains("is not taking batches") && $0.contains(spoolPath) })
+        #expect(try sqlSpooledEvents(spoolPath).map(\.message) == events[500...].map(\.message))
 
         try server.restart()
-        try store.insert(spilled)
-        let stored = try store.events(workflowId: "w1")
-        #expect(stored.map(\.message) == events.map(\.message))
+        let next = SQLLogWriter(
+            store: store, bufferSize: 50, synchronous: false, spool: try spool(), encode: { LogEventOTLP.encode($0, encoder: encoder) },
+            report: { _ in })
+        next.shutdown()
+        #expect(try store.events(workflowId: "w1").map(\.message) == events.map(\.message))
+        #expect(try sqlSpooledEvents(spoolPath).isEmpty)
     }
 }
 

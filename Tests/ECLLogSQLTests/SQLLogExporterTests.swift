@@ -153,17 +153,22 @@ import Testing
         #expect(bare.port == 5432 && bare.database == "ecl" && bare.password == "from-env" && bare.sslMode == .prefer)
     }
 
-    @Test func eventsTheDatabaseRefusesGoToTheFallbackFileAndLoadBack() throws {
+    @Test func eventsTheDatabaseCannotTakeWaitInTheSpoolAndGoInWhenItIsBack() throws {
         defer { cleanUp() }
-        let fallbackPath = path + ".fallback.jsonl"
-        defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+        let spoolPath = path + ".spool"
+        let laterPath = path + ".later.db"
+        defer {
+            try? FileManager.default.removeItem(atPath: spoolPath)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: laterPath + suffix) }
+        }
         let store = try SQLiteLogStore(path: path)
         // Another connection drops the table: every insert now fails.
         try DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE log_events") }
         let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))
+        let spool = { try Spool(directory: spoolPath, signal: .logs, prefix: SQLLogWriter.spoolPrefix) }
         let warnings = Mutex<[String]>([])
         let writer = SQLLogWriter(
-            store: store, bufferSize: 10, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+            store: store, bufferSize: 10, synchronous: false, spool: try spool(),
             encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
         let base = Date(timeIntervalSince1970: 1_764_081_908.5)
         let events = (0..<25).map { index in
@@ -175,22 +180,33 @@ import Testing
         }
         for event in events { writer.add(event) }
         writer.shutdown()
-        #expect(writer.writtenCount == 0)
-        #expect(warnings.withLock { $0 }.contains { $0.contains("written to \(fallbackPath)") })
+        #expect(writer.writtenCount == 0 && writer.lostCount == 0)
+        #expect(warnings.withLock { $0 }.filter { $0.contains("is not taking batches") && $0.contains(spoolPath) }.count == 1)
 
-        // The fallback lines are OTLP LogsData, valid for a collector, and load back whole into a database.
-        let lines = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
-        let loaded = lines.compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
-        #expect(loaded.count == 25)
-        let fresh = try SQLiteLogStore(path: ":memory:")
-        try fresh.insert(loaded)
-        let back = try fresh.events(workflowId: "w1")
+        // The spooled lines are OTLP LogsData (valid for a collector) holding every event.
+        #expect(try sqlSpooledEvents(spoolPath).map(\.message) == events.map(\.message))
+
+        // A database that answers: the next writer on the same spool writes them in by itself, in order.
+        let later = try SQLiteLogStore(path: laterPath)
+        let next = SQLLogWriter(store: later, bufferSize: 10, synchronous: false, spool: try spool(), encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { _ in })
+        next.shutdown()
+        let back = try later.events(workflowId: "w1")
         #expect(back.map(\.message) == events.map(\.message))
         #expect(back.map(\.level) == events.map(\.level))
         #expect(back[3].durationMs == 1.5 && back[3].tokensUsed == 7 && back[3].stepId == "generate")
         #expect(back[3].traceId == "3f2b8c1e12344abc9def00112233aabb" && back[3].spanId == "b7ad6b7169203331")
         #expect(abs(back[3].timestamp.timeIntervalSince(events[3].timestamp)) < 0.001)
+        #expect(try sqlSpooledEvents(spoolPath).isEmpty)
     }
 }
 
 import Synchronization
+
+/// The log events waiting in a spool's `sql-logs` segments, oldest first.
+func sqlSpooledEvents(_ directory: String) throws -> [ECLLogSQL.LogEvent] {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("sql-logs-") && $0.hasSuffix(".jsonl") }
+    return try names.sorted().flatMap { name in
+        try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n")
+            .compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+    }
+}

@@ -42,16 +42,18 @@ import Testing
             #expect(lines.first?.hasPrefix("the prod preset's SQL log exporter: ") == true && lines.first?.hasSuffix("log events go to the spool") == true)
             #expect(!(lines.first ?? "").contains("hunter2"))
 
-            // Every batch then fails, so the writer puts it in the fallback file.
-            let fallbackPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-preset-fallback-\(UUID()).jsonl").path
-            defer { try? FileManager.default.removeItem(atPath: fallbackPath) }
+            // Every batch then fails, so the writer puts it in the spool.
+            let spoolPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-preset-spool-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: spoolPath) }
             let writer = SQLLogWriter(
-                store: store, bufferSize: 10, synchronous: false, fallback: try JSONLFile(path: fallbackPath, option: "--fallback-file"),
+                store: store, bufferSize: 10, synchronous: false,
+                spool: try Spool(directory: spoolPath, signal: .logs, prefix: SQLLogWriter.spoolPrefix),
                 encode: { LogEventOTLP.encode($0, encoder: OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))) },
                 report: { _ in })
             for index in 0..<25 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
             writer.shutdown()
-            let saved = try String(contentsOfFile: fallbackPath, encoding: .utf8).split(separator: "\n")
+            let names = try FileManager.default.contentsOfDirectory(atPath: spoolPath).filter { $0.hasPrefix("sql-logs-") }.sorted()
+            let saved = try names.flatMap { try String(contentsOfFile: spoolPath + "/" + $0, encoding: .utf8).split(separator: "\n") }
                 .compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
             #expect(saved.map(\.message) == (0..<25).map(String.init))
         }

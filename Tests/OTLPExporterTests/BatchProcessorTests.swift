@@ -18,7 +18,7 @@ import Testing
 
     /// A collector state that probes again soon, so tests see the drain without waiting.
     func quickProbes() -> CollectorAvailability {
-        CollectorAvailability(destination: "scripted", initialBackoff: 0.01, maxBackoff: 0.02, report: { warnings.add($0) })
+        CollectorAvailability(name: "the collector at scripted", initialBackoff: 0.01, maxBackoff: 0.02, report: { warnings.add($0) })
     }
 
     /// What the test encoder's documents hold.
@@ -92,7 +92,7 @@ import Testing
         let directory = temporaryPath("spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let exporter = ScriptedExporter(script: [.unavailable("connection refused"), .unavailable("connection refused")])
-        let slowProbes = CollectorAvailability(destination: "scripted", initialBackoff: 600, report: { warnings.add($0) })
+        let slowProbes = CollectorAvailability(name: "the collector at scripted", initialBackoff: 600, report: { warnings.add($0) })
         let processor = processor(exporter, spool: try Spool(directory: directory, signal: .traces), batch: 10, availability: slowProbes)
         for item in 0..<10 { processor.add(item) }
         #expect(processor.forceFlush(timeoutSeconds: 5))
@@ -127,7 +127,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = processor(
             ScriptedExporter(script: [.unavailable("refused"), .unavailable("refused")]), spool: try Spool(directory: directory, signal: .traces), batch: 10,
-            availability: CollectorAvailability(destination: "scripted", initialBackoff: 600, report: { _ in }))
+            availability: CollectorAvailability(name: "the collector at scripted", initialBackoff: 600, report: { _ in }))
         for item in 0..<30 { first.add(item) }
         first.shutdown(timeoutSeconds: 5)
         #expect(try spooledItems(directory).flatMap { $0 } == Array(0..<30))

@@ -8,8 +8,8 @@ import Synchronization
 /// others stop trying until the next probe is due. The first successful request after that says the
 /// collector is back.
 public final class CollectorAvailability: Sendable {
-    /// The collector, for messages.
-    public let destination: String
+    /// The destination as messages name it, such as "the collector at http://127.0.0.1:4318".
+    public let name: String
     /// The first probe's delay after a failure, in seconds. Default 1.
     public let initialBackoff: Double
     /// The longest delay between probes, in seconds. Default 30.
@@ -26,9 +26,10 @@ public final class CollectorAvailability: Sendable {
 
     private let state = Mutex(State())
 
-    /// Creates the shared state for one collector; `report` receives the two transition messages.
-    public init(destination: String, initialBackoff: Double = 1, maxBackoff: Double = 30, report: @escaping @Sendable (String) -> Void) {
-        self.destination = destination
+    /// Creates the shared state for one destination, named in messages by `name` ("the collector at URL");
+    /// `report` receives the two transition messages.
+    public init(name: String, initialBackoff: Double = 1, maxBackoff: Double = 30, report: @escaping @Sendable (String) -> Void) {
+        self.name = name
         self.initialBackoff = max(0.001, initialBackoff)
         self.maxBackoff = max(self.initialBackoff, maxBackoff)
         self.report = report
@@ -58,7 +59,7 @@ public final class CollectorAvailability: Sendable {
             return state.down ? state.failures : nil
         }
         if let failures = cameBack {
-            report("the collector at \(destination) is taking batches again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
+            report("\(name) is taking batches again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
         }
     }
 
@@ -76,6 +77,6 @@ public final class CollectorAvailability: Sendable {
         }
         guard first else { return }
         let whereTo = spooledTo.map { "spooling to \($0) and retrying in the background" } ?? "no spool is set, so what cannot be sent is lost"
-        report("the collector at \(destination) is not taking batches (\(reason)); \(whereTo)")
+        report("\(name) is not taking batches (\(reason)); \(whereTo)")
     }
 }

@@ -22,8 +22,11 @@ import Glibc
 public final class Spool: Sendable {
     /// The directory.
     public let directory: String
-    /// The signal whose batches this spool holds (its segments' name prefix).
+    /// The signal whose batches this spool holds.
     public let signal: OTLPSignal
+    /// Its segments' name prefix: the signal's name, or another for a second stream of the same signal
+    /// (the SQL log exporter's `sql-logs`), so each stream is drained to its own destination.
+    public let prefix: String
     /// The most bytes the signal's segments may take on disk; a batch that would go past it is refused.
     public let maxBytes: Int
     /// A segment is closed, and a new one begun, once it holds this many bytes.
@@ -46,7 +49,8 @@ public final class Spool: Sendable {
     /// Opens (creating) the spool directory. The error names `option` (where the directory was given), the
     /// directory and the system's reason.
     public init(
-        directory: String, signal: OTLPSignal, maxBytes: Int = Spool.defaultMaxBytes, segmentBytes: Int = 4 << 20, option: String = "spool"
+        directory: String, signal: OTLPSignal, prefix: String? = nil, maxBytes: Int = Spool.defaultMaxBytes, segmentBytes: Int = 4 << 20,
+        option: String = "spool"
     ) throws(OTLPConfigError) {
         var info = stat()
         let existed = stat(directory, &info) == 0
@@ -62,10 +66,12 @@ public final class Spool: Sendable {
         }
         self.directory = directory
         self.signal = signal
+        let prefix = prefix ?? signal.rawValue
+        self.prefix = prefix
         self.maxBytes = max(1, maxBytes)
         self.segmentBytes = max(1, segmentBytes)
         var state = Writer()
-        state.bytesOnDisk = Self.segmentNames(in: directory, signal: signal).reduce(0) { $0 + Self.fileSize(directory + "/" + $1) }
+        state.bytesOnDisk = Self.segmentNames(in: directory, prefix: prefix).reduce(0) { $0 + Self.fileSize(directory + "/" + $1) }
         writer = Mutex(state)
     }
 
@@ -104,7 +110,7 @@ public final class Spool: Sendable {
     public var bytesOnDisk: Int { writer.withLock { $0.bytesOnDisk } }
 
     /// Whether any segment of this signal is on disk (this process's or another's).
-    public var hasSegments: Bool { !Self.segmentNames(in: directory, signal: signal).isEmpty }
+    public var hasSegments: Bool { !Self.segmentNames(in: directory, prefix: prefix).isEmpty }
 
     /// Flushes the segment being written to the disk.
     public func sync() { writer.withLock { if $0.descriptor >= 0 { _ = fsync($0.descriptor) } } }
@@ -112,7 +118,7 @@ public final class Spool: Sendable {
     /// Opens the oldest segment that no one else is writing or draining, with the lines still to send;
     /// nil when there is none. The segment this process is writing is closed first, so it can be drained.
     public func oldestPending() -> SpoolSegment? {
-        for name in Self.segmentNames(in: directory, signal: signal) {
+        for name in Self.segmentNames(in: directory, prefix: prefix) {
             let path = directory + "/" + name
             writer.withLock { state in if state.path == path { closeSegment(&state) } }
             if let segment = SpoolSegment(path: path, spool: self) { return segment }
@@ -132,7 +138,7 @@ public final class Spool: Sendable {
     }
 
     /// The path of the file where batches the collector rejected for good are kept.
-    public var rejectedPath: String { directory + "/rejected-\(signal.rawValue).jsonl" }
+    public var rejectedPath: String { directory + "/rejected-\(prefix).jsonl" }
 
     func removed(bytes: Int) { writer.withLock { $0.bytesOnDisk = max(0, $0.bytesOnDisk - bytes) } }
 
@@ -141,7 +147,7 @@ public final class Spool: Sendable {
         clock_gettime(CLOCK_REALTIME, &now)
         let micros = Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1000
         state.sequence += 1
-        let name = "\(signal.rawValue)-\(Self.padded(micros, 16))-\(getpid())-\(Self.padded(state.sequence, 6)).jsonl"
+        let name = "\(prefix)-\(Self.padded(micros, 16))-\(getpid())-\(Self.padded(state.sequence, 6)).jsonl"
         let path = directory + "/" + name
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return "cannot create \(path): \(String(cString: strerror(errno)))" }
@@ -162,11 +168,11 @@ public final class Spool: Sendable {
         state.size = 0
     }
 
-    static func segmentNames(in directory: String, signal: OTLPSignal) -> [String] {
+    static func segmentNames(in directory: String, prefix stream: String) -> [String] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
-        let prefix = signal.rawValue + "-"
+        let prefix = stream + "-"
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard name.hasPrefix(prefix), isSegmentName(name.dropFirst(prefix.count)) else { continue }
@@ -187,9 +193,10 @@ public final class Spool: Sendable {
         return parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
-    /// Batches waiting in a spool directory, both signals, acknowledged lines left out.
-    public static func pendingBatches(in directory: String) -> Int {
-        [OTLPSignal.traces, .logs].flatMap { segmentNames(in: directory, signal: $0) }.reduce(0) { total, name in
+    /// Batches waiting in a spool directory under the given prefixes (both signals by default),
+    /// acknowledged lines left out.
+    public static func pendingBatches(in directory: String, prefixes: [String] = ["traces", "logs"]) -> Int {
+        prefixes.flatMap { segmentNames(in: directory, prefix: $0) }.reduce(0) { total, name in
             let path = directory + "/" + name
             let lines = (FileManager.default.contents(atPath: path) ?? Data()).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             return total + max(0, lines - SpoolSegment.readAcked(path + ".acked"))

@@ -92,47 +92,66 @@ public enum OTLPReplay {
         clock: any OTLPClock, report: (String) -> Void
     ) throws(OTLPConfigError) -> Summary {
         let signals: [OTLPSignal] = [.traces, .logs]
-        guard signals.contains(where: { !Spool.segmentNames(in: directory, signal: $0).isEmpty }) else {
+        guard signals.contains(where: { !Spool.segmentNames(in: directory, prefix: $0.rawValue).isEmpty }) else {
             throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces-*.jsonl, logs-*.jsonl); expected an OTLP JSONL file or a spool directory")
         }
         var summary = Summary()
         for signal in signals {
-            let spool = try Spool(directory: directory, signal: signal)
-            let exporter = signal == .traces ? traces : logs
-            var seen: Set<String> = []
-            while let segment = spool.oldestPending(), seen.insert(segment.path).inserted {
-                while let line = segment.current {
-                    guard segment.currentIsOTLP else {
-                        let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
-                        report("\(segment.path): a line that is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent\(kept ? ", kept in \(spool.rejectedPath)" : "")")
-                        summary.failed.append(summary.failed.count + 1)
-                        segment.acknowledge()
-                        continue
-                    }
-                    let batch = EncodedBatch(spooled: line, signal: signal)
-                    switch exporter.export(batch, deadline: clock.now() + timeoutSeconds) {
-                    case .delivered:
-                        summary.delivered += 1
-                        summary.items += batch.itemCount
-                    case .rejected(let reason):
-                        let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
-                        report("\(segment.path): a batch refused by \(exporter.destination): \(reason)\(kept ? "; kept in \(spool.rejectedPath)" : "")")
-                        summary.failed.append(summary.failed.count + 1)
-                    case .unavailable(let reason):
-                        report("\(exporter.destination) cannot be reached (\(reason)); stopped, the spool keeps the rest")
-                        summary.notSent = Spool.pendingBatches(in: directory)
-                        return summary
-                    }
-                    segment.acknowledge()
+            let drained = drain(
+                try Spool(directory: directory, signal: signal), to: signal == .traces ? traces : logs, timeoutSeconds: timeoutSeconds,
+                clock: clock, report: report)
+            summary.delivered += drained.delivered
+            summary.items += drained.items
+            summary.failed += drained.failed
+            summary.notSent = drained.notSent
+            if drained.notSent > 0 { return summary }
+        }
+        rmdir(directory)  // once drained, the spool directory goes, as at the end of a run
+        return summary
+    }
+
+    /// Sends one spool's segments to `exporter`, oldest first, each line acknowledged (and each segment
+    /// removed) after it was taken; a line that is not OTLP, or that the destination refuses for good, moves
+    /// to the rejected file. Stops at the first line the destination cannot take now (``Summary/notSent``
+    /// then counts what is left). Segments another process holds are left, and counted.
+    public static func drain(
+        _ spool: Spool, to exporter: any BatchExporter, timeoutSeconds: Double, clock: any OTLPClock = SystemOTLPClock(),
+        report: (String) -> Void
+    ) -> Summary {
+        var summary = Summary()
+        let document = spool.signal == .traces ? "TracesData" : "LogsData"
+        func setAside(_ line: [UInt8], _ why: String, in segment: SpoolSegment) {
+            let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
+            report("\(segment.path): \(why)\(kept ? "; kept in \(spool.rejectedPath)" : "")")
+            summary.failed.append(summary.failed.count + 1)
+        }
+        var seen: Set<String> = []
+        while let segment = spool.oldestPending(), seen.insert(segment.path).inserted {
+            while let line = segment.current {
+                defer { if summary.notSent == 0 { segment.acknowledge() } }
+                guard segment.currentIsOTLP else {
+                    setAside(line, "a line that is not an OTLP \(document) document; not sent", in: segment)
+                    continue
+                }
+                let batch = EncodedBatch(spooled: line, signal: spool.signal)
+                switch exporter.export(batch, deadline: clock.now() + timeoutSeconds) {
+                case .delivered:
+                    summary.delivered += 1
+                    summary.items += batch.itemCount
+                case .rejected(let reason):
+                    setAside(line, "a batch refused by \(exporter.destination): \(reason)", in: segment)
+                case .unavailable(let reason):
+                    report("\(exporter.destination) cannot be reached (\(reason)); stopped, the spool keeps the rest")
+                    summary.notSent = Spool.pendingBatches(in: spool.directory, prefixes: [spool.prefix])
+                    return summary
                 }
             }
         }
-        let held = Spool.pendingBatches(in: directory)
+        let held = Spool.pendingBatches(in: spool.directory, prefixes: [spool.prefix])
         if held > 0 {
             report("\(held) batches were not sent: their segments are being written or sent by another process (a run using this spool); nothing was sent twice")
             summary.notSent = held
         }
-        rmdir(directory)  // once drained, the spool directory goes, as at the end of a run
         return summary
     }
 

@@ -74,11 +74,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     private let availability: CollectorAvailability
     private let clock: any OTLPClock
     private let report: @Sendable (String) -> Void
+    private let label: String
     private let wake = ConditionBox()
     private let progress = ConditionBox()
     private let state = Mutex(State())
     private let tally = Mutex(Counters())
-    private let inFlight = Mutex<EncodedBatch?>(nil)
+    private let inFlight = Mutex<[Item]?>(nil)
+    private let deliverItems: (@Sendable ([Item], Double) -> ExportOutcome)?
     private let shutdownDeadline = Mutex<Double?>(nil)
     private let spoolFullReported = Atomic<Bool>(false)
     /// Set by the worker as its very last act, once the spool is synced and released.
@@ -96,25 +98,31 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     ///     killed outright (SIGKILL, a crash, a power cut once the page cache is flushed) loses no batch it
     ///     had formed; only items still waiting in the queue (at most one schedule delay's worth) are at
     ///     risk. Costs a write of each batch to disk. Needs a spool; off by default.
+    ///   - deliverItems: delivers a live batch as items, with its deadline, instead of encoding it for
+    ///     `exporter` (a database takes rows, not JSON); `exporter` then only gets batches read back from
+    ///     the spool, and items are encoded only when they must go to disk.
     ///   - countSpooled: the items in a document read back from the spool; by default counted as this
     ///     package's OTLP/JSON encoder writes them (see ``EncodedBatch/init(spooled:signal:)``).
+    ///   - label: what starts its messages ("OTLP traces" by default).
     ///   - report: receives one-line warnings.
     public init(
         signal: OTLPSignal, configuration: BatchConfiguration, encode: @escaping @Sendable ([Item]) -> [UInt8],
-        countSpooled: (@Sendable ([UInt8]) -> Int)? = nil,
+        countSpooled: (@Sendable ([UInt8]) -> Int)? = nil, deliverItems: (@Sendable ([Item], Double) -> ExportOutcome)? = nil,
         exporter: any BatchExporter, copies: [any BatchExporter] = [], spool: Spool?, durable: Bool = false,
-        availability: CollectorAvailability? = nil,
-        clock: any OTLPClock = SystemOTLPClock(), report: @escaping @Sendable (String) -> Void
+        availability: CollectorAvailability? = nil, clock: any OTLPClock = SystemOTLPClock(), label: String? = nil,
+        report: @escaping @Sendable (String) -> Void
     ) {
         self.signal = signal
         self.configuration = configuration
         self.encode = encode
+        self.deliverItems = deliverItems
         self.countSpooled = countSpooled ?? { EncodedBatch(spooled: $0, signal: signal).itemCount }
         self.exporter = exporter
         self.copies = copies
         self.spool = spool
         self.durable = durable
-        self.availability = availability ?? CollectorAvailability(destination: exporter.destination, report: report)
+        self.availability = availability ?? CollectorAvailability(name: "the collector at \(exporter.destination)", report: report)
+        self.label = label ?? "OTLP \(signal.rawValue)"
         self.clock = clock
         self.report = report
         let thread = Thread { [self] in run() }
@@ -206,7 +214,9 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             }
             return (state.queue, state.overflow)
         }
-        if let batch = inFlight.withLock({ $0 }), !exporter.isLocal { keep(batch, reason: "the process is exiting") }
+        if let items = inFlight.withLock({ $0 }), !exporter.isLocal || deliverItems != nil {
+            keep(EncodedBatch(signal: signal, json: encode(items), itemCount: items.count), reason: "the process is exiting")
+        }
         var start = 0
         let pending = overflow + queue
         while start < pending.count {
@@ -257,19 +267,14 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             }
             if work.late > 0 {
                 tally.withLock { $0.lost += work.late }
-                report("OTLP \(signal.rawValue): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
+                report("\(label): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
             }
             var sendFromSpool = work.batch.isEmpty && drainable
             if !work.batch.isEmpty {
-                let batch = EncodedBatch(signal: signal, json: encode(work.batch), itemCount: work.batch.count)
-                for copy in copies { writeCopy(batch, to: copy) }
-                if durable, let spool, spool.append(batch.json) == nil {
-                    // Durable: on disk first, then sent from there (oldest first), removed after the 2xx. A
-                    // spool that cannot take it (full) leaves the batch to the ordinary path below.
-                    tally.withLock { $0.spooled += batch.itemCount }
+                if durable, writeAhead(work.batch) {
                     spoolPending = true
                     sendFromSpool = true
-                } else if deliver(batch, fromSpool: false, probe: probeMode(work.finishing)) == .unavailable {
+                } else if sendLive(work.batch, probe: probeMode(work.finishing)) == .unavailable {
                     spoolPending = true
                 }
             }
@@ -281,7 +286,10 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                         current.acknowledge()
                     } else {
                         let batch = EncodedBatch(signal: signal, json: line, itemCount: countSpooled(line))
-                        if deliver(batch, fromSpool: true, probe: probeMode(work.finishing)) != .unavailable { current.acknowledge() }
+                        let outcome = deliver(itemCount: batch.itemCount, inFlight: nil, probe: probeMode(work.finishing), encoded: Lazy { batch }) {
+                            exporter.export(batch, deadline: $0)
+                        }
+                        if outcome != .unavailable { current.acknowledge() }
                     }
                     if current.current == nil { segment = nil }
                 } else {
@@ -354,9 +362,36 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     /// The time limit of the last probe at shutdown, in seconds.
     static var finalProbeSeconds: Double { 1 }
 
-    /// Sends one batch; what the collector cannot take now is spooled (a batch from the spool stays there),
-    /// what it refuses for good goes to the rejected file.
-    private func deliver(_ batch: EncodedBatch, fromSpool: Bool, probe: ProbeMode) -> Delivery {
+    /// Durable mode: writes the batch to the spool (and the copies) before anything is sent; it is then sent
+    /// from the spool, oldest first, and removed after the 2xx. False when the spool cannot take it (full):
+    /// the batch then goes the ordinary way.
+    private func writeAhead(_ items: [Item]) -> Bool {
+        guard let spool else { return false }
+        let batch = EncodedBatch(signal: signal, json: encode(items), itemCount: items.count)
+        guard spool.append(batch.json) == nil else { return false }
+        for copy in copies { writeCopy(batch, to: copy) }
+        tally.withLock { $0.spooled += batch.itemCount }
+        return true
+    }
+
+    /// Sends one batch of items live: to ``deliverItems`` when set (the items as they are), else encoded to
+    /// the exporter (and to the copies).
+    private func sendLive(_ items: [Item], probe: ProbeMode) -> Delivery {
+        let encoded = Lazy { [self] in EncodedBatch(signal: signal, json: encode(items), itemCount: items.count) }
+        guard let deliverItems else {
+            let batch = encoded.value
+            for copy in copies { writeCopy(batch, to: copy) }
+            return deliver(itemCount: items.count, inFlight: items, probe: probe, encoded: encoded) { exporter.export(batch, deadline: $0) }
+        }
+        return deliver(itemCount: items.count, inFlight: items, probe: probe, encoded: encoded) { deliverItems(items, $0) }
+    }
+
+    /// Sends one batch: `send` gets the deadline. What the destination cannot take now is spooled (a batch
+    /// from the spool, `inFlight` nil, stays there), what it refuses for good goes to the rejected file;
+    /// `encoded` is made only for those.
+    private func deliver(
+        itemCount: Int, inFlight items: [Item]?, probe: ProbeMode, encoded: Lazy<EncodedBatch>, send: (Double) -> ExportOutcome
+    ) -> Delivery {
         let now = clock.now()
         let outcome: ExportOutcome
         let mayGo = switch probe {
@@ -367,8 +402,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         if mayGo {
             var deadline = now + (probe == .final ? Self.finalProbeSeconds : configuration.exportTimeoutSeconds)
             if let shutdown = shutdownDeadline.withLock({ $0 }) { deadline = min(deadline, shutdown) }
-            inFlight.withLock { $0 = fromSpool ? nil : batch }
-            outcome = exporter.export(batch, deadline: deadline)
+            inFlight.withLock { $0 = items }
+            outcome = send(deadline)
             inFlight.withLock { $0 = nil }
             switch outcome {
             case .delivered, .rejected: availability.succeeded()
@@ -377,18 +412,19 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         } else {
             outcome = .unavailable("the collector is down")
         }
+        let fromSpool = items == nil
         switch outcome {
         case .delivered:
             tally.withLock {
-                $0.delivered += batch.itemCount
-                if fromSpool { $0.drained += batch.itemCount }
+                $0.delivered += itemCount
+                if fromSpool { $0.drained += itemCount }
             }
             return .delivered
         case .unavailable(let reason):
-            if !fromSpool { keep(batch, reason: reason) }
+            if !fromSpool { keep(encoded.value, reason: reason) }
             return .unavailable
         case .rejected(let reason):
-            setAside(batch, reason: reason)
+            setAside(encoded.value, reason: reason)
             return .rejected
         }
     }
@@ -408,13 +444,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     private func keep(_ batch: EncodedBatch, reason: String) {
         guard let spool else {
             tally.withLock { $0.lost += batch.itemCount }
-            report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and no spool is set: they are lost")
+            report("\(label): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and no spool is set: they are lost")
             return
         }
         if let failure = spool.append(batch.json) {
             tally.withLock { $0.lost += batch.itemCount }
             if !spoolFullReported.exchange(true, ordering: .relaxed) {
-                report("OTLP \(signal.rawValue): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and not spooled: \(failure); they are lost (further losses are counted, not reported)")
+                report("\(label): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and not spooled: \(failure); they are lost (further losses are counted, not reported)")
             }
             return
         }
@@ -426,7 +462,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     private func setAside(_ batch: EncodedBatch, reason: String) {
         guard let spool else {
             tally.withLock { $0.lost += batch.itemCount }
-            report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
+            report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
             return
         }
         let file = try? JSONLFile(path: spool.rejectedPath, option: "spool")
@@ -435,7 +471,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             if failure == nil { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
         }
         let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
-        report("OTLP \(signal.rawValue): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
+        report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
     }
 
     /// Keeps a spooled line that is not an OTLP document of this signal in the rejected file, never sending it.
@@ -443,7 +479,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         guard let spool else { return }
         let failure = (try? JSONLFile(path: spool.rejectedPath, option: "spool")).map { $0.append(line) } ?? "cannot open \(spool.rejectedPath)"
         let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
-        report("OTLP \(signal.rawValue): a line of \(path) is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent, \(whereTo)")
+        report("\(label): a line of \(path) is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent, \(whereTo)")
     }
 
     private func writeCopy(_ batch: EncodedBatch, to copy: any BatchExporter) {
@@ -454,12 +490,27 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                 defer { counters.copyFailures += batch.itemCount }
                 return counters.copyFailures == 0
             }
-            if first { report("OTLP \(signal.rawValue): \(reason); \(batch.itemCount) \(signal.itemName) not written to \(copy.destination) (further failures are counted)") }
+            if first { report("\(label): \(reason); \(batch.itemCount) \(signal.itemName) not written to \(copy.destination) (further failures are counted)") }
         }
     }
 
     private func pastShutdownDeadline() -> Bool {
         shutdownDeadline.withLock { deadline in deadline.map { clock.now() >= $0 } ?? false }
+    }
+}
+
+/// A value made once, when first asked for (an encoding needed only when a batch goes to disk).
+final class Lazy<Value> {
+    private let make: () -> Value
+    private var made: Value?
+
+    init(_ make: @escaping () -> Value) { self.make = make }
+
+    var value: Value {
+        if let made { return made }
+        let value = make()
+        made = value
+        return value
     }
 }
 
