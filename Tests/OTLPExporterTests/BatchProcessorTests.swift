@@ -52,6 +52,46 @@ import Testing
         #expect(try items(in: exporter.batches) == [1])
     }
 
+    @Test func theScheduledDelayIsAWaitOnTheClockNotTheShutdownDrain() throws {
+        let clock = ManualOTLPClock()
+        let exporter = ScriptedExporter()
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 5), encode: toyDocument,
+            countSpooled: { toyItems($0).count }, exporter: exporter, spool: nil, clock: clock, report: { warnings.add($0) })
+        processor.add(1)
+        // The worker waits for the delay to pass on the clock, and sends nothing before.
+        #expect(clock.awaitWait(until: 1005))
+        #expect(exporter.batches.isEmpty)
+        clock.advance(by: 5)
+        #expect(exporter.waitForDelivered(1, seconds: 10))
+        #expect(try items(in: exporter.batches) == [1])
+        processor.shutdown(timeoutSeconds: 5)
+    }
+
+    @Test func probesFollowTheBackoffOnTheClock() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = ManualOTLPClock()
+        let exporter = ScriptedExporter(script: [.unavailable("refused"), .unavailable("refused"), .unavailable("refused")])
+        let availability = CollectorAvailability(
+            name: "the collector at scripted", initialBackoff: 1, maxBackoff: 4, jitter: { 1 }, report: { warnings.add($0) })
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60), encode: toyDocument,
+            countSpooled: { toyItems($0).count }, exporter: exporter, spool: try Spool(directory: directory, signal: .traces),
+            availability: availability, clock: clock, report: { warnings.add($0) })
+        for item in 0..<10 { processor.add(item) }
+        // Refused at 1000: probes at 1001, then 2 s and 4 s later; nothing is tried in between.
+        for (deadline, step, triesSoFar) in [(1001.0, 1.0, 1), (1003, 2, 2), (1007, 4, 3)] {
+            #expect(clock.awaitWait(until: deadline))
+            #expect(exporter.batches.count == triesSoFar)
+            clock.advance(by: step)
+        }
+        #expect(exporter.waitForDelivered(10, seconds: 10))
+        #expect(exporter.batches.count == 4)
+        #expect(try items(in: [exporter.batches[3]]) == Array(0..<10))
+        processor.shutdown(timeoutSeconds: 5)
+    }
+
     @Test func refusedBatchesAreSetAsideNeverSpooledOrSentAgain() throws {
         let directory = temporaryPath("spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }

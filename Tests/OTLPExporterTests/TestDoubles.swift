@@ -20,6 +20,54 @@ final class FakeOTLPClock: OTLPClock {
     var sleeps: [Double] { state.withLock { $0.sleeps } }
 }
 
+/// A clock whose time moves only when a test advances it (or when code sleeps on it, as the exporter's
+/// backoff does). A processor's waits are recorded with their deadlines, so a test can wait for the worker to
+/// be waiting for a given time, check nothing happened early, then advance: the pattern of swift-otel's
+/// TestClock and its sleep calls.
+final class ManualOTLPClock: OTLPClock {
+    private let state = Mutex((now: 1000.0, deadlines: [Double]()))
+    private let changed = NSCondition()
+
+    func now() -> Double { state.withLock { $0.now } }
+
+    func sleep(seconds: Double) { advance(by: seconds) }
+
+    func wallNow() -> Double { 1_700_000_000 + now() }
+
+    func wait(for signal: WakeSignal, until deadline: Double) {
+        state.withLock { $0.deadlines.append(deadline) }
+        notify()
+        // Returns on a signal, or once a test has advanced the clock to the deadline.
+        while !signal.wait(seconds: 0.002), now() < deadline {}
+    }
+
+    /// Moves the clock on.
+    func advance(by seconds: Double) {
+        state.withLock { $0.now += seconds }
+        notify()
+    }
+
+    /// Waits (at most 10 s of real time) until code waits on this clock until `deadline`; true when it did.
+    func awaitWait(until deadline: Double) -> Bool {
+        let limit = Date(timeIntervalSinceNow: 10)
+        changed.lock()
+        defer { changed.unlock() }
+        while !state.withLock({ $0.deadlines.contains(deadline) }) {
+            if !changed.wait(until: limit) { return false }
+        }
+        return true
+    }
+
+    /// Every deadline waited for so far.
+    var deadlines: [Double] { state.withLock { $0.deadlines } }
+
+    private func notify() {
+        changed.lock()
+        changed.broadcast()
+        changed.unlock()
+    }
+}
+
 /// Records every span that ends.
 final class CollectingProcessor: SpanProcessor {
     private let spans = Mutex<[SpanData]>([])

@@ -15,6 +15,7 @@ public final class CollectorAvailability: Sendable {
     /// The longest delay between probes, in seconds. Default 30.
     public let maxBackoff: Double
     private let report: @Sendable (String) -> Void
+    private let jitter: @Sendable () -> Double
 
     private struct State {
         var down = false
@@ -27,9 +28,14 @@ public final class CollectorAvailability: Sendable {
     private let state = Mutex(State())
 
     /// Creates the shared state for one destination, named in messages by `name` ("the collector at URL");
-    /// `report` receives the two transition messages.
-    public init(name: String, initialBackoff: Double = 1, maxBackoff: Double = 30, report: @escaping @Sendable (String) -> Void) {
+    /// `report` receives the two transition messages. `jitter` scales each backoff (±20% at random by
+    /// default, so processes that share a collector do not probe in step; a constant in tests).
+    public init(
+        name: String, initialBackoff: Double = 1, maxBackoff: Double = 30,
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0.8...1.2) }, report: @escaping @Sendable (String) -> Void
+    ) {
         self.name = name
+        self.jitter = jitter
         self.initialBackoff = max(0.001, initialBackoff)
         self.maxBackoff = max(self.initialBackoff, maxBackoff)
         self.report = report
@@ -71,8 +77,7 @@ public final class CollectorAvailability: Sendable {
             state.probing = false
             state.failures += 1
             state.backoff = first ? initialBackoff : min(maxBackoff, state.backoff * 2)
-            // Jitter (±20%) keeps processes that share a collector from probing in step.
-            state.nextProbe = now + state.backoff * Double.random(in: 0.8...1.2)
+            state.nextProbe = now + state.backoff * jitter()
             return first
         }
         guard first else { return }

@@ -21,12 +21,16 @@ public final class OTLPHTTPExporter: BatchExporter {
     public let initialBackoff: Double
     /// The longest delay between retries, in seconds.
     public let maxBackoff: Double
+    /// The delay before a retry, given the backoff: full jitter (at random in 0...backoff) by default.
+    private let jitter: @Sendable (Double) -> Double
 
     /// Creates an exporter for one signal.
     public init(
         signal: OTLPSignal, configuration: OTLPHTTPConfiguration, userAgent: String, clock: any OTLPClock = SystemOTLPClock(),
-        initialBackoff: Double = 1, maxBackoff: Double = 5, report: @escaping @Sendable (String) -> Void
+        initialBackoff: Double = 1, maxBackoff: Double = 5, jitter: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) },
+        report: @escaping @Sendable (String) -> Void
     ) {
+        self.jitter = jitter
         self.url = signal == .traces ? configuration.tracesURL : configuration.logsURL
         self.configuration = configuration
         self.client = CurlHTTPClient(userAgent: userAgent)
@@ -76,7 +80,7 @@ public final class OTLPHTTPExporter: BatchExporter {
                 retryReason = error.exportReason
             }
             let backoff = min(maxBackoff, initialBackoff * pow(2, Double(attempt - 1)))
-            let delay = retryAfter ?? Double.random(in: 0...backoff)
+            let delay = retryAfter ?? jitter(backoff)
             guard clock.now() + delay < deadline else {
                 return .unavailable("\(retryReason) after \(attempt) \(attempt == 1 ? "attempt" : "attempts"); the export timeout leaves no time for another")
             }

@@ -75,8 +75,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     private let clock: any OTLPClock
     private let report: @Sendable (String) -> Void
     private let label: String
-    private let wake = ConditionBox()
-    private let progress = ConditionBox()
+    private let wake = WakeSignal()
+    private let progress = WakeSignal()
     private let state = Mutex(State())
     private let tally = Mutex(Counters())
     private let inFlight = Mutex<[Item]?>(nil)
@@ -349,7 +349,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             let oldest = state.withLock { $0.oldest }
             var wakeAt = oldest.map { $0 + configuration.scheduledDelaySeconds } ?? now + 3600
             if drainable, let probeAt { wakeAt = min(wakeAt, probeAt) }
-            wake.wait(seconds: min(max(wakeAt - now, 0.001), 1))
+            clock.wait(for: wake, until: wakeAt)
         }
     }
 
@@ -511,37 +511,6 @@ final class Lazy<Value> {
         let value = make()
         made = value
         return value
-    }
-}
-
-/// A condition variable that remembers a signal sent while no one waited, so a wake-up is never lost.
-final class ConditionBox: @unchecked Sendable {
-    // Safe: NSCondition is a lock; `signalled` is read and written only while it is held.
-    private let condition = NSCondition()
-    private var signalled = false
-
-    /// Wakes one waiter, or the next one to wait.
-    func signal() {
-        condition.lock()
-        signalled = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Wakes every waiter.
-    func broadcast() {
-        condition.lock()
-        signalled = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits for a signal (or one sent since the last wait) for at most `seconds`.
-    func wait(seconds: Double) {
-        condition.lock()
-        if !signalled { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
-        signalled = false
-        condition.unlock()
     }
 }
 

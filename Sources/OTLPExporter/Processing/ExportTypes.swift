@@ -73,7 +73,8 @@ extension BatchExporter {
     public var isLocal: Bool { false }
 }
 
-/// The time source of exporters and processors: monotonic seconds and blocking sleeps, injectable in tests.
+/// The time source of exporters and processors: monotonic seconds, blocking sleeps and timed waits,
+/// injectable so that tests advance time instead of waiting for it.
 public protocol OTLPClock: Sendable {
     /// Monotonic seconds.
     func now() -> Double
@@ -81,6 +82,54 @@ public protocol OTLPClock: Sendable {
     func sleep(seconds: Double)
     /// Wall-clock seconds since the epoch (for HTTP dates in Retry-After).
     func wallNow() -> Double
+    /// Blocks until `signal` is signalled or this clock reaches `deadline` (a processor's worker waiting
+    /// for work, for its scheduled delay, or for the next probe).
+    func wait(for signal: WakeSignal, until deadline: Double)
+}
+
+extension OTLPClock {
+    /// Waits in real time, at most a second at a time (the caller looks again when it wakes).
+    public func wait(for signal: WakeSignal, until deadline: Double) {
+        signal.wait(seconds: min(max(deadline - now(), 0.001), 1))
+    }
+}
+
+/// A wake-up for a thread that waits: it remembers a signal sent while no one waited, so none is lost.
+public final class WakeSignal: @unchecked Sendable {
+    // Safe: NSCondition is a lock; `signalled` is read and written only while it is held.
+    private let condition = NSCondition()
+    private var signalled = false
+
+    /// Creates an unsignalled wake-up.
+    public init() {}
+
+    /// Wakes one waiter, or the next one to wait.
+    public func signal() {
+        condition.lock()
+        signalled = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Wakes every waiter.
+    public func broadcast() {
+        condition.lock()
+        signalled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for a signal (or one sent since the last wait) for at most `seconds` of real time; true when
+    /// it was signalled.
+    @discardableResult
+    public func wait(seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if !signalled { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        let woken = signalled
+        signalled = false
+        return woken
+    }
 }
 
 /// The real clock.
