@@ -40,7 +40,7 @@ extension LogEvent {
 }
 
 /// A database that could not be opened at start-up when a preset (not the user) asked for it: every write
-/// fails with the start-up reason, so the SQL writer sends each batch to the fallback file.
+/// fails with the start-up reason, so the SQL writer keeps each batch in the spool.
 public struct UnavailableLogStore: LogEventStore {
     /// The destination as messages show it.
     public let location: String

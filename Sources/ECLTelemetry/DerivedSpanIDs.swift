@@ -3,7 +3,7 @@ import OTLPExporter
 
 /// ECL's ID policy: the trace id is the workflow_id's 16 bytes; span ids are a stable hash, so the same
 /// workflow, step, execution and attempt always get the same ids, in any process, on any machine, and a
-/// replayed fallback file carries the ids it had.
+/// replayed spool carries the ids it had.
 ///
 /// The hash, reproducible in any language (test vectors in the README):
 /// - `H(bytes)` = `mix(fnv1a64(bytes))`, where `fnv1a64` is 64-bit FNV-1a (offset 0xcbf29ce484222325,

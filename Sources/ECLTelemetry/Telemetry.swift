@@ -27,7 +27,7 @@ public struct TelemetryOptions: Sendable {
     /// What named the SQL exporter's URL, for error messages (`--log-sql`, `ECL_LOG_SQL_URL`, the TOML key).
     public var sqlURLSource = "logging.sql_exporter.database_url"
     /// The SQL exporter's URL came from a preset, not the user: a database that cannot be opened is then a
-    /// warning (log events go to the fallback file) instead of an error.
+    /// warning (log events go to the spool) instead of an error.
     public var sqlURLFromPreset = false
 
     /// The spool directory used when none is named.

@@ -50,7 +50,7 @@ struct ExportOptions: ParsableArguments {
     static let defaultProdEndpoint = "http://localhost:4318"
 
     /// The options, checked; a bad value is a one-line usage error. With the prod preset, OTLP export is on
-    /// (to ``defaultProdEndpoint`` unless an endpoint is set), with the fallback file.
+    /// (to ``defaultProdEndpoint`` unless an endpoint is set), with the spool.
     func resolve(environment: [String: String], consoleSpans: Bool, prod: Bool = false) throws -> TelemetryOptions {
         do {
             let otlp = try collector.resolve(environment: environment, fallbackEndpoint: prod ? Self.defaultProdEndpoint : nil)

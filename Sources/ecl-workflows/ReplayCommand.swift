@@ -6,7 +6,7 @@ import Foundation
 import OTLPExporter
 
 extension ECLWorkflows {
-    /// `ecl-workflows replay FILE --otlp-endpoint URL`: sends a fallback file or a dump to a collector.
+    /// `ecl-workflows replay FILE --otlp-endpoint URL`: sends a spool or a dump to a collector.
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send a spool directory or an OTLP JSONL file (a --jsonl-out dump) to a collector, or its log lines to the log database (--log-sql).",

@@ -49,7 +49,7 @@ public final class JSONLFile: Sendable {
     public var linesWritten: Int { lines.withLock { $0 } }
 
     /// Deletes the file when this object created it and wrote nothing to it, so a run that delivered
-    /// everything leaves no empty fallback file behind.
+    /// everything leaves no empty file behind.
     public func removeIfUnused() {
         guard !existedBefore, linesWritten == 0 else { return }
         unlink(path)

@@ -1,6 +1,6 @@
 /// The batch processor's limits, per the OpenTelemetry SDK specification.
 public struct BatchConfiguration: Sendable, Equatable {
-    /// The most items held; past it, the queue spills to the fallback file. Default 2048.
+    /// The most items held; past it, what does not fit goes to the spool. Default 2048.
     /// Environment: OTEL_BSP_MAX_QUEUE_SIZE (spans), OTEL_BLRP_MAX_QUEUE_SIZE (logs).
     public var maxQueueSize: Int
     /// The most items in one export. Default 512.
