@@ -214,7 +214,7 @@ public final class Telemetry: Sendable {
         if let logs {
             DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: timeoutSeconds ?? logs.configuration.exportTimeoutSeconds) }
         }
-        if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown() } }
+        if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown(timeoutSeconds: timeoutSeconds ?? 10) } }
         group.wait()
         closeSpool()
         ECLLoggingSystem.flush()
