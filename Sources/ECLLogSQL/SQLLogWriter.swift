@@ -86,7 +86,8 @@ public final class SQLLogWriter: Sendable {
     /// Writes what is queued (and what the spool holds, while the database answers) within
     /// `timeoutSeconds`, then closes the database connection. What it cannot take stays in the spool.
     public func shutdown(timeoutSeconds: Double = 10) {
-        processor?.shutdown(timeoutSeconds: timeoutSeconds)
+        // A worker stuck on the database (a lock held elsewhere) keeps it: closing would wait behind it.
+        guard processor?.shutdown(timeoutSeconds: timeoutSeconds) ?? true else { return }
         store.close()
     }
 

@@ -16,15 +16,20 @@ public final class SQLiteLogStore: LogEventStore {
         self.path = path
         do {
             var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
+            // A log database another process holds for longer is not waited on: the batch goes to the spool
+            // and is written when the lock is gone.
+            configuration.busyMode = .timeout(2)
             // Write-ahead log, synced at checkpoints rather than at each commit: a commit costs no fsync, and
             // a process crash loses nothing (a power cut may lose the last commits: these are logs).
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            database = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
+            database = try SQLiteOpening.open(path: path) {
+                let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
+                try Self.migrator.migrate(queue)
+                return queue
+            }
         } catch {
             throw .io("cannot open log database '\(path)': \(error)")
         }
@@ -116,8 +121,13 @@ public final class SQLiteLogStore: LogEventStore {
 
     /// Checkpoints the write-ahead log into the database file (and truncates it), so the `.db` file alone
     /// holds every row once the writer is done: copying it without its `-wal` loses nothing.
+    /// The checkpoint waits at most a fifth of a second for another process's lock: a process that is
+    /// exiting does not hang on it (the rows are then in the `-wal` file, which SQLite reads with the `.db`).
     public func close() {
-        _ = try? database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        _ = try? database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA busy_timeout = 200")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
     }
 
     public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int {

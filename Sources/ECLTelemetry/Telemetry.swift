@@ -98,7 +98,10 @@ public final class Telemetry: Sendable {
             let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
             do {
                 for signal in [OTLPSignal.traces, .logs] {
-                    spools[signal] = try Spool(directory: spoolDirectory, signal: signal, maxBytes: maxBytes, option: options.spoolSource)
+                    // Each collector has its own streams: a run drains only what was meant for where it sends.
+                    let prefix = options.otlp.map { Spool.prefix(signal.rawValue, destination: $0.collectorName) }
+                    spools[signal] = try Spool(
+                        directory: spoolDirectory, signal: signal, prefix: prefix, maxBytes: maxBytes, option: options.spoolSource)
                 }
             } catch {
                 // A spool the user named must work; the default one (in the working directory, which may be
@@ -115,13 +118,16 @@ public final class Telemetry: Sendable {
             // never for the collector (which has them already through the OTLP log handler when exporting).
             if let directory = spools[.logs]?.directory {
                 let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
-                sqlSpool = try Spool(directory: directory, signal: .logs, prefix: SQLLogWriter.spoolPrefix, maxBytes: maxBytes, option: options.spoolSource)
+                sqlSpool = try Spool(
+                    directory: directory, signal: .logs, prefix: Spool.prefix(SQLLogWriter.spoolPrefix, destination: sql.databaseURL),
+                    maxBytes: maxBytes, option: options.spoolSource)
             }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
                 synchronous: !sql.async, spool: sqlSpool, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
         }
         let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
+        if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
             return Telemetry(spans: nil, logs: nil, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: nil)
@@ -185,6 +191,15 @@ public final class Telemetry: Sendable {
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
         return Telemetry(
             spans: spanProcessor, logs: logProcessor, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: sqlWriter)
+    }
+
+    /// Says once when the spool holds batches meant for another destination (a different collector or
+    /// database): this run leaves them, and `replay` sends them where the user says.
+    static func reportOtherDestinations(in directory: String, mine: [String], report: (String) -> Void) {
+        let others = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: directory, base: $0) }.filter { !mine.contains($0) }
+        guard !others.isEmpty else { return }
+        let batches = Spool.pendingBatches(in: directory, prefixes: others)
+        report("the spool \(directory) holds \(batches) batches meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database

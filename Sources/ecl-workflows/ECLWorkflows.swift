@@ -1,6 +1,8 @@
 import ArgumentParser
 import ECLCore
 import Foundation
+import Glibc
+import Synchronization
 import ECLLogging
 
 /// `ecl-workflows`: runs ECL's workflows and reads their records.
@@ -18,6 +20,8 @@ struct ECLWorkflows: AsyncParsableCommand {
         defaultSubcommand: Run.self)
 
     static func main() async {
+        // A reader that goes away (`| head`) must not kill the run mid-way: writes then fail with EPIPE.
+        Glibc.signal(SIGPIPE, SIG_IGN)
         let code: Int32
         do {
             var command = try parseAsRoot()
@@ -35,7 +39,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         } catch {
             let parsed = exitCode(for: error)
             if parsed == .success {
-                print(fullMessage(for: error))  // --help, --version
+                Console.out(fullMessage(for: error))  // --help, --version
                 code = 0
             } else {
                 let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
@@ -43,9 +47,9 @@ struct ECLWorkflows: AsyncParsableCommand {
                 code = 2
             }
         }
-        let notWritten = TelemetrySetup.finish()
+        let notWritten = TelemetrySetup.finish() + Console.linesLost
         if notWritten > 0 {
-            Console.warning("\(notWritten) spans, log records and log lines could not be written anywhere (see the warnings above)")
+            Console.warning("\(notWritten) spans, log records and log lines could not be written anywhere: results, spans, log records or log lines (see the warnings above)")
             Foundation.exit(code == 0 ? 1 : code)
         }
         Foundation.exit(code)
@@ -72,14 +76,43 @@ struct UsageError: Error {
 
 /// Writing to the terminal.
 enum Console {
+    /// Result lines that could not be written to standard output (a full disk, an I/O error), and why. A
+    /// reader that went away (`| head`) is not counted: nobody wants those lines.
+    private static let lost = Mutex<(lines: Int, reason: String?)>((0, nil))
+
     /// One line to standard error, prefixed with the command's name.
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("ecl-workflows: error: \(message)\n".utf8))
-    }
+    static func error(_ message: String) { _ = write("ecl-workflows: error: \(message)\n", to: STDERR_FILENO) }
 
     /// One warning line to standard error.
-    static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("ecl-workflows: warning: \(message)\n".utf8))
+    static func warning(_ message: String) { _ = write("ecl-workflows: warning: \(message)\n", to: STDERR_FILENO) }
+
+    /// One line to standard output; a failure is counted (and said once, on standard error), never a crash.
+    static func out(_ line: String) {
+        let failure = write(line + "\n", to: STDOUT_FILENO)
+        guard let failure, failure != EPIPE else { return }
+        let first = lost.withLock { state -> Bool in
+            defer { state.lines += 1 }
+            if state.reason == nil { state.reason = String(cString: strerror(failure)) }
+            return state.lines == 0
+        }
+        if first { warning("standard output cannot be written (\(String(cString: strerror(failure)))); result lines are being lost (counted at exit)") }
+    }
+
+    /// Result lines lost so far.
+    static var linesLost: Int { lost.withLock { $0.lines } }
+
+    /// Writes all of `text` with write(2); returns errno on failure.
+    private static func write(_ text: String, to descriptor: Int32) -> Int32? {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            bytes = bytes.dropFirst(written)
+        }
+        return nil
     }
 }
 

@@ -76,10 +76,10 @@ extension ECLWorkflows {
                 case .text:
                     line = "\(UTCTimestamp.format(event.timestamp)) \(event.level.uppercased().padded(5)) \(event.message)  \(event.stepId.map { "step_id=\($0) " } ?? "")fields=\(event.fields)"
                 }
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                Console.out(line)
             }
             if events.isEmpty, format == .text {
-                FileHandle.standardOutput.write(Data("No log lines stored for workflow \(id).\n".utf8))
+                Console.out("No log lines stored for workflow \(id).")
             }
         }
     }

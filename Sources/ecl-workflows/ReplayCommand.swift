@@ -55,7 +55,7 @@ extension ECLWorkflows {
             if !summary.skipped.isEmpty { line += "; skipped \(summary.skipped.count) lines that were not OTLP JSON" }
             if !summary.failed.isEmpty { line += "; \(summary.failed.count) refused by the collector" }
             if summary.notSent > 0 { line += "; \(summary.notSent) not sent (see above)" }
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            Console.out(line)
             if !summary.failed.isEmpty || summary.notSent > 0 { throw ExitCode(1) }
         }
 
@@ -104,22 +104,30 @@ extension ECLWorkflows {
             var summary = "loaded \(loaded) log lines from \(path) into \(store.location)"
             if alreadyStored > 0 { summary += "; \(alreadyStored) were stored already" }
             if skipped > 0 { summary += "; skipped \(skipped) lines that were not OTLP JSON" }
-            FileHandle.standardOutput.write(Data((summary + "\n").utf8))
+            Console.out(summary)
         }
 
         /// Writes a spool's waiting log events (its `sql-logs` segments) to the database, oldest first, each
         /// batch removed once stored; stops at once when the database cannot take them (exit 1).
         func drainIntoDatabase(_ store: any LogEventStore, source: String) throws {
-            guard Spool.pendingBatches(in: file, prefixes: [SQLLogWriter.spoolPrefix]) > 0 else {
-                throw UsageError("replay: the spool '\(file)' holds no log events waiting for the database (\(SQLLogWriter.spoolPrefix)-*.jsonl); nothing to load")
+            let streams = Spool.prefixes(in: file, base: SQLLogWriter.spoolPrefix)
+            guard Spool.pendingBatches(in: file, prefixes: streams) > 0 else {
+                throw UsageError("replay: the spool '\(file)' holds no log events waiting for a database (\(SQLLogWriter.spoolPrefix)*.jsonl); nothing to load")
             }
-            let spool: Spool
-            do { spool = try Spool(directory: file, signal: .logs, prefix: SQLLogWriter.spoolPrefix) } catch { throw UsageError(error.message) }
-            let summary = OTLPReplay.drain(spool, to: SpooledEventsExporter(store: store), timeoutSeconds: 30) { Console.warning("\(file): \($0)") }
+            var summary = OTLPReplay.Summary()
+            for prefix in streams {
+                let spool: Spool
+                do { spool = try Spool(directory: file, signal: .logs, prefix: prefix) } catch { throw UsageError(error.message) }
+                let drained = OTLPReplay.drain(spool, to: SpooledEventsExporter(store: store), timeoutSeconds: 30) { Console.warning("\(file): \($0)") }
+                summary.items += drained.items
+                summary.failed += drained.failed
+                summary.notSent += drained.notSent
+                if drained.notSent > 0 { break }
+            }
             rmdir(file)
             var line = "loaded \(summary.items) log lines from \(file) into \(store.location)"
             if summary.notSent > 0 { line += "; \(summary.notSent) batches not loaded (see above)" }
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            Console.out(line)
             if summary.notSent > 0 || !summary.failed.isEmpty { throw ExitCode(1) }
         }
     }

@@ -93,7 +93,7 @@ struct ResultPrinter {
     /// Writes one line to stdout after every buffered log line, so results never interleave with logs.
     private func line(_ text: String) {
         ECLLoggingSystem.flush()
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        Console.out(text)
     }
 
     private func emit<T: Encodable>(_ value: T) {

@@ -38,8 +38,9 @@ final class Collector {
         init(_ description: String) { self.description = description }
     }
 
-    init(directory: URL) throws {
-        port = try freeLocalPort()
+    /// Starts rotel on `port` (a free one when nil) forwarding to a fresh sink.
+    init(directory: URL, port chosen: Int? = nil) throws {
+        port = try chosen ?? freeLocalPort()
         let sinkPort = try freeLocalPort()
         let grpcPort = try freeLocalPort()
         sinkFile = directory.appendingPathComponent("sink.jsonl").path
@@ -162,7 +163,7 @@ enum OTLPFile {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
         if isDirectory.boolValue {
             let segments = try FileManager.default.contentsOfDirectory(atPath: path)
-                .filter { ($0.hasPrefix("traces-") || $0.hasPrefix("logs-")) && $0.hasSuffix(".jsonl") }
+                .filter { ($0.hasPrefix("traces-") || $0.hasPrefix("logs-") || $0.hasPrefix("traces@") || $0.hasPrefix("logs@")) && $0.hasSuffix(".jsonl") }
                 .sorted()
             return try segments.flatMap { try documents(path + "/" + $0) }
         }

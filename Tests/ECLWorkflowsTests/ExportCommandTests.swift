@@ -83,7 +83,7 @@ import Testing
         let closed = try freeLocalPort()
         let spool = path(cli, "spool")
         let firstDump = path(cli, "first.jsonl")
-        // The whole first run with no collector listening.
+        // The whole first run with the collector down (nothing listening on its port).
         let first = try cli.run(arguments: [
             "run", "--count", "5", "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--jsonl-out", firstDump, "--spool", spool,
             "--db", ":memory:",
@@ -96,8 +96,8 @@ import Testing
         #expect(Set(try OTLPFile.spans(spool).map { $0[0] + $0[1] }) == Set(firstSpans.map { $0[0] + $0[1] }))
         #expect(try OTLPFile.logs(spool).count == (try OTLPFile.logs(path(cli, "first-logs.jsonl"))).count)
 
-        // The next run, with the collector up, delivers the spool and its own spans: each exactly once.
-        let collector = try Collector(directory: cli.directory)
+        // The next run, with the same collector up, delivers the spool and its own spans: each exactly once.
+        let collector = try Collector(directory: cli.directory, port: closed)
         let secondDump = path(cli, "second.jsonl")
         let second = try cli.run(arguments: [
             "run", "--count", "3", "--otlp-endpoint", collector.endpoint, "--jsonl-out", secondDump, "--spool", spool, "--db", ":memory:",
@@ -108,6 +108,30 @@ import Testing
         #expect(received.spans.map { $0[0] + $0[1] }.sorted() == expected.sorted())
         #expect(received.logs.count == (try OTLPFile.logs(path(cli, "first-logs.jsonl"))).count + (try OTLPFile.logs(path(cli, "second-logs.jsonl"))).count)
         #expect(!FileManager.default.fileExists(atPath: spool), "the drained spool is removed")
+    }
+
+    @Test func aRunSendsOnlyWhatWasMeantForItsCollector() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let tenantA = try freeLocalPort()
+        let first = try cli.run(arguments: [
+            "run", "--count", "2", "--otlp-endpoint", "http://127.0.0.1:\(tenantA)", "--spool", "spool", "--jsonl-out", "a.jsonl",
+            "--db", ":memory:",
+        ])
+        #expect(first.status == 0)
+        // Another collector (another tenant, other credentials): it gets this run's spans only, and is told
+        // nothing of A's; the run says once that the spool holds batches for someone else.
+        let tenantB = try Collector(directory: cli.directory)
+        let second = try cli.run(arguments: [
+            "run", "--count", "1", "--otlp-endpoint", tenantB.endpoint, "--otlp-header", "Authorization=Bearer tenant-b", "--spool", "spool",
+            "--jsonl-out", "b.jsonl", "--db", ":memory:",
+        ])
+        let received = tenantB.stop()
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderrLines.filter { $0.contains("meant for another collector or database") }.count == 1, "\(second.stderr)")
+        #expect(Set(received.spans.map { $0[1] }) == Set(try OTLPFile.spans(path(cli, "b.jsonl")).map { $0[1] }))
+        // A's batches still wait, whole.
+        #expect(Set(try OTLPFile.spans(path(cli, "spool")).map { $0[1] }) == Set(try OTLPFile.spans(path(cli, "a.jsonl")).map { $0[1] }))
     }
 
     @Test func replaySendsASpoolOnceAndAFileWithItsBadLinesSkipped() throws {

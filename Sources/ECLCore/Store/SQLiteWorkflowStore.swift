@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Logging
 import Tracing
@@ -17,14 +20,13 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     public init(path: String) throws(ECLError) {
         self.path = path
         do {
-            if path == ":memory:" {
-                database = try DatabaseQueue()
-            } else {
+            database = try SQLiteOpening.open(path: path) {
                 var configuration = Configuration()
                 configuration.busyMode = .timeout(10)
-                database = try DatabaseQueue(path: path, configuration: configuration)
+                let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
+                try Self.migrator.migrate(queue)
+                return queue
             }
-            try Self.migrator.migrate(database)
         } catch {
             throw .io("cannot open database '\(path)': \(Self.reason(error, path: path))")
         }
@@ -292,5 +294,22 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             return error.message ?? "\(error.resultCode)"
         }
         return "\(error)"
+    }
+}
+
+/// Opening a SQLite database that other processes may be creating at the same moment.
+public enum SQLiteOpening {
+    /// Runs `open` (connect, then migrate) up to five times, a little longer apart each time: when two
+    /// processes create a new database together, one's migration can fail on the other's ("table already
+    /// exists", "database is locked"); the next try finds it applied. The last failure is thrown.
+    public static func open<T>(path: String, _ open: () throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do { return try open() } catch {
+                guard path != ":memory:", attempt < 5 else { throw error }
+                usleep(UInt32(50_000 * attempt))
+                attempt += 1
+            }
+        }
     }
 }

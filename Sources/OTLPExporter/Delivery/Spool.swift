@@ -185,6 +185,39 @@ public final class Spool: Sendable {
         return names.sorted()
     }
 
+    /// The prefix of a stream meant for one destination: `base@<8 hex digits>`, a hash of the destination (a
+    /// collector's URL, a database's location; never a credential), so that a run drains only the batches
+    /// meant for where it sends, and never sends another destination's data with its own headers.
+    public static func prefix(_ base: String, destination: String) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in destination.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100000001b3
+        }
+        let digits = String(hash >> 32, radix: 16)
+        return base + "@" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    /// The prefixes of `base`'s streams in a directory that hold segments: `base` itself and every
+    /// `base@<tag>`, sorted.
+    public static func prefixes(in directory: String, base: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var found: Set<String> = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(base), let dash = name.firstIndex(of: "-") else { continue }
+            let prefix = String(name[..<dash])
+            let tag = prefix.dropFirst(base.count)
+            let tagged = tag.isEmpty || (tag.first == "@" && tag.count == 9 && tag.dropFirst().allSatisfy(\.isHexDigit))
+            guard tagged, isSegmentName(name[name.index(after: dash)...]) else { continue }
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            found.insert(prefix)
+        }
+        return found.sorted()
+    }
+
     /// `<16 digits>-<digits>-<6 digits>.jsonl`: the rest of a segment's name after its signal, as this type writes it.
     static func isSegmentName(_ rest: Substring) -> Bool {
         guard rest.hasSuffix(".jsonl") else { return false }

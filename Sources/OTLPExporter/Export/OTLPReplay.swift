@@ -91,15 +91,16 @@ public enum OTLPReplay {
         _ directory: String, traces: any BatchExporter, logs: any BatchExporter, timeoutSeconds: Double,
         clock: any OTLPClock, report: (String) -> Void
     ) throws(OTLPConfigError) -> Summary {
-        let signals: [OTLPSignal] = [.traces, .logs]
-        guard signals.contains(where: { !Spool.segmentNames(in: directory, prefix: $0.rawValue).isEmpty }) else {
+        // Every stream of each signal, whatever destination it was meant for: a replay names its own.
+        let streams = [OTLPSignal.traces, .logs].flatMap { signal in Spool.prefixes(in: directory, base: signal.rawValue).map { (signal, $0) } }
+        guard !streams.isEmpty else {
             throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces-*.jsonl, logs-*.jsonl); expected an OTLP JSONL file or a spool directory")
         }
         var summary = Summary()
-        for signal in signals {
+        for (signal, prefix) in streams {
             let drained = drain(
-                try Spool(directory: directory, signal: signal), to: signal == .traces ? traces : logs, timeoutSeconds: timeoutSeconds,
-                clock: clock, report: report)
+                try Spool(directory: directory, signal: signal, prefix: prefix), to: signal == .traces ? traces : logs,
+                timeoutSeconds: timeoutSeconds, clock: clock, report: report)
             summary.delivered += drained.delivered
             summary.items += drained.items
             summary.failed += drained.failed

@@ -179,13 +179,16 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
 
     /// Stops taking items, delivers what is queued, and sends what the spool holds, within `timeoutSeconds`;
     /// what cannot be delivered by then stays in the spool. A collector known to be down is not tried: the
-    /// queue goes straight to the spool. Later calls do nothing.
-    public func shutdown(timeoutSeconds: Double) {
+    /// queue goes straight to the spool. Returns false when the worker was still busy a second past the
+    /// deadline (stuck in a request): what it held was then spooled, and the caller should not wait on
+    /// what the worker uses. Later calls do nothing (and return true).
+    @discardableResult
+    public func shutdown(timeoutSeconds: Double) -> Bool {
         let first = state.withLock { state -> Bool in
             defer { state.shuttingDown = true }
             return !state.shuttingDown
         }
-        guard first else { return }
+        guard first else { return true }
         shutdownDeadline.withLock { $0 = clock.now() + timeoutSeconds }
         wake.signal()
         let deadline = clock.now() + timeoutSeconds + 1
@@ -194,10 +197,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             if remaining <= 0 {
                 // The worker is stuck past its deadline: keep what it still holds.
                 spoolNow()
-                break
+                let spooled = counters.spooled
+                report("\(label): not done by the deadline (\(exporter.destination) is slow to answer); what was pending is in \(spool?.directory ?? "no spool") (\(spooled) \(signal.itemName) spooled in all)")
+                return false
             }
             progress.wait(seconds: min(remaining, 1))
         }
+        return true
     }
 
     /// Writes everything pending to the spool at once, without touching the network, and stops taking
