@@ -214,6 +214,8 @@ import Testing
     @Test(arguments: [
         (["run", "--otlp-endpoint", "localhost:4318"], ["--otlp-endpoint", "'localhost:4318'", "http://"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),
+        (["run", "--otlp-endpoint", "http://user:PASSW0RDX@127.0.0.1:4318"], ["--otlp-endpoint", "http://***@127.0.0.1:4318", "without credentials"]),
+        (["run", "--otlp-endpoint", "ftp://h:1/?key=SECRETKEY"], ["--otlp-endpoint", "?***"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "/nonexistent-ecl/spool"], ["--spool", "/nonexistent-ecl/spool", "No such file"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),
@@ -236,6 +238,7 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
         for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
+        #expect(!run.stderr.contains("PASSW0RDX") && !run.stderr.contains("SECRETKEY"))
         #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl.db")))
     }
 }

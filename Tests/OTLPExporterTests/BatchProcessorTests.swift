@@ -256,6 +256,25 @@ import Testing
         #expect(processor.forceFlush(timeoutSeconds: 1))
     }
 
+    @Test func aCopyGetsEveryItemOnceEvenThoseThatOverflowTheQueue() throws {
+        let directory = temporaryPath("spool")
+        let dump = temporaryPath("dump") + ".jsonl"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: dump)
+        }
+        let exporter = ScriptedExporter(held: true)
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxQueueSize: 50, maxExportBatchSize: 10, scheduledDelaySeconds: 60),
+            encode: toyDocument, countSpooled: { toyItems($0).count }, exporter: exporter,
+            copies: [JSONLFileExporter(file: try JSONLFile(path: dump, option: "--jsonl-out"))],
+            spool: try Spool(directory: directory, signal: .traces), report: { warnings.add($0) })
+        for item in 0..<500 { processor.add(item) }
+        exporter.release()
+        processor.shutdown(timeoutSeconds: 10)
+        #expect(try lines(dump).flatMap { $0 }.sorted() == Array(0..<500))
+    }
+
     @Test func aFailingCopyIsCountedAndDoesNotUndeliverTheBatch() throws {
         let processor = BatchProcessor<Int>(
             signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60),

@@ -99,25 +99,41 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         return OTLPHTTPConfiguration(tracesURL: tracesURL, logsURL: logsURL, headers: headers, compression: compression, timeoutSeconds: timeout)
     }
 
-    /// Accepts `http://host[:port][/path]` and `https://…`.
+    /// Accepts `http://host[:port][/path]` and `https://…`. An error never shows credentials: user
+    /// information and the query are shown as `***`.
     static func validate(_ url: String, option: String) throws(OTLPConfigError) {
         let expected = "an http:// or https:// URL such as http://127.0.0.1:4318"
+        let shown = redacted(url)
         let lowered = url.lowercased()
         guard let schemeEnd = lowered.range(of: "://"), ["http", "https"].contains(String(lowered[..<schemeEnd.lowerBound])) else {
-            throw OTLPConfigError(option: option, value: url, expected: expected)
+            throw OTLPConfigError(option: option, value: shown, expected: expected)
         }
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them with a header, --otlp-header or OTEL_EXPORTER_OTLP_HEADERS)")
+        }
         let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
-        guard !host.isEmpty, !url.contains(" "), !authority.contains("@") else {
-            throw OTLPConfigError(option: option, value: url, expected: expected)
+        guard !host.isEmpty, !url.contains(" ") else {
+            throw OTLPConfigError(option: option, value: shown, expected: expected)
         }
         let portText = authority.dropFirst(host.count)
         if !portText.isEmpty {
             guard portText.first == ":", let port = Int(portText.dropFirst()), (1...65535).contains(port) else {
-                throw OTLPConfigError(option: option, value: url, expected: expected)
+                throw OTLPConfigError(option: option, value: shown, expected: expected)
             }
         }
+    }
+
+    /// The URL with any user information (`user:password@`) and query shown as `***`, fit for messages.
+    static func redacted(_ url: String) -> String {
+        var text = url
+        if let query = text.firstIndex(of: "?") { text = String(text[..<query]) + "?***" }
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<schemeEnd.upperBound]) + "***" + String(text[at...])
     }
 
     /// Parses `name=value`; the error never shows the value (it may be a secret).

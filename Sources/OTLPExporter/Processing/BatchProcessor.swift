@@ -94,10 +94,11 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     ///     and reported, and do not make a batch undelivered.
     ///   - spool: where batches that cannot be delivered now wait; nil to report and lose them.
     ///   - availability: the collector's shared state (one per collector, for all signals); a private one when nil.
-    ///   - durable: write every batch to the spool before sending it, and send it from there, so a process
-    ///     killed outright (SIGKILL, a crash, a power cut once the page cache is flushed) loses no batch it
-    ///     had formed; only items still waiting in the queue (at most one schedule delay's worth) are at
-    ///     risk. Costs a write of each batch to disk. Needs a spool; off by default.
+    ///   - durable: write every batch to the spool before sending it, and send it from there (one try of at
+    ///     most a second each time), so a process killed outright (SIGKILL, a crash) loses no batch it had
+    ///     formed; only items still waiting in the queue (at most one schedule delay's worth, or about a
+    ///     second of items while a send is under way) are at risk. Costs a write of each batch to disk.
+    ///     Needs a spool; off by default.
     ///   - deliverItems: delivers a live batch as items, with its deadline, instead of encoding it for
     ///     `exporter` (a database takes rows, not JSON); `exporter` then only gets batches read back from
     ///     the spool, and items are encoded only when they must go to disk.
@@ -368,6 +369,9 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     /// The time limit of the last probe at shutdown, in seconds.
     static var finalProbeSeconds: Double { 1 }
 
+    /// The time limit of one send in durable mode, in seconds.
+    static var durableAttemptSeconds: Double { 1 }
+
     /// Durable mode: writes the batch to the spool (and the copies) before anything is sent; it is then sent
     /// from the spool, oldest first, and removed after the 2xx. False when the spool cannot take it (full):
     /// the batch then goes the ordinary way.
@@ -406,7 +410,10 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         case .none: false
         }
         if mayGo {
-            var deadline = now + (probe == .final ? Self.finalProbeSeconds : configuration.exportTimeoutSeconds)
+            // Durable: the batch is on disk, so one short try is enough; the worker is back within a second to
+            // write what arrived meanwhile, instead of retrying for the whole export timeout.
+            let limit = probe == .final ? Self.finalProbeSeconds : durable ? Self.durableAttemptSeconds : configuration.exportTimeoutSeconds
+            var deadline = now + limit
             if let shutdown = shutdownDeadline.withLock({ $0 }) { deadline = min(deadline, shutdown) }
             inFlight.withLock { $0 = items }
             outcome = send(deadline)
@@ -435,13 +442,16 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         }
     }
 
-    /// Writes overflow items to the spool in batches.
+    /// Writes overflow items to the spool in batches (and to the copies: each batch reaches them once, when
+    /// it is formed, whichever way it then goes).
     private func spill(_ items: [Item]) {
         var start = 0
         while start < items.count {
             let end = min(items.count, start + configuration.maxExportBatchSize)
             let chunk = Array(items[start..<end])
-            keep(EncodedBatch(signal: signal, json: encode(chunk), itemCount: chunk.count), reason: "the queue was full")
+            let batch = EncodedBatch(signal: signal, json: encode(chunk), itemCount: chunk.count)
+            for copy in copies { writeCopy(batch, to: copy) }
+            keep(batch, reason: "the queue was full")
             start = end
         }
     }
