@@ -3,10 +3,24 @@ import ECLCore
 import ECLLogging
 import Foundation
 
-/// The options that shape logging, shared by every command; logging is set up before anything else runs.
-struct LoggingOptions: ParsableArguments {
+/// Where log events are stored: the TOML file (its `[logging.sql_exporter]`) and `--log-sql`. Shared by
+/// `run`, `logs` and `replay` (which needs nothing else of the logging options).
+struct LogDatabaseOptions: ParsableArguments {
     @Option(help: "A TOML file with a [logging] table (default: ECL_CONFIG, else ./ecl.toml when present).")
     var config: String?
+
+    @Option(name: .customLong("log-sql"), help: "Also store log events in a database: sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (overrides ECL_LOG_SQL_URL).")
+    var logSQL: String?
+
+    /// The logging configuration with no preset or level named: what `replay` reads its database from.
+    func load(environment: [String: String]) throws -> LogConfig {
+        try LoggingOptions.load(flags: LogFlags(preset: nil, config: config, logLevel: nil, logFormat: nil), logSQL: logSQL, environment: environment)
+    }
+}
+
+/// The options that shape logging, shared by every command; logging is set up before anything else runs.
+struct LoggingOptions: ParsableArguments {
+    @OptionGroup var database: LogDatabaseOptions
 
     @Option(help: "The logging preset: default, dev or prod (default: ECL_PRESET, else default).")
     var preset: String?
@@ -17,12 +31,14 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
-    @Option(name: .customLong("log-sql"), help: "Also store log events in a database: sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (overrides ECL_LOG_SQL_URL).")
-    var logSQL: String?
-
     /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
     func load(environment: [String: String]) throws -> LogConfig {
-        let flags = LogFlags(preset: preset, config: config, logLevel: logLevel, logFormat: logFormat)
+        try Self.load(
+            flags: LogFlags(preset: preset, config: database.config, logLevel: logLevel, logFormat: logFormat), logSQL: database.logSQL,
+            environment: environment)
+    }
+
+    static func load(flags: LogFlags, logSQL: String?, environment: [String: String]) throws -> LogConfig {
         var config: LogConfig
         do { config = try LogConfigLoader.load(flags: flags, environment: environment) } catch { throw UsageError(error.message) }
         if let logSQL {
@@ -35,7 +51,7 @@ struct LoggingOptions: ParsableArguments {
     /// What named the SQL exporter's URL, for error messages: a flag, the environment, the TOML key, or the
     /// preset (`fromPreset`) when `config`'s URL is the preset's own and nothing the user gave set it.
     func sqlURLSource(environment: [String: String], config: LogConfig? = nil) -> (name: String, fromPreset: Bool) {
-        if logSQL != nil { return ("--log-sql", false) }
+        if database.logSQL != nil { return ("--log-sql", false) }
         if let url = environment["ECL_LOG_SQL_URL"], !url.isEmpty { return ("ECL_LOG_SQL_URL", false) }
         let presetName = preset ?? environment["ECL_PRESET"] ?? "default"
         if let url = config?.sqlExporter?.databaseURL, LogConfig.preset(named: presetName)?.sqlExporter?.databaseURL == url {

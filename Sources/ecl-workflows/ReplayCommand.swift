@@ -14,8 +14,8 @@ extension ECLWorkflows {
                 A spool is drained as a run drains it: oldest batch first, each removed after the collector's 2xx. A file is \
                 left as it is. Lines that are not OTLP JSON are reported by number and skipped. A collector that cannot be \
                 reached stops the replay at once (exit 1, the rest left in place). With derived ids, sending twice is \
-                idempotent downstream. With --log-sql, a spool's refused SQL log events (sql-logs.jsonl) are loaded and \
-                then removed; a file's log lines are loaded.
+                idempotent downstream. With --log-sql, a spool's log events waiting for a database (its sql-logs segments) \
+                are written to it and removed; a file's log lines are loaded (loading the same file again adds nothing).
                 """)
 
         @Argument(help: "A spool directory or an OTLP JSONL file.")
@@ -23,21 +23,21 @@ extension ECLWorkflows {
 
         @OptionGroup var collectorOptions: CollectorOptions
 
-        @OptionGroup var loggingOptions: LoggingOptions
+        @OptionGroup var database: LogDatabaseOptions
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let config = try loggingOptions.load(environment: environment)
+            let config = try database.load(environment: environment)
             let resolved: OTLPHTTPConfiguration?
             do { resolved = try collectorOptions.resolve(environment: environment) } catch { throw UsageError(error.message) }
             guard let otlp = resolved else {
                 if let sql = config.sqlExporter {
-                    try replayIntoDatabase(url: sql.databaseURL, source: loggingOptions.sqlURLSource(environment: environment).name, environment: environment)
+                    let source = database.logSQL != nil ? "--log-sql" : environment["ECL_LOG_SQL_URL"].map { _ in "ECL_LOG_SQL_URL" } ?? "logging.sql_exporter.database_url"
+                    try replayIntoDatabase(url: sql.databaseURL, source: source, environment: environment)
                     return
                 }
                 throw UsageError("replay needs a collector (--otlp-endpoint URL, or OTEL_EXPORTER_OTLP_ENDPOINT) or a log database (--log-sql sqlite:PATH or postgres://…)")
             }
-            _ = try loggingOptions.bootstrap()
             let batch: BatchConfiguration
             do { batch = try BatchConfiguration.spans(environment: environment) } catch { throw UsageError(error.message) }
             let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl; replay)"

@@ -226,6 +226,7 @@ import Testing
         (["replay", ".", "--otlp-endpoint", "http://h:1"], ["'.'", "no spool segments"]),
         (["replay", "Package.swift", "--otlp-endpoint", "http://h:1"], ["Package.swift", "no OTLP JSON line"]),
         (["replay", "x.jsonl", "--jsonl-out", "y"], ["--jsonl-out"]),
+        (["replay", "x.jsonl", "--log-level", "debug"], ["--log-level"]),
         (["replay", "/dev/null", "--otlp-endpoint", "http://h:1"], ["/dev/null", "not a regular file"]),
         (["replay", "missing.jsonl"], ["--otlp-endpoint"]),
     ])
