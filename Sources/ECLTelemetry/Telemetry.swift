@@ -48,8 +48,11 @@ public struct TelemetryOptions: Sendable {
     /// Whether anything is exported (to a collector or a dump).
     public var exports: Bool { otlp != nil || jsonlOut != nil }
 
-    /// The logs dump beside a spans dump: `spans.jsonl` → `spans-logs.jsonl`.
+    /// The logs dump beside a spans dump: `spans.jsonl` → `spans-logs.jsonl`. A dump that is a device
+    /// (`/dev/null`, `/dev/stdout`) takes the logs too: no file is made beside a device.
     public static func logsPath(for path: String) -> String {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR { return path }
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
         let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))

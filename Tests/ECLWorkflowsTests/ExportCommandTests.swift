@@ -195,6 +195,14 @@ import Testing
         #expect(run.stderrLines.last?.contains("could not be written anywhere") == true, "\(run.stderr)")
     }
 
+    @Test func aDumpToADeviceTakesBothSignalsAndMakesNoFileBesideIt() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(arguments: ["run", "--count", "1", "--jsonl-out", "/dev/null", "--db", ":memory:"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/dev/null-logs"))
+    }
+
     @Test func aFullSpoolIsReportedOnceCountedAndEndsNonZero() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
