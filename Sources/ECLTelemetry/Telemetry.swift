@@ -201,8 +201,9 @@ public final class Telemetry: Sendable {
     static func reportOtherDestinations(in directory: String, mine: [String], report: (String) -> Void) {
         let others = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: directory, base: $0) }.filter { !mine.contains($0) }
         guard !others.isEmpty else { return }
-        let batches = Spool.pendingBatches(in: directory, prefixes: others)
-        report("the spool \(directory) holds \(batches) batches meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
+        let usage = Spool.usage(in: directory, prefixes: others)
+        let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
+        report("the spool \(directory) holds \(usage.segments) segments (\(size)) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database

@@ -55,7 +55,7 @@ enum TelemetrySetup {
 
 /// What SIGINT and SIGTERM do.
 ///
-/// - While a `run` is going (``begin()``), the first signal asks it to stop: no new workflow starts, the
+/// - While a `run` is going (``begin(onAbort:)``), the first signal asks it to stop: no new workflow starts, the
 ///   running ones end after their current step (cancelled after ``gracePeriod``), every unfinished one is
 ///   recorded `cancelled`, the summary is printed, telemetry is delivered or spooled, and the exit code is
 ///   128 + the signal (130 for SIGINT, 143 for SIGTERM).

@@ -226,6 +226,13 @@ public final class Spool: Sendable {
         return parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
+    /// How many segments the given streams hold in a directory, and their bytes, from the directory alone
+    /// (nothing is read).
+    public static func usage(in directory: String, prefixes: [String]) -> (segments: Int, bytes: Int) {
+        let names = prefixes.flatMap { segmentNames(in: directory, prefix: $0) }
+        return (names.count, names.reduce(0) { $0 + fileSize(directory + "/" + $1) })
+    }
+
     /// Batches waiting in a spool directory under the given prefixes (both signals by default),
     /// acknowledged lines left out.
     public static func pendingBatches(in directory: String, prefixes: [String] = ["traces", "logs"]) -> Int {
