@@ -181,6 +181,29 @@ import Testing
         #expect(after.stdoutLines.count == lines.count)
     }
 
+    @Test func logLinesADatabaseCouldNotTakeWaitInTheSpoolAndReplayLoadsThem() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        // A log database whose table is gone: every insert fails, and the lines wait in the spool.
+        #expect(try cli.run(arguments: ["run", "simple", "--log-sql", "sqlite:broken.db", "--db", ":memory:"]).status == 0)
+        let drop = Process()
+        drop.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        drop.arguments = ["python3", "-c", "import sqlite3; c = sqlite3.connect('broken.db'); c.execute('DROP TABLE log_events'); c.commit()"]
+        drop.currentDirectoryURL = cli.directory
+        try drop.run()
+        drop.waitUntilExit()
+        let run = try cli.run(arguments: ["run", "simple", "--log-sql", "sqlite:broken.db", "--spool", "sp", "--db", ":memory:", "--output", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("is not taking batches"))
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["workflow_id"] as? String)
+        // replay SPOOL --log-sql writes them into a database that works, and removes them from the spool.
+        let replay = try cli.run(arguments: ["replay", "sp", "--log-sql", "sqlite:fresh.db"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:fresh.db", "--output", "json"])
+        #expect(logs.stdoutLines.count >= 8, "\(logs.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("sp").path))
+    }
+
     @Test(arguments: [
         (["logs", "--workflow-id", "x", "--log-sql", "sqlite:l.db"], ["--workflow-id", "'x'", "UUID"]),
         (["logs", "--workflow-id", "123e4567-e89b-42d3-a456-426614174000"], ["--log-sql"]),

@@ -386,6 +386,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/traces-mydata.jsonl"))
     }
 
+    @Test func streamsAreFoundByTheirBaseTaggedOrNot() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tagged = Spool.prefix("sql-logs", destination: "sqlite:logs.db")
+        for prefix in ["sql-logs", tagged, "logs", Spool.prefix("traces", destination: "http://127.0.0.1:4318")] {
+            let spool = try Spool(directory: directory, signal: .logs, prefix: prefix)
+            spool.append(Array("{\"resourceLogs\":[]}".utf8))
+            spool.close()
+        }
+        FileManager.default.createFile(atPath: directory + "/sql-logs@nothex!!-0000000000000001-1-000001.jsonl", contents: Data())
+        #expect(Spool.prefixes(in: directory, base: "sql-logs") == ["sql-logs", tagged].sorted())
+        #expect(Spool.prefixes(in: directory, base: "logs") == ["logs"])
+        #expect(Spool.prefixes(in: directory, base: "traces").count == 1)
+        #expect(tagged.hasPrefix("sql-logs@") && tagged.count == "sql-logs@".count + 8)
+    }
+
     @Test func theSizeLimitRefusesAndSaysWhy() throws {
         let directory = temporaryPath("spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }

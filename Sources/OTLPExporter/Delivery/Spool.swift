@@ -206,11 +206,14 @@ public final class Spool: Sendable {
         var found: Set<String> = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasPrefix(base), let dash = name.firstIndex(of: "-") else { continue }
-            let prefix = String(name[..<dash])
-            let tag = prefix.dropFirst(base.count)
-            let tagged = tag.isEmpty || (tag.first == "@" && tag.count == 9 && tag.dropFirst().allSatisfy(\.isHexDigit))
-            guard tagged, isSegmentName(name[name.index(after: dash)...]) else { continue }
+            guard name.hasPrefix(base) else { continue }
+            // After the base (which may hold a dash itself, as sql-logs does): "-", or "@" and an 8-digit tag, then "-".
+            let rest = name.dropFirst(base.count)
+            let tag = rest.first == "@" ? rest.prefix(9) : ""
+            guard tag.isEmpty || (tag.count == 9 && tag.dropFirst().allSatisfy(\.isHexDigit)) else { continue }
+            let afterTag = rest.dropFirst(tag.count)
+            guard afterTag.first == "-", isSegmentName(afterTag.dropFirst()) else { continue }
+            let prefix = base + tag
             var info = stat()
             guard lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             found.insert(prefix)

@@ -94,7 +94,7 @@ public enum OTLPReplay {
         // Every stream of each signal, whatever destination it was meant for: a replay names its own.
         let streams = [OTLPSignal.traces, .logs].flatMap { signal in Spool.prefixes(in: directory, base: signal.rawValue).map { (signal, $0) } }
         guard !streams.isEmpty else {
-            throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces-*.jsonl, logs-*.jsonl); expected an OTLP JSONL file or a spool directory")
+            throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces*.jsonl, logs*.jsonl); expected an OTLP JSONL file or a spool directory")
         }
         var summary = Summary()
         for (signal, prefix) in streams {
@@ -104,8 +104,11 @@ public enum OTLPReplay {
             summary.delivered += drained.delivered
             summary.items += drained.items
             summary.failed += drained.failed
-            summary.notSent = drained.notSent
-            if drained.notSent > 0 { return summary }
+            if drained.notSent > 0 {
+                // Stopped: what is left counts every stream of both signals, not only this one's.
+                summary.notSent = Spool.pendingBatches(in: directory, prefixes: streams.map(\.1))
+                return summary
+            }
         }
         rmdir(directory)  // once drained, the spool directory goes, as at the end of a run
         return summary
