@@ -225,6 +225,32 @@ import Testing
         #expect(try spooledItems(directory).isEmpty)
     }
 
+    @Test func aSegmentHeldElsewhereIsDrainedOnceReleasedNotGivenUpOn() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try Spool(directory: directory, signal: .traces)
+        writer.append(toyDocument([1, 2, 3]))
+        writer.close()
+        // Another drainer (as another process would) holds the segment when the processor starts.
+        var held = try Spool(directory: directory, signal: .traces).oldestPending()
+        #expect(held != nil)
+        let clock = ManualOTLPClock()
+        let exporter = ScriptedExporter()
+        let processor = BatchProcessor<Int>(
+            signal: .traces, configuration: BatchConfiguration(maxExportBatchSize: 10, scheduledDelaySeconds: 60), encode: toyDocument,
+            countSpooled: { toyItems($0).count }, exporter: exporter, spool: try Spool(directory: directory, signal: .traces), clock: clock,
+            report: { warnings.add($0) })
+        // The worker could not open it, and looks again a second later rather than giving up on the spool.
+        #expect(clock.awaitWait(until: 1001))
+        #expect(exporter.batches.isEmpty)
+        held = nil
+        clock.advance(by: 1)
+        #expect(exporter.waitForDelivered(3, seconds: 30))
+        #expect(try items(in: exporter.batches) == [1, 2, 3])
+        processor.shutdown(timeoutSeconds: 5)
+        #expect(try spooledItems(directory).isEmpty)
+    }
+
     @Test func withoutASpoolLossesAreReported() throws {
         let processor = processor(ScriptedExporter(script: [.unavailable("down")]), spool: nil)
         processor.add(1)

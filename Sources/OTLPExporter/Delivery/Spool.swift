@@ -280,7 +280,13 @@ public final class SpoolSegment {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                // A read that failed is not an empty segment: leave it for a later try.
+                Glibc.close(fd)
+                return nil
+            }
             bytes.append(contentsOf: buffer[0..<count])
         }
         // Only whole lines count: a line without its newline was cut short by a failed write.

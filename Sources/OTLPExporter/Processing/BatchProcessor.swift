@@ -257,6 +257,9 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     private func run() {
         var segment: SpoolSegment?
         var spoolPending = spool?.hasSegments ?? false
+        // When segments are on disk but none can be opened now (another process holds them, or opening
+        // failed), the spool is looked at again a moment later rather than given up on for the run.
+        var drainNotBefore = 0.0
         // At shutdown a collector known to be down gets one short last probe (a refused connection costs
         // milliseconds), so a collector that came back is not missed; after that nothing more is tried.
         var finalProbeDone = false
@@ -267,7 +270,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
         }
         while true {
             let drainable = spool != nil && spoolPending
-            guard let work = nextWork(drainable: drainable) else { break }
+            guard let work = nextWork(drainable: drainable, notBefore: drainNotBefore) else { break }
             if !work.overflow.isEmpty {
                 spill(work.overflow)
                 spoolPending = true
@@ -276,7 +279,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                 tally.withLock { $0.lost += work.late }
                 report("\(label): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
             }
-            var sendFromSpool = work.batch.isEmpty && drainable
+            var sendFromSpool = work.batch.isEmpty && drainable && clock.now() >= drainNotBefore
             if !work.batch.isEmpty {
                 if durable, writeAhead(work.batch) {
                     spoolPending = true
@@ -301,7 +304,12 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
                     if current.current == nil { segment = nil }
                 } else {
                     segment = nil
-                    spoolPending = false
+                    // At shutdown, segments another process holds are left to it: no waiting on them.
+                    if !work.finishing, spool.hasSegments {
+                        drainNotBefore = clock.now() + Self.drainRetrySeconds
+                    } else {
+                        spoolPending = false
+                    }
                 }
             }
             let stop = state.withLock { state -> Bool in
@@ -324,12 +332,13 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     }
 
     /// Waits for something to do and takes it. With `drainable`, an idle worker returns at once (to send
-    /// spooled batches) unless the collector is down and its next probe is not due.
-    private func nextWork(drainable: Bool) -> Work? {
+    /// spooled batches) unless the collector is down and its next probe is not due, or the spool is not to
+    /// be looked at again before `notBefore`.
+    private func nextWork(drainable: Bool, notBefore: Double) -> Work? {
         while true {
             let now = clock.now()
             let probeAt = availability.nextProbe
-            let canDrain = drainable && (probeAt.map { now >= $0 } ?? true)
+            let canDrain = drainable && now >= notBefore && (probeAt.map { now >= $0 } ?? true)
             let taken: Work?? = state.withLock { state in
                 if state.stopped { return .some(nil) }
                 let due = state.oldest.map { now - $0 >= configuration.scheduledDelaySeconds } ?? false
@@ -355,7 +364,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             // Sleep until the oldest item is due, the next probe, or a wake-up.
             let oldest = state.withLock { $0.oldest }
             var wakeAt = oldest.map { $0 + configuration.scheduledDelaySeconds } ?? now + 3600
-            if drainable, let probeAt { wakeAt = min(wakeAt, probeAt) }
+            if drainable { wakeAt = min(wakeAt, max(probeAt ?? notBefore, notBefore)) }
             clock.wait(for: wake, until: wakeAt)
         }
     }
@@ -368,6 +377,9 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
 
     /// The time limit of the last probe at shutdown, in seconds.
     static var finalProbeSeconds: Double { 1 }
+
+    /// How long to wait before looking at the spool again when its segments cannot be opened now.
+    static var drainRetrySeconds: Double { 1 }
 
     /// The time limit of one send in durable mode, in seconds.
     static var durableAttemptSeconds: Double { 1 }
