@@ -140,6 +140,14 @@ public final class Spool: Sendable {
     /// The path of the file where batches the collector rejected for good are kept.
     public var rejectedPath: String { directory + "/rejected-\(prefix).jsonl" }
 
+    /// Keeps a line that must never be sent (refused for good, or not OTLP) in ``rejectedPath``; returns
+    /// where it went, as messages say it ("kept in PATH" or "and could not be kept: why").
+    @discardableResult
+    public func setAside(_ line: [UInt8]) -> (kept: Bool, message: String) {
+        let failure = (try? JSONLFile(path: rejectedPath, option: "spool")).map { $0.append(line) } ?? "cannot open \(rejectedPath)"
+        return failure.map { (false, "and could not be kept: \($0)") } ?? (true, "kept in \(rejectedPath)")
+    }
+
     func removed(bytes: Int) { writer.withLock { $0.bytesOnDisk = max(0, $0.bytesOnDisk - bytes) } }
 
     private func openSegment(_ state: inout Writer) -> String? {

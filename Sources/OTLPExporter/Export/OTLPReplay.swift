@@ -125,8 +125,7 @@ public enum OTLPReplay {
         var summary = Summary()
         let document = spool.signal == .traces ? "TracesData" : "LogsData"
         func setAside(_ line: [UInt8], _ why: String, in segment: SpoolSegment) {
-            let kept = (try? JSONLFile(path: spool.rejectedPath, option: "replay"))?.append(line) == nil
-            report("\(segment.path): \(why)\(kept ? "; kept in \(spool.rejectedPath)" : "")")
+            report("\(segment.path): \(why); \(spool.setAside(line).message)")
             summary.failed.append(summary.failed.count + 1)
         }
         var seen: Set<String> = []

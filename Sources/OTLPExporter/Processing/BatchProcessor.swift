@@ -493,20 +493,17 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
             report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
             return
         }
-        let file = try? JSONLFile(path: spool.rejectedPath, option: "spool")
-        let failure = file.map { $0.append(batch.json) } ?? "cannot open \(spool.rejectedPath)"
+        let (kept, whereTo) = spool.setAside(batch.json)
         tally.withLock { counters in
-            if failure == nil { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
+            if kept { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
         }
-        let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
         report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
     }
 
     /// Keeps a spooled line that is not an OTLP document of this signal in the rejected file, never sending it.
     private func setAside(malformed line: [UInt8], from path: String) {
         guard let spool else { return }
-        let failure = (try? JSONLFile(path: spool.rejectedPath, option: "spool")).map { $0.append(line) } ?? "cannot open \(spool.rejectedPath)"
-        let whereTo = failure.map { "and could not be kept: \($0)" } ?? "kept in \(spool.rejectedPath)"
+        let whereTo = spool.setAside(line).message
         report("\(label): a line of \(path) is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent, \(whereTo)")
     }
 
