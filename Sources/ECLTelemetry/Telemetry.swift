@@ -67,19 +67,13 @@ public final class Telemetry: Sendable {
     public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
     public let logs: BatchProcessor<LogRecordData>?
-    /// The spool directory, when exporting or storing logs in SQL.
-    public let spoolDirectory: String?
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
     private let spools: [Spool]
 
-    private init(
-        spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, spoolDirectory: String?, spools: [Spool],
-        sqlWriter: SQLLogWriter?
-    ) {
+    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, spools: [Spool], sqlWriter: SQLLogWriter?) {
         self.spans = spans
         self.logs = logs
-        self.spoolDirectory = spoolDirectory
         self.spools = spools
         self.sqlWriter = sqlWriter
     }
@@ -97,20 +91,22 @@ public final class Telemetry: Sendable {
         let spoolDirectory = options.otlp != nil || options.spoolDirectory != nil || logConfig.sqlExporter != nil
             ? options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory : nil
         var spools: [OTLPSignal: Spool] = [:]
+        let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
         if let spoolDirectory {
-            let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
+            let named = options.spoolDirectory != nil
             do {
                 for signal in [OTLPSignal.traces, .logs] {
                     // Each collector has its own streams: a run drains only what was meant for where it sends.
                     let prefix = options.otlp.map { Spool.prefix(signal.rawValue, destination: $0.collectorName) }
                     spools[signal] = try Spool(
-                        directory: spoolDirectory, signal: signal, prefix: prefix, maxBytes: maxBytes, option: options.spoolSource)
+                        directory: spoolDirectory, signal: signal, prefix: prefix, maxBytes: maxBytes,
+                        option: named ? options.spoolSource : "the default spool")
                 }
             } catch {
                 // A spool the user named must work; the default one (in the working directory, which may be
                 // read-only) is a warning: the run goes on, and what cannot be sent is counted and reported.
-                guard options.spoolDirectory == nil else { throw error }
-                report("the default spool \(error.message.drop { $0 != ":" }.dropFirst(2)); running without one (name one with --spool DIR)")
+                guard !named else { throw error }
+                report("\(error.message); running without one (name one with --spool DIR)")
                 spools = [:]
             }
         }
@@ -120,7 +116,6 @@ public final class Telemetry: Sendable {
             // Events the database cannot take wait in the spool under their own prefix, for the database,
             // never for the collector (which has them already through the OTLP log handler when exporting).
             if let directory = spools[.logs]?.directory {
-                let maxBytes = options.spoolMaxMegabytes.map { $0 << 20 } ?? Spool.defaultMaxBytes
                 sqlSpool = try Spool(
                     directory: directory, signal: .logs, prefix: Spool.prefix(SQLLogWriter.spoolPrefix, destination: sql.databaseURL),
                     maxBytes: maxBytes, option: options.spoolSource)
@@ -133,7 +128,7 @@ public final class Telemetry: Sendable {
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
         guard options.exports || options.consoleSpans || sqlWriter != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: nil)
+            return Telemetry(spans: nil, logs: nil, spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogRecordData>?
@@ -193,7 +188,7 @@ public final class Telemetry: Sendable {
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, spoolDirectory: spoolDirectory, spools: allSpools, sqlWriter: sqlWriter)
+            spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter)
     }
 
     /// Says once when the spool holds batches meant for another destination (a different collector or
@@ -256,11 +251,6 @@ public final class Telemetry: Sendable {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
-    }
-
-    /// What the spans and log records came to, for the end-of-run summary.
-    public var counters: (spans: BatchProcessor<SpanData>.Counters?, logs: BatchProcessor<LogRecordData>.Counters?) {
-        (spans?.counters, logs?.counters)
     }
 
     private func closeSpool() {

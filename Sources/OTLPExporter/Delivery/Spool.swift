@@ -41,7 +41,6 @@ public final class Spool: Sendable {
     }
 
     private let writer: Mutex<Writer>
-    private let appendedBatches = Mutex(0)
 
     /// The default size limit: 512 MiB a signal.
     public static let defaultMaxBytes = 512 << 20
@@ -98,13 +97,9 @@ public final class Spool: Sendable {
             }
             state.size += line.count
             state.bytesOnDisk += line.count
-            appendedBatches.withLock { $0 += 1 }
             return nil
         }
     }
-
-    /// Batches appended through this object.
-    public var batchesAppended: Int { appendedBatches.withLock { $0 } }
 
     /// Bytes this signal's segments take on disk, as this process knows it.
     public var bytesOnDisk: Int { writer.withLock { $0.bytesOnDisk } }

@@ -151,19 +151,3 @@ public struct SystemOTLPClock: OTLPClock {
 
     public func wallNow() -> Double { Date().timeIntervalSince1970 }
 }
-
-/// Somewhere whole OTLP/JSON documents can be kept, one line each: a ``JSONLFile`` or a ``Spool``.
-public protocol OTLPLineStore: Sendable {
-    /// Appends one document as one line; returns why it was not written, or nil.
-    func append(_ json: [UInt8]) -> String?
-    /// Where the lines go, for messages.
-    var location: String { get }
-}
-
-extension JSONLFile: OTLPLineStore {
-    public var location: String { path }
-}
-
-extension Spool: OTLPLineStore {
-    public var location: String { directory }
-}
