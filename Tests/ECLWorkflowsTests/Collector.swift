@@ -40,9 +40,7 @@ final class Collector {
 
     /// Starts rotel on `port` (a free one when nil) forwarding to a fresh sink.
     init(directory: URL, port chosen: Int? = nil) throws {
-        port = try chosen ?? freeLocalPort()
         let sinkPort = try freeLocalPort()
-        let grpcPort = try freeLocalPort()
         sinkFile = directory.appendingPathComponent("sink.jsonl").path
 
         sink = Process()
@@ -55,19 +53,43 @@ final class Collector {
         let line = ready.fileHandleForReading.readLine()
         guard line == "ready" else { throw CollectorError("the OTLP sink did not start: \(line ?? "no output")") }
 
-        // The test runner blocks signals in its threads and children inherit the mask: rotel is started through
-        // a line of Python that clears it, so SIGTERM reaches it and it forwards what it holds before exiting.
-        rotel = Process()
+        // A free port can be taken by a test running beside this one before rotel binds it: rotel then exits,
+        // and is started again on fresh ports (a port the caller chose is kept).
+        var attempt = 1
+        while true {
+            let port = try chosen ?? freeLocalPort()
+            let process = try Self.startRotel(port: port, grpcPort: try freeLocalPort(), sinkPort: sinkPort)
+            do {
+                try Self.waitUntilListening(port: port, process: process)
+                self.port = port
+                rotel = process
+                return
+            } catch {
+                process.terminate()
+                process.waitUntilExit()
+                guard attempt < 3 else {
+                    sink.terminate()
+                    throw error
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// The test runner blocks signals in its threads and children inherit the mask: rotel is started through
+    /// a line of Python that clears it, so SIGTERM reaches it and it forwards what it holds before exiting.
+    static func startRotel(port: Int, grpcPort: Int, sinkPort: Int) throws -> Process {
+        let rotel = Process()
         rotel.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         rotel.arguments = [
             "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            try Self.rotelPath(), "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
+            try rotelPath(), "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
             "--exporter", "otlp", "--otlp-exporter-endpoint", "http://127.0.0.1:\(sinkPort)", "--otlp-exporter-protocol", "http",
         ]
         rotel.standardOutput = FileHandle.nullDevice
         rotel.standardError = FileHandle.nullDevice
         try rotel.run()
-        try Self.waitUntilListening(port: port, process: rotel)
+        return rotel
     }
 
     /// Waits until something accepts connections on the port (rotel takes a moment to start), giving up
