@@ -70,6 +70,10 @@ bench: setup
 	@echo
 	@python3 Benchmarks/overhead.py Benchmarks/.build/release/WorkflowOverhead 5 200
 	@echo
+	@$(SWIFT) build --product ecl-workflows > /dev/null 2>&1
+	@echo "Model calls against a local Messages API that answers in 200 ms:"
+	@python3 Benchmarks/model_concurrency.py $(BIN) 16 3
+	@echo
 	@Benchmarks/.build/release/SQLLogBench sqlite:$(CURDIR)/.build-bench/sql-bench.db 1000000
 	@rm -f .build-bench/sql-bench.db*
 	@echo

@@ -1,28 +1,38 @@
 import CCurl
 import Synchronization
 
-/// A blocking HTTP client over libcurl that keeps its connection alive between requests.
+/// A blocking HTTP client over libcurl that runs requests at once and keeps their connections alive.
 ///
-/// One easy handle is reused for every request, so connections to the same host are kept alive.
-/// Requests are serialised by a mutex: the handle is used by one thread at a time. Callers on the
-/// concurrency pool should run ``send(_:)`` off the cooperative threads (see ``CurlHTTPClient/perform(_:)``).
+/// Each request takes an idle easy handle from a small pool (or makes one), so up to ``maxIdleHandles``
+/// connections per client stay open between requests and are reused; requests never wait for one
+/// another. Callers on the concurrency pool should use ``perform(_:)``, which runs the transfer on its
+/// own thread so no cooperative thread blocks.
 public final class CurlHTTPClient: Sendable {
-    /// The easy handle, guarded by the mutex. libcurl requires that a handle is never used by two threads at once.
-    private let handle: Mutex<EasyHandle>
+    /// Idle handles, each with its own kept-alive connection. A handle is either here (under the mutex)
+    /// or owned by the one ``send(_:cancellation:)`` that took it.
+    private let idle: Mutex<[EasyHandle]>
     /// The User-Agent sent with every request.
     public let userAgent: String
+    /// How many idle handles (and so kept-alive connections) the client keeps; more run at once when
+    /// needed, and the extra ones are closed when done.
+    public let maxIdleHandles: Int
 
-    /// Creates a client with its own connection.
-    public init(userAgent: String = "ecl/0.1") {
+    /// Creates a client; `maxIdleHandles` bounds the connections kept open between requests.
+    public init(userAgent: String = "ecl/0.1", maxIdleHandles: Int = 16) {
         CurlGlobal.ensureInitialised()
         self.userAgent = userAgent
-        self.handle = Mutex(EasyHandle())
+        self.maxIdleHandles = max(1, maxIdleHandles)
+        self.idle = Mutex([])
     }
 
     /// Sends a request and waits for the whole answer, blocking the calling thread. Once `cancellation` is
     /// set, the transfer is aborted (within about a second) with a ``HTTPTransportError/Kind/cancelled`` error.
     public func send(_ request: HTTPRequest, cancellation: TransferCancellation? = nil) throws(HTTPTransportError) -> HTTPResponse {
-        let result = handle.withLock { easy in easy.perform(request, userAgent: userAgent, cancellation: cancellation) }
+        let handle = idle.withLock { $0.popLast() } ?? EasyHandle()
+        let result = handle.perform(request, userAgent: userAgent, cancellation: cancellation)
+        idle.withLock { handles in
+            if handles.count < maxIdleHandles { handles.append(handle) }
+        }
         return try result.get()
     }
 
@@ -68,8 +78,12 @@ enum CurlGlobal {
     static func ensureInitialised() { _ = initialised }
 }
 
-/// Owns one libcurl easy handle. Not thread-safe by itself: ``CurlHTTPClient`` guards it.
-final class EasyHandle {
+/// Owns one libcurl easy handle and, through it, one kept-alive connection.
+///
+/// `@unchecked Sendable` because libcurl forbids using a handle from two threads at once, and
+/// ``CurlHTTPClient`` guarantees it: a handle is either in the client's idle pool, under its mutex, or
+/// held by the single `send` that took it out; it only crosses threads while in the pool.
+final class EasyHandle: @unchecked Sendable {
     private let curl: UnsafeMutableRawPointer?
 
     init() { curl = curl_easy_init() }

@@ -25,6 +25,22 @@ import Testing
         #expect(server.requests.count == 3)
     }
 
+    @Test func callsRunAtOnceAndKeepTheirConnectionsForTheNext() async throws {
+        let server = try LocalHTTPServer(fallback: .respond(status: 200, body: "slow", after: 0.3))
+        let client = CurlHTTPClient()
+        for _ in 0..<2 {
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<8 { group.addTask { try await client.perform(HTTPRequest(url: server.baseURL + "/\(index)")).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 8))
+        }
+        // The server's own record: all eight were held at once, and the second round reused the first's connections.
+        #expect(server.requests.count == 16)
+        #expect(server.peakConcurrentRequests == 8)
+        #expect(server.connectionsAccepted == 8)
+    }
+
     @Test func aHangIsATimeout() throws {
         let server = try LocalHTTPServer(script: [.hang(seconds: 3)])
         #expect { _ = try CurlHTTPClient().send(HTTPRequest(url: server.baseURL + "/", timeoutSeconds: 0.3)) } throws: { error in

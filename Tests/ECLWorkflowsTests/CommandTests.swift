@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct CommandTests {
@@ -41,6 +42,24 @@ import Testing
         #expect(seen == retries)
         let list = try cli.run("list", "--limit", "100", "--output", "json")
         #expect(list.stdoutLines.count == 30)
+    }
+
+    @Test func modelCallsOfConcurrentWorkflowsRunAtOnce() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        // A Messages API that answers every call after 300 ms with a critique that passes.
+        let critique = #"{\"decision\": \"pass\", \"critique\": \"fine\", \"feedback\": \"\"}"#
+        let body = #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"\#(critique)"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":2}}"#
+        let api = try LocalHTTPServer(fallback: .respond(status: 200, body: body, after: 0.3))
+        defer { api.stop() }
+        let run = try cli.run(
+            arguments: ["run", "simple", "--llm", "claude", "--count", "8", "--concurrency", "8", "--db", ":memory:", "--output", "json"],
+            environment: ["ANTHROPIC_API_KEY": "sk-test-key", "ANTHROPIC_BASE_URL": api.baseURL])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdoutLines.last?.contains(#""completed":8"#) == true, "\(run.stdout)")
+        // Two calls a workflow (generate, critique); the eight workflows' calls overlapped at the server.
+        #expect(api.requests.count == 16)
+        #expect(api.peakConcurrentRequests == 8)
     }
 
     @Test func aGivenIdIsTheFirstOfMany() throws {

@@ -147,9 +147,9 @@ import Testing
         let process = try start(
             cli, ["run", "simple", "--llm", "claude", "--count", "3", "--db", database], stderr: errors,
             environment: ["ANTHROPIC_API_KEY": "sk-test-key", "ANTHROPIC_BASE_URL": api.baseURL])
-        // One call is in flight (the client still sends one at a time: issue 11); the others wait for it.
-        for _ in 0..<1000 where api.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(!api.requests.isEmpty)
+        // All three workflows' first calls are in flight at once.
+        for _ in 0..<1000 where api.requests.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(api.requests.count == 3)
         kill(process.processIdentifier, SIGINT)
         let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -14,8 +14,8 @@ public final class LocalHTTPServer: Sendable {
 
     /// How to answer one request.
     public enum Reply: Sendable {
-        /// Answer with this status, headers and body.
-        case respond(status: Int, headers: [String: String] = [:], body: String = "")
+        /// Answer with this status, headers and body, `after` seconds from reading the request (a slow model).
+        case respond(status: Int, headers: [String: String] = [:], body: String = "", after: Double = 0)
         /// Read the request, then say nothing for this many seconds and close.
         case hang(seconds: Double)
         /// Read the request, then close the connection without answering.
@@ -54,6 +54,13 @@ public final class LocalHTTPServer: Sendable {
     /// Every request received so far, in order.
     public var requests: [Request] { core.requests }
 
+    /// The most requests the server held at once (read but not yet answered): the server's own record
+    /// of how many calls overlapped.
+    public var peakConcurrentRequests: Int { core.peakInFlight }
+
+    /// How many connections the server has accepted (a client that keeps them alive opens few).
+    public var connectionsAccepted: Int { core.accepted }
+
     /// Appends replies to the script.
     public func enqueue(_ replies: Reply...) { core.enqueue(replies) }
 
@@ -72,6 +79,9 @@ final class ServerCore: Sendable {
         var fallback: Reply
         var requests: [Request] = []
         var connections: Set<Int32> = []
+        var inFlight = 0
+        var peakInFlight = 0
+        var accepted = 0
         var stopped = false
     }
 
@@ -111,6 +121,12 @@ final class ServerCore: Sendable {
     /// Every request received so far, in order.
     var requests: [Request] { state.withLock { $0.requests } }
 
+    /// The most requests held at once.
+    var peakInFlight: Int { state.withLock { $0.peakInFlight } }
+
+    /// How many connections were accepted.
+    var accepted: Int { state.withLock { $0.accepted } }
+
     func enqueue(_ replies: [Reply]) { state.withLock { $0.script += replies } }
 
     /// Stops accepting and ends every connection. Sockets are only shut down here: each is closed by the
@@ -135,12 +151,16 @@ final class ServerCore: Sendable {
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopped else { return false }
                 state.connections.insert(client)
+                state.accepted += 1
                 return true
             }
             guard accepted else {
                 close(client)
                 return
             }
+            // Like a real server: answers leave at once instead of waiting for a delayed ACK.
+            var yes: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
             // The thread owns `client` from here and closes it when the connection ends.
             let thread = Thread { [self] in serve(client) }
             thread.start()
@@ -156,8 +176,11 @@ final class ServerCore: Sendable {
         while let request = readRequest(fd, buffer: &buffer) {
             let reply: Reply = state.withLock { state in
                 state.requests.append(request)
+                state.inFlight += 1
+                state.peakInFlight = max(state.peakInFlight, state.inFlight)
                 return state.script.isEmpty ? state.fallback : state.script.removeFirst()
             }
+            defer { state.withLock { $0.inFlight -= 1 } }
             switch reply {
             case .drop:
                 shutdown(fd, Int32(SHUT_RDWR))
@@ -165,7 +188,8 @@ final class ServerCore: Sendable {
             case .hang(let seconds):
                 Thread.sleep(forTimeInterval: seconds)
                 return
-            case .respond(let status, let headers, let body):
+            case .respond(let status, let headers, let body, let delay):
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
                 var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.utf8.count)\r\n"
                 for (name, value) in headers { head += "\(name): \(value)\r\n" }
                 head += "\r\n"
