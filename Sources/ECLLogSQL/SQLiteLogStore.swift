@@ -15,58 +15,42 @@ public final class SQLiteLogStore: LogEventStore {
     public init(path: String) throws(ECLError) {
         self.path = path
         do {
-            var configuration = Configuration()
             // A log database another process holds for longer is not waited on: the batch goes to the spool
-            // and is written when the lock is gone.
-            configuration.busyMode = .timeout(2)
-            // Write-ahead log, synced at checkpoints rather than at each commit: a commit costs no fsync, and
-            // a process crash loses nothing (a power cut may lose the last commits: these are logs).
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
-            database = try SQLiteOpening.open(path: path) {
-                let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
-                try Self.migrator.migrate(queue)
-                return queue
-            }
+            // and is written when the lock is gone. Write-ahead log, synced at checkpoints (see SQLiteOpening):
+            // a process crash loses nothing, a power cut may lose the last commits.
+            database = try SQLiteOpening.open(path: path, schema: Self.schema, busyTimeout: 2)
         } catch {
             throw .io("cannot open log database '\(path)': \(error)")
         }
     }
 
-    static let migrator: DatabaseMigrator = {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1_log_events") { db in
-            try db.execute(sql: """
-                CREATE TABLE log_events (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    timestamp TEXT NOT NULL,
-                    level TEXT NOT NULL,
-                    logger TEXT NOT NULL,
-                    message TEXT NOT NULL,
-                    workflow_id TEXT,
-                    step_id TEXT,
-                    trace_id TEXT,
-                    span_id TEXT,
-                    fields TEXT NOT NULL,
-                    duration_ms REAL,
-                    tokens_used INTEGER
-                );
-                CREATE INDEX log_events_workflow_id ON log_events (workflow_id);
-                CREATE INDEX log_events_timestamp ON log_events (timestamp);
-                CREATE INDEX log_events_level ON log_events (level);
-                """)
-        }
+    /// The schema's versions, oldest first. Never edit a shipped migration: add a new one.
+    static let schema = SQLiteSchema([
+        .init("v1_log_events", sql: """
+            CREATE TABLE log_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                timestamp TEXT NOT NULL,
+                level TEXT NOT NULL,
+                logger TEXT NOT NULL,
+                message TEXT NOT NULL,
+                workflow_id TEXT,
+                step_id TEXT,
+                trace_id TEXT,
+                span_id TEXT,
+                fields TEXT NOT NULL,
+                duration_ms REAL,
+                tokens_used INTEGER
+            );
+            CREATE INDEX log_events_workflow_id ON log_events (workflow_id);
+            CREATE INDEX log_events_timestamp ON log_events (timestamp);
+            CREATE INDEX log_events_level ON log_events (level);
+            """),
         // One row per event: a replayed dump or spool adds nothing already stored.
-        migrator.registerMigration("v2_record_id") { db in
-            try db.execute(sql: """
-                ALTER TABLE log_events ADD COLUMN record_id TEXT;
-                CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
-                """)
-        }
-        return migrator
-    }()
+        .init("v2_record_id", sql: """
+            ALTER TABLE log_events ADD COLUMN record_id TEXT;
+            CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
+            """),
+    ])
 
     public func insert(_ events: [LogEvent]) throws(ECLError) -> Int {
         do {

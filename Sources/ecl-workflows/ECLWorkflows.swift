@@ -121,10 +121,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The SQLite database: a file path, or :memory:.")
     var db: String = "ecl.db"
 
-    /// Opens the store, or throws a one-line usage error naming the path and the reason.
-    func open() throws -> SQLiteWorkflowStore {
+    /// Opens the store, or throws a one-line usage error naming the path and the reason. `readOnly` opens an
+    /// existing store as it is: nothing is created or migrated.
+    func open(readOnly: Bool = false) throws -> SQLiteWorkflowStore {
         guard !db.isEmpty else { throw UsageError(option: "--db", value: db, expected: "a file path or :memory:") }
-        do { return try SQLiteWorkflowStore(path: db) } catch {
+        do { return try SQLiteWorkflowStore(path: db, readOnly: readOnly) } catch {
             throw UsageError("--db: \(error.description.replacingOccurrences(of: "I/O error: ", with: ""))")
         }
     }

@@ -18,10 +18,10 @@ extension ECLWorkflows {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let logging = try loggingOptions.bootstrap()
+            let logging = try loggingOptions.bootstrapForReading()
             let format = try OutputFormat.parse(output, logging: logging)
             let limit = try RunPlan.integer(limit, option: "--limit", atLeast: 1)
-            let store = try storeOptions.open()
+            let store = try storeOptions.open(readOnly: true)
             do {
                 ResultPrinter(format: format).print(workflows: try await store.workflows(limit: limit))
             } catch {

@@ -60,6 +60,7 @@ struct LoggingOptions: ParsableArguments {
         return ("logging.sql_exporter.database_url", false)
     }
 
-    /// Loads the configuration and installs logging alone (commands that export nothing).
-    func bootstrap() throws -> LogConfig { try TelemetrySetup.start(logging: self, export: nil) }
+    /// Loads the configuration and installs logging alone, for commands that read the store: they export
+    /// nothing and never open the log database (a bad one does not stop them).
+    func bootstrapForReading() throws -> LogConfig { try TelemetrySetup.start(logging: self, export: nil, logDatabase: false) }
 }

@@ -11,10 +11,11 @@ enum TelemetrySetup {
     private static let installed = Mutex<Telemetry?>(nil)
 
     /// Loads the logging configuration, resolves export options, installs both, and starts listening for
-    /// SIGINT and SIGTERM (see ``Interruption``).
-    static func start(logging: LoggingOptions, export: ExportOptions?) throws -> LogConfig {
+    /// SIGINT and SIGTERM (see ``Interruption``). Without `logDatabase`, the SQL log exporter is left out.
+    static func start(logging: LoggingOptions, export: ExportOptions?, logDatabase: Bool = true) throws -> LogConfig {
         let environment = ProcessInfo.processInfo.environment
-        let config = try logging.load(environment: environment)
+        var config = try logging.load(environment: environment)
+        if !logDatabase { config.sqlExporter = nil }
         let preset = logging.preset ?? environment["ECL_PRESET"]
         var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
         (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)

@@ -56,6 +56,7 @@ extension ECLWorkflows {
             let logging = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions)
             let plan = try RunPlan(self, logging: logging, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
+            try plan.refuseTakenId(in: store)
             let executor = StepExecutor(llm: plan.llm, store: store)
             let interruption = Interruption.shared
             let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
@@ -64,7 +65,7 @@ extension ECLWorkflows {
             interruption.begin { reason in
                 // Exiting at once: the running workflows will not record their end themselves.
                 let (running, counts) = tracker.snapshot()
-                try? store.markCancelled(running, reason: reason, at: Date())
+                _ = try? store.markCancelled(running, reason: reason, at: Date())
                 Console.warning(
                     "stopped at once: \(counts.completed) completed, \(counts.failed) failed, \(counts.cancelled + running.count) cancelled, \(counts.notStarted) not started")
             }
@@ -82,6 +83,8 @@ struct RunPlan {
     let workflow: ToyWorkflow
     let input: TopicInput
     let ids: [WorkflowId]
+    /// The id given with `--workflow-id` (the first workflow's).
+    let givenId: WorkflowId?
     let concurrency: Int
     let llm: any LLMProvider
     let maxRevisions: Int
@@ -110,6 +113,9 @@ struct RunPlan {
                     option: "--workflow-id", value: text, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
             }
             ids[0] = id
+            givenId = id
+        } else {
+            givenId = nil
         }
         self.ids = ids
 
@@ -132,6 +138,17 @@ struct RunPlan {
         default:
             throw UsageError(option: "--llm", value: options.llm, expected: "offline or claude")
         }
+    }
+
+    /// Refuses a `--workflow-id` the store already holds, before anything runs: the earlier record stays as it is.
+    func refuseTakenId(in store: SQLiteWorkflowStore) throws {
+        guard let id = givenId else { return }
+        let earlier: WorkflowRecord?
+        do { earlier = try store.recordedWorkflow(id) } catch { throw UsageError("--db: \(error.plainMessage)") }
+        guard let earlier else { return }
+        throw UsageError(
+            "--workflow-id: \(id) is already recorded in '\(store.path)' (\(earlier.definition), \(earlier.state.rawValue), "
+                + "started \(UTCTimestamp.format(earlier.createdAt))); give an id not used before, or none for a random one")
     }
 
     static func integer(_ text: String, option: String, atLeast minimum: Int) throws -> Int {

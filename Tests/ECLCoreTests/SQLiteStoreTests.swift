@@ -74,6 +74,50 @@ import Testing
         await #expect(throws: ECLError.self) { try await store.insertStepExecution(row) }
     }
 
+    @Test func filesAreInWriteAheadLogMode() throws {
+        defer { cleanUp() }
+        _ = try SQLiteWorkflowStore(path: path)
+        // The file header's read and write versions (bytes 18 and 19) are 2 in WAL mode, 1 with a rollback journal.
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
+        #expect(Array(header.suffix(2)) == [2, 2])
+    }
+
+    @Test func manyOpeningsOfANewFileApplyTheSchemaOnce() async throws {
+        defer { cleanUp() }
+        // Eight connections create the same new file at once: none fails, the migration is applied once.
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 {
+                group.addTask { [path] in
+                    do { _ = try SQLiteWorkflowStore(path: path) } catch { return "\(error)" }
+                    return nil
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts"])
+    }
+
+    @Test func readOnlyNeverCreatesAFileAndRefusesOneThatIsNotAStore() throws {
+        defer { cleanUp() }
+        #expect { try SQLiteWorkflowStore(path: path, readOnly: true) } throws: { "\($0)".contains("no such file") }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect { try SQLiteWorkflowStore(path: path, readOnly: true) } throws: { "\($0)".contains("not one of this program's databases") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
+    }
+
+    @Test func aTakenIdIsRefusedAndTheEarlierRecordKept() async throws {
+        let store = try SQLiteWorkflowStore(path: ":memory:")
+        let time = Date(timeIntervalSince1970: 1_764_000_000.5)
+        let record = WorkflowRecord(id: WorkflowId(), definition: "d", state: .completed, input: "{}", output: "{}", createdAt: time, updatedAt: time)
+        try await store.insertWorkflow(record)
+        var again = record
+        again.state = .running
+        await #expect { try await store.insertWorkflow(again) } throws: { "\($0)".contains("already recorded") }
+        #expect(try store.recordedWorkflow(record.id) == record)
+    }
+
     @Test func unopenablePathsSayWhy() {
         #expect {
             try SQLiteWorkflowStore(path: "/nonexistent-dir-\(UUID())/ecl.db")

@@ -33,6 +33,33 @@ struct CommandRunner {
     }
 
     func run(arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try start(arguments: arguments, environment: environment).wait()
+    }
+
+    /// A started run of the binary; ``wait()`` waits for its exit and reads what it wrote.
+    struct Running {
+        let process: Process
+        let outPath: String
+        let errPath: String
+        let out: FileHandle
+        let err: FileHandle
+
+        func wait() -> Outcome {
+            process.waitUntilExit()
+            try? out.close()
+            try? err.close()
+            defer {
+                try? FileManager.default.removeItem(atPath: outPath)
+                try? FileManager.default.removeItem(atPath: errPath)
+            }
+            return Outcome(
+                status: process.terminationStatus, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        }
+    }
+
+    /// Starts the binary without waiting for it.
+    func start(arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -54,16 +81,7 @@ struct CommandRunner {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        return Outcome(
-            status: process.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+        return Running(process: process, outPath: outPath, errPath: errPath, out: out, err: err)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

@@ -105,7 +105,8 @@ import Testing
         (["run", "--output", "xml"], ["--output", "'xml'", "text or json"]),
         (["run", "--max-revisions", "-1"], ["--max-revisions", "'-1'", "0 or more"]),
         (["status", "not-an-id"], ["workflow-id", "'not-an-id'", "UUID"]),
-        (["status", "123e4567-e89b-42d3-a456-426614174000"], ["no workflow", "123e4567"]),
+        (["status", "123e4567-e89b-42d3-a456-426614174000"], ["--db", "'ecl.db'", "no such file"]),
+        (["list", "--db", "missing.db"], ["--db", "'missing.db'", "no such file"]),
         (["run", "--frobnicate"], ["--frobnicate"]),
     ])
     func badInputIsOneLineAndExitTwo(arguments: [String], mentions: [String]) throws {

@@ -83,8 +83,14 @@ public struct WorkflowOrchestrator: Sendable {
             id: workflowId, definition: definition.name, state: .running, input: JSONText.encode(input),
             createdAt: startedAt, updatedAt: startedAt)
         var runError: ECLError?
+        // A run whose record could not be inserted (its id is taken, say) never writes that id's row again:
+        // the row, if any, belongs to another run.
+        var recorded = false
         if let store = executor.store {
-            do { try await store.insertWorkflow(record) } catch { runError = error }
+            do {
+                try await store.insertWorkflow(record)
+                recorded = true
+            } catch { runError = error }
         }
 
         var state = WorkflowRunState(input: input, workflowId: workflowId)
@@ -139,7 +145,7 @@ public struct WorkflowOrchestrator: Sendable {
         record.completedAt = completedAt
         record.error = runError.map { "\($0)" }
         if runError == nil { record.output = JSONText.encode(jsonOutputs.mapKeys(\.rawValue).mapValues(RawJSON.init)) }
-        if let store = executor.store {
+        if let store = executor.store, recorded {
             do {
                 try await store.updateWorkflow(record)
                 if let output = record.output {

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import Logging
 import Tracing
@@ -15,18 +12,15 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     private let database: DatabaseQueue
     private let logger = Logger(label: "ECLCore.Store")
 
-    /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`,
-    /// and brings its schema up to date. Throws ``ECLError/io(_:)`` naming the path and the reason.
-    public init(path: String) throws(ECLError) {
+    /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`, and brings
+    /// its schema up to date; with `readOnly`, opens an existing store without creating or changing anything.
+    /// The file is in write-ahead-log mode with `synchronous = NORMAL` (see ``SQLiteOpening``), so runs in
+    /// several processes share it; a lock is waited on for up to 10 s. Throws ``ECLError/io(_:)`` naming the
+    /// path and the reason.
+    public init(path: String, readOnly: Bool = false) throws(ECLError) {
         self.path = path
         do {
-            database = try SQLiteOpening.open(path: path) {
-                var configuration = Configuration()
-                configuration.busyMode = .timeout(10)
-                let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path, configuration: configuration)
-                try Self.migrator.migrate(queue)
-                return queue
-            }
+            database = try SQLiteOpening.open(path: path, schema: Self.schema, mode: readOnly ? .readOnly : .readWrite, busyTimeout: 10)
         } catch {
             throw .io("cannot open database '\(path)': \(Self.reason(error, path: path))")
         }
@@ -34,60 +28,60 @@ public final class SQLiteWorkflowStore: WorkflowStore {
 
     /// The migrations applied so far, oldest first.
     public func appliedMigrations() throws(ECLError) -> [String] {
-        do { return try database.read { try Self.migrator.appliedMigrations($0) } } catch { throw .io("\(error)") }
+        do { return try database.read { try Self.schema.applied(in: $0) } } catch { throw .io("\(error)") }
     }
 
     /// The schema's versions, oldest first. Never edit a shipped migration: add a new one.
-    static let migrator: DatabaseMigrator = {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1_workflows_steps_artifacts") { db in
-            try db.execute(sql: """
-                CREATE TABLE workflows (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    definition TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    input TEXT NOT NULL,
-                    output TEXT,
-                    error TEXT,
-                    created_at TEXT NOT NULL,
-                    updated_at TEXT NOT NULL,
-                    completed_at TEXT
-                );
-                CREATE INDEX workflows_created_at ON workflows(created_at);
-                CREATE TABLE step_executions (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    workflow_id TEXT NOT NULL REFERENCES workflows(id),
-                    step_id TEXT NOT NULL,
-                    execution_index INTEGER NOT NULL,
-                    attempt INTEGER NOT NULL,
-                    state TEXT NOT NULL,
-                    input TEXT NOT NULL,
-                    output TEXT,
-                    error TEXT,
-                    started_at TEXT NOT NULL,
-                    completed_at TEXT NOT NULL,
-                    duration_ms REAL NOT NULL,
-                    tokens_used INTEGER NOT NULL,
-                    UNIQUE (workflow_id, step_id, execution_index, attempt)
-                );
-                CREATE INDEX step_executions_workflow ON step_executions(workflow_id);
-                CREATE TABLE artifacts (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    workflow_id TEXT NOT NULL REFERENCES workflows(id),
-                    step_id TEXT,
-                    name TEXT NOT NULL,
-                    content_type TEXT NOT NULL,
-                    content TEXT NOT NULL,
-                    created_at TEXT NOT NULL
-                );
-                CREATE INDEX artifacts_workflow ON artifacts(workflow_id);
-                """)
-        }
-        return migrator
-    }()
+    static let schema = SQLiteSchema([
+        .init("v1_workflows_steps_artifacts", sql: """
+            CREATE TABLE workflows (
+                id TEXT PRIMARY KEY NOT NULL,
+                definition TEXT NOT NULL,
+                state TEXT NOT NULL,
+                input TEXT NOT NULL,
+                output TEXT,
+                error TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                completed_at TEXT
+            );
+            CREATE INDEX workflows_created_at ON workflows(created_at);
+            CREATE TABLE step_executions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                workflow_id TEXT NOT NULL REFERENCES workflows(id),
+                step_id TEXT NOT NULL,
+                execution_index INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                input TEXT NOT NULL,
+                output TEXT,
+                error TEXT,
+                started_at TEXT NOT NULL,
+                completed_at TEXT NOT NULL,
+                duration_ms REAL NOT NULL,
+                tokens_used INTEGER NOT NULL,
+                UNIQUE (workflow_id, step_id, execution_index, attempt)
+            );
+            CREATE INDEX step_executions_workflow ON step_executions(workflow_id);
+            CREATE TABLE artifacts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                workflow_id TEXT NOT NULL REFERENCES workflows(id),
+                step_id TEXT,
+                name TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                content TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX artifacts_workflow ON artifacts(workflow_id);
+            """),
+    ])
 
     public func insertWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
+        let path = path
         try await write("INSERT", "workflows", "insert workflow \(record.id)") { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [record.id.description]) == true {
+                throw ECLError.io("workflow \(record.id) is already recorded in '\(path)'; a run needs an id of its own")
+            }
             try db.execute(
                 sql: """
                     INSERT INTO workflows (id, definition, state, input, output, error, created_at, updated_at, completed_at)
@@ -123,7 +117,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     public func markCancelled(_ ids: [WorkflowId], reason: String, at time: Date) throws(ECLError) -> Int {
         guard !ids.isEmpty else { return 0 }
         do {
-            return try database.write { db in
+            return try SQLiteOpening.retrying { try database.write { db in
                 let stamp = UTCTimestamp.format(time)
                 var changed = 0
                 for id in ids {
@@ -136,7 +130,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
                     changed += db.changesCount
                 }
                 return changed
-            }
+            } }
         } catch {
             throw .io("cannot mark workflows cancelled in '\(path)': \(Self.reason(error, path: path))")
         }
@@ -178,6 +172,18 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         }
     }
 
+    /// The run recorded under `id`, read without a span or a log line: for a check made before a run
+    /// starts, which belongs to no trace.
+    public func recordedWorkflow(_ id: WorkflowId) throws(ECLError) -> WorkflowRecord? {
+        do {
+            return try database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id.description]).map(Self.workflow)
+            }
+        } catch {
+            throw .io("cannot read workflow \(id) in '\(path)': \(Self.reason(error, path: path))")
+        }
+    }
+
     public func workflows(limit: Int) async throws(ECLError) -> [WorkflowRecord] {
         try await read("workflows", "list workflows") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM workflows ORDER BY created_at DESC, rowid DESC LIMIT ?", arguments: [limit])
@@ -214,6 +220,18 @@ public final class SQLiteWorkflowStore: WorkflowStore {
 
     // MARK: - Helpers
 
+    /// Runs `body` again while another process's lock outlasts the busy timeout or SQLite refuses at once
+    /// to wait (two transactions that would deadlock): up to five tries, 50 ms more apart each time.
+    private static func retryingBusy(_ body: @Sendable () async throws -> Void) async throws {
+        var attempt = 1
+        while true {
+            do { return try await body() } catch let error as DatabaseError where SQLiteOpening.isBusy(error) && attempt < 5 {
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
     private func write(
         _ operation: String, _ table: String, _ what: String, _ body: @escaping @Sendable (Database) throws -> Void
     ) async throws(ECLError) {
@@ -221,7 +239,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             // A record is written even when the run is being cancelled (that is when its end matters most):
             // the write runs in a task of its own, which does not inherit the caller's cancellation.
             let database = database
-            let write = Task { try await database.write(body) }
+            let write = Task { try await Self.retryingBusy { try await database.write(body) } }
             do { try await write.value } catch let error as ECLError { return .failure(error) } catch {
                 return .failure(.io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))"))
             }
@@ -294,22 +312,5 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             return error.message ?? "\(error.resultCode)"
         }
         return "\(error)"
-    }
-}
-
-/// Opening a SQLite database that other processes may be creating at the same moment.
-public enum SQLiteOpening {
-    /// Runs `open` (connect, then migrate) up to five times, a little longer apart each time: when two
-    /// processes create a new database together, one's migration can fail on the other's ("table already
-    /// exists", "database is locked"); the next try finds it applied. The last failure is thrown.
-    public static func open<T>(path: String, _ open: () throws -> T) throws -> T {
-        var attempt = 1
-        while true {
-            do { return try open() } catch {
-                guard path != ":memory:", attempt < 5 else { throw error }
-                usleep(UInt32(50_000 * attempt))
-                attempt += 1
-            }
-        }
     }
 }

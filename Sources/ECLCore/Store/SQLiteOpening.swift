@@ -1,0 +1,136 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
+
+/// A SQLite schema as ordered, named migrations, applied once even when several processes open a new
+/// file at the same moment.
+///
+/// The missing migrations are found and applied inside one `BEGIN EXCLUSIVE` transaction: the second
+/// process waits for the first's commit (its busy timeout), then finds them applied. Applied migrations are
+/// listed in `grdb_migrations`, the table GRDB's migrator uses, so files made by earlier versions open as
+/// they are. Never edit a shipped migration: add a new one.
+public struct SQLiteSchema: Sendable {
+    /// One step of the schema.
+    public struct Migration: Sendable {
+        /// Its name, stored once it is applied.
+        public let identifier: String
+        /// The statements it runs.
+        public let sql: String
+
+        /// Creates a migration.
+        public init(_ identifier: String, sql: String) {
+            self.identifier = identifier
+            self.sql = sql
+        }
+    }
+
+    /// The migrations, oldest first.
+    public let migrations: [Migration]
+
+    /// Creates a schema from its migrations, oldest first.
+    public init(_ migrations: [Migration]) { self.migrations = migrations }
+
+    /// Applies the migrations `db` lacks, under the database's write lock.
+    public func apply(to db: Database) throws {
+        try db.inTransaction(.exclusive) {
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            for migration in migrations where !applied.contains(migration.identifier) {
+                try db.execute(sql: migration.sql)
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+            }
+            return .commit
+        }
+    }
+
+    /// The identifiers of this schema's migrations that `db` has, oldest first.
+    public func applied(in db: Database) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        return migrations.map(\.identifier).filter(applied.contains)
+    }
+}
+
+/// Opening a SQLite database that other processes may be using, or creating, at the same moment.
+public enum SQLiteOpening {
+    /// How a database is opened.
+    public enum Mode: Sendable {
+        /// Created when missing, brought up to date, written.
+        case readWrite
+        /// Read only: a missing file is an error, never created; nothing is migrated.
+        case readOnly
+    }
+
+    /// Opens `path` (or a fresh in-memory database for `:memory:`) for `schema`.
+    ///
+    /// Files are in write-ahead-log mode with `synchronous = NORMAL`: readers never block the writer, and a
+    /// commit costs no fsync. A process crash loses nothing; a power cut may lose the last commits, never the
+    /// file. Locks held by other processes are waited on for `busyTimeout` seconds. Opening is tried up to
+    /// five times, a little longer apart each time, for a file another process is switching to WAL at that
+    /// moment. A read-only open of a file without `schema` (another program's database, or an empty file) is
+    /// refused with ``SQLiteOpeningError/notThisSchema``.
+    public static func open(
+        path: String, schema: SQLiteSchema, mode: Mode = .readWrite, busyTimeout: TimeInterval
+    ) throws -> DatabaseQueue {
+        if path == ":memory:" {
+            let queue = try DatabaseQueue()
+            try queue.writeWithoutTransaction { try schema.apply(to: $0) }
+            return queue
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        switch mode {
+        case .readOnly:
+            guard FileManager.default.fileExists(atPath: path) else { throw SQLiteOpeningError.missing }
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            guard try queue.read({ try schema.applied(in: $0) }).first == schema.migrations.first?.identifier else {
+                throw SQLiteOpeningError.notThisSchema
+            }
+            return queue
+        case .readWrite:
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            return try retrying {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { try schema.apply(to: $0) }
+                return queue
+            }
+        }
+    }
+
+    /// Runs `body` again after a short wait while it fails with "busy" or "locked", up to five tries.
+    public static func retrying<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do { return try body() } catch let error as DatabaseError where isBusy(error) && attempt < 5 {
+                usleep(UInt32(50_000 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Whether `error` is another connection's lock: worth trying again.
+    public static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+}
+
+/// Why a database could not be opened, beyond what SQLite says.
+public enum SQLiteOpeningError: Error, Sendable, CustomStringConvertible {
+    /// Read-only, and no file is there.
+    case missing
+    /// Read-only, and the file holds no such schema.
+    case notThisSchema
+
+    public var description: String {
+        switch self {
+        case .missing: "no such file"
+        case .notThisSchema: "the file is not one of this program's databases"
+        }
+    }
+}
