@@ -119,6 +119,7 @@ let package = Package(
                 "ECLTelemetry",
                 "ECLLogSQL",
                 "OTLPExporter",
+                "JSONWriting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLLoggingTests",
-            dependencies: ["ECLLogging", "ECLCore"],
+            dependencies: ["ECLLogging", "ECLCore", "JSONWriting"],
             swiftSettings: strict
         ),
         .testTarget(

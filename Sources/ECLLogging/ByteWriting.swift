@@ -52,6 +52,6 @@ extension Array where Element == UInt8 {
             text = String(decoding: json, as: UTF8.self)
         }
         let plain = !text.isEmpty && text.utf8.allSatisfy { $0 > 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\\") && $0 != 0x7F }
-        if plain { append(text) } else { append(jsonString: text) }
+        if plain, !VisibleText.needsEscaping(text) { append(text) } else { append(jsonString: text) }
     }
 }

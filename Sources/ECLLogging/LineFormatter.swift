@@ -91,7 +91,7 @@ public struct LineFormatter: Sendable {
         line.append(jsonString: record.message)
         for (key, value) in record.orderedFields {
             line.append(ascii: " ")
-            line.append(key)
+            line.append(visibleText: key)
             line.append(ascii: "=")
             line.append(logfmtValue: value)
         }
@@ -117,14 +117,14 @@ public struct LineFormatter: Sendable {
         style(.reset, into: &line)
         line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: max(1, 6 - name.count)))
         style(.bold, into: &line)
-        line.append(record.message)
+        line.append(visibleText: record.message)
         style(.reset, into: &line)
         let fields = record.orderedFields
         if !fields.isEmpty { line.append(ascii: " ") }
         for (key, value) in fields {
             line.append(ascii: " ")
             style(.dim, into: &line)
-            line.append(key)
+            line.append(visibleText: key)
             line.append(ascii: "=")
             style(.reset, into: &line)
             line.append(logfmtValue: value)

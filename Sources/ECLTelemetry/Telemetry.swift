@@ -2,6 +2,9 @@ import ECLCore
 import ECLLogSQL
 import ECLLogging
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import OTLPExporter
 import Tracing
@@ -24,6 +27,9 @@ public struct TelemetryOptions: Sendable {
     public var spoolSource = "--spool"
     /// Print each span as it ends (the dev preset).
     public var consoleSpans: Bool
+    /// Print those span lines on standard error instead of with the log lines: when standard output must
+    /// carry JSON lines only and the span lines are text.
+    public var consoleSpansToStandardError = false
     /// What named the SQL exporter's URL, for error messages (`--log-sql`, `ECL_LOG_SQL_URL`, the TOML key).
     public var sqlURLSource = "logging.sql_exporter.database_url"
     /// The SQL exporter's URL came from a preset, not the user: a database that cannot be opened is then a
@@ -182,9 +188,18 @@ public final class Telemetry: Sendable {
         if options.consoleSpans {
             let keys = [SpanAttribute.stepAttempt, SpanAttribute.genAIRequestModel, SpanAttribute.genAIInputTokens,
                         SpanAttribute.genAIOutputTokens, SpanAttribute.dbCollectionName]
-            processors.append(ConsoleSpanPrinter(
-                colors: logConfig.useColors && ECLLoggingSystem.outputIsTerminal, keys: keys,
-                write: { ECLLoggingSystem.write(line: $0) }))
+            if options.consoleSpansToStandardError {
+                processors.append(ConsoleSpanPrinter(
+                    colors: logConfig.useColors && isatty(STDERR_FILENO) == 1, keys: keys,
+                    write: { line in
+                        let bytes = Array((line + "\n").utf8)
+                        _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                    }))
+            } else {
+                processors.append(ConsoleSpanPrinter(
+                    colors: logConfig.useColors && ECLLoggingSystem.outputIsTerminal, keys: keys,
+                    write: { ECLLoggingSystem.write(line: $0) }))
+            }
         }
         InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
         return Telemetry(

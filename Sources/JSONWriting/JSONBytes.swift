@@ -63,15 +63,29 @@ extension Array where Element == UInt8 {
         append(decimal: fraction, width: fractionDigits)
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped; other text as UTF-8.
+    /// A JSON string literal: quotes, backslashes and control characters (C0, DEL and C1, so that the line is
+    /// safe on a terminal too) escaped; other text as UTF-8.
     public mutating func append(jsonString text: String) {
         append(ascii: "\"")
         var text = text
         text.withUTF8 { bytes in
             var start = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while index < bytes.count {
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                defer { index += 1 }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xC2 else { continue }
+                if byte == 0xC2 {
+                    // U+0080–U+009F (C1 controls) are 0xC2 0x80–0x9F in UTF-8.
+                    guard index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) else { continue }
+                    append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    let hex = Array("0123456789abcdef".utf8)
+                    let value = Int(bytes[index + 1])
+                    append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[value >> 4], hex[value & 0xF]])
+                    index += 1
+                    start = index + 1
+                    continue
+                }
                 append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
                 start = index + 1
                 switch byte {

@@ -1,9 +1,10 @@
 import ArgumentParser
 import ECLCore
 import Foundation
-import Glibc
-import Synchronization
 import ECLLogging
+import Glibc
+import JSONWriting
+import Synchronization
 
 /// `ecl-workflows`: runs ECL's workflows and reads their records.
 ///
@@ -80,11 +81,12 @@ enum Console {
     /// reader that went away (`| head`) is not counted: nobody wants those lines.
     private static let lost = Mutex<(lines: Int, reason: String?)>((0, nil))
 
-    /// One line to standard error, prefixed with the command's name.
-    static func error(_ message: String) { _ = write("ecl-workflows: error: \(message)\n", to: STDERR_FILENO) }
+    /// One line to standard error, prefixed with the command's name; control characters (from a bad value)
+    /// are shown as escapes.
+    static func error(_ message: String) { _ = write("ecl-workflows: error: \(VisibleText.escape(message))\n", to: STDERR_FILENO) }
 
-    /// One warning line to standard error.
-    static func warning(_ message: String) { _ = write("ecl-workflows: warning: \(message)\n", to: STDERR_FILENO) }
+    /// One warning line to standard error, control characters escaped.
+    static func warning(_ message: String) { _ = write("ecl-workflows: warning: \(VisibleText.escape(message))\n", to: STDERR_FILENO) }
 
     /// One line to standard output; a failure is counted (and said once, on standard error), never a crash.
     static func out(_ line: String) {

@@ -18,8 +18,7 @@ extension ECLWorkflows {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let logging = try loggingOptions.bootstrapForReading()
-            let format = try OutputFormat.parse(output, logging: logging)
+            let format = try loggingOptions.bootstrapForReading(output: output)
             let limit = try RunPlan.integer(limit, option: "--limit", atLeast: 1)
             let store = try storeOptions.open(readOnly: true)
             do {

@@ -62,5 +62,8 @@ struct LoggingOptions: ParsableArguments {
 
     /// Loads the configuration and installs logging alone, for commands that read the store: they export
     /// nothing and never open the log database (a bad one does not stop them).
-    func bootstrapForReading() throws -> LogConfig { try TelemetrySetup.start(logging: self, export: nil, logDatabase: false) }
+    /// Returns how results are printed (`output`, the command's `--output`).
+    func bootstrapForReading(output: String?) throws -> OutputFormat {
+        try TelemetrySetup.start(logging: self, export: nil, output: output, logDatabase: false).results
+    }
 }

@@ -3,6 +3,7 @@ import ECLCore
 import ECLLogSQL
 import ECLLogging
 import Foundation
+import JSONWriting
 
 extension ECLWorkflows {
     /// `ecl-workflows logs --workflow-id ID`: a workflow's log lines from the SQL log exporter's database.
@@ -76,7 +77,7 @@ extension ECLWorkflows {
                 case .text:
                     line = "\(UTCTimestamp.format(event.timestamp)) \(event.level.uppercased().padded(5)) \(event.message)  \(event.stepId.map { "step_id=\($0) " } ?? "")fields=\(event.fields)"
                 }
-                Console.out(line)
+                Console.out(format == .text ? VisibleText.escape(line) : line)
             }
             if events.isEmpty, format == .text {
                 Console.out("No log lines stored for workflow \(id).")

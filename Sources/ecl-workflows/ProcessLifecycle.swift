@@ -12,12 +12,22 @@ enum TelemetrySetup {
 
     /// Loads the logging configuration, resolves export options, installs both, and starts listening for
     /// SIGINT and SIGTERM (see ``Interruption``). Without `logDatabase`, the SQL log exporter is left out.
-    static func start(logging: LoggingOptions, export: ExportOptions?, logDatabase: Bool = true) throws -> LogConfig {
+    /// Returns the configuration and how results are printed (`output`, the command's `--output`).
+    ///
+    /// Standard output's rule: when results are JSON, every line on standard output is JSON. JSON logs stay
+    /// there with the results; pretty or compact logs, and the dev preset's span lines, go to standard error.
+    static func start(
+        logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true
+    ) throws -> (config: LogConfig, results: OutputFormat) {
         let environment = ProcessInfo.processInfo.environment
         var config = try logging.load(environment: environment)
         if !logDatabase { config.sqlExporter = nil }
+        let results = try OutputFormat.parse(output, logging: config)
         let preset = logging.preset ?? environment["ECL_PRESET"]
         var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        if results == .json, config.output == .stdout {
+            if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
+        }
         (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
         let telemetry: Telemetry
         do {
@@ -33,7 +43,7 @@ enum TelemetrySetup {
         }
         installed.withLock { $0 = telemetry }
         Interruption.shared.listen()
-        return config
+        return (config, results)
     }
 
     /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than

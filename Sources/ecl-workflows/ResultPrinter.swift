@@ -1,6 +1,7 @@
 import ECLCore
 import ECLLogging
 import Foundation
+import JSONWriting
 
 /// Prints run results, workflow lists and workflow status as text for people or JSON lines for machines.
 struct ResultPrinter {
@@ -90,10 +91,11 @@ struct ResultPrinter {
 
     // MARK: helpers
 
-    /// Writes one line to stdout after every buffered log line, so results never interleave with logs.
+    /// Writes one line to stdout after every buffered log line, so results never interleave with logs. In
+    /// text, control characters (from a topic or a model's reply) are shown as escapes, never sent raw.
     private func line(_ text: String) {
         ECLLoggingSystem.flush()
-        Console.out(text)
+        Console.out(format == .text ? VisibleText.escape(text) : text)
     }
 
     private func emit<T: Encodable>(_ value: T) {

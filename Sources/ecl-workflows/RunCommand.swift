@@ -53,8 +53,8 @@ extension ECLWorkflows {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let logging = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions)
-            let plan = try RunPlan(self, logging: logging, environment: ProcessInfo.processInfo.environment)
+            let (_, results) = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions, output: output)
+            let plan = try RunPlan(self, results: results, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             try plan.refuseTakenId(in: store)
             let executor = StepExecutor(llm: plan.llm, store: store)
@@ -90,7 +90,7 @@ struct RunPlan {
     let maxRevisions: Int
     let output: OutputFormat
 
-    init(_ options: ECLWorkflows.Run, logging: LogConfig, environment: [String: String]) throws {
+    init(_ options: ECLWorkflows.Run, results: OutputFormat, environment: [String: String]) throws {
         guard let workflow = ToyWorkflow(rawValue: options.workflow) else {
             throw UsageError(
                 option: "workflow", value: options.workflow,
@@ -105,7 +105,7 @@ struct RunPlan {
         let count = try Self.integer(options.count, option: "--count", atLeast: 1)
         concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1)
         maxRevisions = try Self.integer(options.maxRevisions, option: "--max-revisions", atLeast: 0)
-        output = try OutputFormat.parse(options.output, logging: logging)
+        output = results
         var ids = (0..<count).map { _ in WorkflowId() }
         if let text = options.workflowId {
             guard let id = WorkflowId(text) else {

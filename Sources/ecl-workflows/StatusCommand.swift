@@ -18,8 +18,7 @@ extension ECLWorkflows {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() async throws {
-            let logging = try loggingOptions.bootstrapForReading()
-            let format = try OutputFormat.parse(output, logging: logging)
+            let format = try loggingOptions.bootstrapForReading(output: output)
             guard let id = WorkflowId(workflowId) else {
                 throw UsageError(option: "workflow-id", value: workflowId, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONWriting
 import Synchronization
 
 /// For development: prints each span as it ends, indented under its parent, with its duration, status and
@@ -32,12 +33,14 @@ public final class ConsoleSpanPrinter: SpanProcessor {
             case .ok: "OK"
             case .unset: colors ? "\u{1B}[32mok\u{1B}[0m" : "ok"
         }
-        var line = String(repeating: "  ", count: depth) + (colors ? "\u{1B}[1m\(span.name)\u{1B}[0m" : span.name)
+        // Names, values and messages come from users and models: their control characters are shown, not sent.
+        let name = VisibleText.escape(span.name)
+        var line = String(repeating: "  ", count: depth) + (colors ? "\u{1B}[1m\(name)\u{1B}[0m" : name)
         line += "  " + String(format: "%.3f ms", milliseconds) + "  " + status
         for key in keys {
-            if let attribute = span.attributes.first(where: { $0.key == key }) { line += "  \(key)=\(Self.text(attribute.value))" }
+            if let attribute = span.attributes.first(where: { $0.key == key }) { line += "  \(key)=\(VisibleText.escape(Self.text(attribute.value)))" }
         }
-        if let message = span.statusMessage { line += "  error=\"\(message)\"" }
+        if let message = span.statusMessage { line += "  error=\"\(VisibleText.escape(message))\"" }
         write((colors ? "\u{1B}[2mspan\u{1B}[0m " : "span ") + line)
     }
 
