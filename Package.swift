@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "ECLLogSQL",
             dependencies: [
-                "ECLCore", "ECLLogging", "JSONWriting", "OTLPExporter",
+                "CurlClient", "ECLCore", "ECLLogging", "JSONWriting", "OTLPExporter",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),

@@ -78,5 +78,5 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
         self.url = url
     }
 
-    public var description: String { "HTTP request to \(url) failed: \(message)" }
+    public var description: String { "HTTP request to \(URLText.redacted(url)) failed: \(message)" }
 }

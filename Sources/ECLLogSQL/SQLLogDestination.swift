@@ -1,3 +1,4 @@
+import CurlClient
 import ECLCore
 import Foundation
 
@@ -56,13 +57,8 @@ public enum SQLLogDestination: Sendable, Equatable {
         }
     }
 
-    /// `scheme://user:password@host` → `scheme://user:***@host`.
-    public static func redactingPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
+    /// `scheme://user:password@host/db?password=x` → `scheme://user:***@host/db?password=***` (the user name kept).
+    public static func redactingPassword(_ url: String) -> String { URLText.redacted(url, keepingUserName: true) }
 }
 
 /// A PostgreSQL connection URL, parsed.

@@ -71,6 +71,7 @@ extension ECLWorkflows {
             }
             let run = try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption, tracker: tracker)
             interruption.end()
+            store.close()
             ResultPrinter(format: plan.output).print(run.results, notStarted: run.notStarted, database: store.path)
             if let code = interruption.exitCode { throw ExitCode(code) }
             if run.results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }

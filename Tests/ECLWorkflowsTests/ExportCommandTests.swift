@@ -222,8 +222,8 @@ import Testing
     @Test(arguments: [
         (["run", "--otlp-endpoint", "localhost:4318"], ["--otlp-endpoint", "'localhost:4318'", "http://"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),
-        (["run", "--otlp-endpoint", "http://user:PASSW0RDX@127.0.0.1:4318"], ["--otlp-endpoint", "http://***@127.0.0.1:4318", "without credentials"]),
-        (["run", "--otlp-endpoint", "ftp://h:1/?key=SECRETKEY"], ["--otlp-endpoint", "?***"]),
+        (["run", "--otlp-endpoint", "http://user:PASSW0RDX@127.0.0.1:4318"], ["--otlp-endpoint", "http://user:***@127.0.0.1:4318", "without credentials"]),
+        (["run", "--otlp-endpoint", "ftp://h:1/?key=SECRETKEY"], ["--otlp-endpoint", "?key=***"]),
         (["run", "--otlp-endpoint", "http://h:1", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "/nonexistent-ecl/spool"], ["--spool", "/nonexistent-ecl/spool", "No such file"]),
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),

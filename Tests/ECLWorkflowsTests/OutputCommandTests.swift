@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What reaches standard output and the terminal.
@@ -42,5 +43,55 @@ import Testing
         #expect(bad.status == 2)
         #expect(!bad.stderr.utf8.contains(0x1B))
         #expect(bad.stderr.contains(#"'\u001b[2Jgpt'"#), "\(bad.stderr)")
+    }
+}
+
+/// Credentials never reach a sink.
+@Suite struct CredentialCommandTests {
+    @Test func credentialsInTheModelsURLAreHiddenInEverySink() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        let key = "sk-ant-KEY-SECRET-1"
+        let environment = [
+            "ANTHROPIC_API_KEY": key,
+            "ANTHROPIC_BASE_URL": "http://user:PW-SECRET-2@127.0.0.1:\(closed)/?token=TOKEN-SECRET-3&page=1",
+        ]
+        let run = try cli.run(
+            arguments: [
+                "run", "simple", "--llm", "claude", "--log-level", "debug", "--log-sql", "sqlite:logs.db", "--jsonl-out", "dump.jsonl",
+                "--otlp-endpoint", "http://127.0.0.1:\(closed)", "--spool", "spool",
+            ],
+            environment: environment)
+        #expect(run.status == 1, "\(run.stderr)")
+        // The failure is told, with the URL's credentials as stars.
+        #expect(run.stderr.contains("http://user:***@127.0.0.1:\(closed)/?token=***&page=1"), "\(run.stderr)")
+        // Nowhere: not in stdout or stderr, the store, the log database, the dumps or the spool.
+        var sinks = ["stdout": run.stdout, "stderr": run.stderr]
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cli.directory.path)
+        for file in files where !file.hasPrefix(".std") {
+            let data = try? Data(contentsOf: cli.directory.appendingPathComponent(file))
+            sinks[file] = data.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        #expect(files.contains("ecl.db") && files.contains("logs.db") && files.contains("dump.jsonl"), "\(files)")
+        #expect(files.contains { $0.hasPrefix("spool/traces") }, "\(files)")
+        for (name, text) in sinks {
+            for secret in ["PW-SECRET-2", "TOKEN-SECRET-3", key] { #expect(!text.contains(secret), "\(secret) in \(name)") }
+        }
+        #expect(sinks["ecl.db"]?.contains("user:***@127.0.0.1") == true)
+    }
+
+    @Test func aModelURLThatIsNotOneIsABadValue() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(
+            arguments: ["run", "--llm", "claude"], environment: ["ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "notaurl"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("ANTHROPIC_BASE_URL: 'notaurl'") && run.stderr.contains("http:// or https://"), "\(run.stderr)")
+        let hidden = try cli.run(
+            arguments: ["run", "--llm", "claude"], environment: ["ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "ftp://u:PW-SECRET@h"])
+        #expect(hidden.status == 2)
+        #expect(hidden.stderr.contains("'ftp://u:***@h'") && !hidden.stderr.contains("PW-SECRET"), "\(hidden.stderr)")
     }
 }

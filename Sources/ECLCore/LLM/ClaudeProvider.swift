@@ -36,14 +36,20 @@ public struct ClaudeProvider: LLMProvider {
         }
 
         /// Reads the key, model and base URL from `environment`; `model` overrides `ANTHROPIC_MODEL`.
-        /// Throws ``ECLError/config(_:)`` when no key is set.
+        /// Throws ``ECLError/config(_:)`` when no key is set or the base URL is not an http(s) URL (shown
+        /// with its credentials hidden).
         public static func fromEnvironment(_ environment: [String: String], model: String? = nil) throws(ECLError) -> Configuration {
             guard let key = environment["ANTHROPIC_API_KEY"], !key.isEmpty else {
                 throw .config("--llm claude needs ANTHROPIC_API_KEY in the environment (it is not set)")
             }
+            let baseURL = environment["ANTHROPIC_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.anthropic.com"
+            if let problem = URLText.httpProblem(baseURL) {
+                throw .config(
+                    "ANTHROPIC_BASE_URL: '\(URLText.redacted(baseURL))' is not accepted (\(problem)); expected an http:// or https:// URL such as https://api.anthropic.com")
+            }
             return Configuration(
                 apiKey: Secret(key), model: model ?? environment["ANTHROPIC_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultModel,
-                baseURL: environment["ANTHROPIC_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.anthropic.com")
+                baseURL: baseURL)
         }
     }
 
@@ -81,12 +87,12 @@ public struct ClaudeProvider: LLMProvider {
         do {
             response = try await client.perform(http)
         } catch let error as HTTPTransportError {
-            let message = configuration.apiKey.redact(error.message)
+            let message = URLText.redactingURLs(in: configuration.apiKey.redact(error.message))
             if error.kind == .timeout { throw .timeout("Claude API did not answer within \(Int(configuration.timeoutSeconds)) s") }
             if error.kind == .cancelled { throw .cancelled("the Claude API call was aborted") }
-            throw .llm(message: "cannot reach the Claude API at \(base): \(message)")
+            throw .llm(message: "cannot reach the Claude API at \(URLText.redacted(base)): \(message)")
         } catch {
-            throw .llm(message: "Claude API request failed: \(configuration.apiKey.redact("\(error)"))")
+            throw .llm(message: "Claude API request failed: \(URLText.redactingURLs(in: configuration.apiKey.redact("\(error)")))")
         }
         return try decode(response)
     }
@@ -95,10 +101,10 @@ public struct ClaudeProvider: LLMProvider {
         guard (200..<300).contains(response.status) else {
             let apiError = try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(response.body))
             let message = apiError.map { "\($0.error.type): \($0.error.message)" } ?? String(response.text.prefix(200))
-            throw .llm(message: configuration.apiKey.redact(message), status: response.status)
+            throw .llm(message: URLText.redactingURLs(in: configuration.apiKey.redact(message)), status: response.status)
         }
         guard let reply = try? JSONDecoder().decode(MessagesResponse.self, from: Data(response.body)) else {
-            throw .llm(message: "malformed response body: \(configuration.apiKey.redact(String(response.text.prefix(200))))", status: response.status)
+            throw .llm(message: "malformed response body: \(URLText.redactingURLs(in: configuration.apiKey.redact(String(response.text.prefix(200)))))", status: response.status)
         }
         let text = reply.content.compactMap { $0.type == "text" ? $0.text : nil }.joined()
         return LLMResponse(

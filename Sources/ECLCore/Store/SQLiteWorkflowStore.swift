@@ -26,6 +26,10 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         }
     }
 
+    /// Closes the database: its write-ahead log is checkpointed into the file and removed when no other
+    /// process has it open. Later calls on the store fail.
+    public func close() { try? database.close() }
+
     /// The migrations applied so far, oldest first.
     public func appliedMigrations() throws(ECLError) -> [String] {
         do { return try database.read { try Self.schema.applied(in: $0) } } catch { throw .io("\(error)") }

@@ -1,3 +1,5 @@
+import CurlClient
+
 /// How to reach an OTLP/HTTP collector, resolved from flags and the environment per the OTLP exporter
 /// specification.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
@@ -125,16 +127,8 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The URL with any user information (`user:password@`) and query shown as `***`, fit for messages.
-    static func redacted(_ url: String) -> String {
-        var text = url
-        if let query = text.firstIndex(of: "?") { text = String(text[..<query]) + "?***" }
-        guard let schemeEnd = text.range(of: "://") else { return text }
-        let rest = text[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
-        return String(text[..<schemeEnd.upperBound]) + "***" + String(text[at...])
-    }
+    /// The URL with its credentials shown as `***` (``URLText/redacted(_:keepingUserName:)``), fit for messages.
+    static func redacted(_ url: String) -> String { URLText.redacted(url) }
 
     /// Parses `name=value`; the error never shows the value (it may be a secret).
     static func header(_ text: String, option: String, percentDecoded: Bool) throws(OTLPConfigError) -> Header {

@@ -111,7 +111,7 @@ public final class OTLPHTTPExporter: BatchExporter {
         let rejected = (partial[key] as? String).flatMap(Int.init) ?? (partial[key] as? Int) ?? 0
         guard rejected > 0 else { return }
         let message = (partial["errorMessage"] as? String).map { ": \($0)" } ?? ""
-        report("OTLP \(batch.signal.rawValue): the collector at \(url) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message)")
+        report("OTLP \(batch.signal.rawValue): the collector at \(URLText.redacted(url)) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message)")
     }
 
     static func summary(_ text: String) -> String {
