@@ -120,17 +120,21 @@ public final class LogSink: Sendable {
         guard !state.buffer.isEmpty else { return }
         var offset = 0
         var error: Int32 = 0
-        state.buffer.withUnsafeBytes { bytes in
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    error = errno
-                    break  // nothing more can be done with these bytes
+        func writeAll() {
+            state.buffer.withUnsafeBytes { bytes in
+                while offset < bytes.count {
+                    let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        error = errno
+                        break  // nothing more can be done with these bytes
+                    }
+                    offset += written
                 }
-                offset += written
             }
         }
+        // On a terminal, around the progress line (if one is shown) so lines never run into it.
+        if isTerminal { TerminalStatusLine.around(writeAll) } else { writeAll() }
         if error != 0, error != EPIPE {
             let lost = state.buffer[offset...].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             state.linesLost += lost

@@ -103,8 +103,12 @@ enum Console {
     /// Result lines lost so far.
     static var linesLost: Int { lost.withLock { $0.lines } }
 
-    /// Writes all of `text` with write(2); returns errno on failure.
+    /// Writes all of `text` with write(2), around the progress line when one is shown; returns errno on failure.
     private static func write(_ text: String, to descriptor: Int32) -> Int32? {
+        TerminalStatusLine.around { writeAll(text, to: descriptor) }
+    }
+
+    private static func writeAll(_ text: String, to descriptor: Int32) -> Int32? {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }

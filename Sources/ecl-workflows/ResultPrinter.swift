@@ -9,30 +9,52 @@ struct ResultPrinter {
 
     // MARK: run
 
-    func print(_ results: [WorkflowResult], notStarted: Int = 0, database: String) {
+    /// One workflow of a run of many: a line of text, or its JSON line.
+    func print(_ result: WorkflowResult) {
+        switch format {
+        case .json: emit(RunSummary(result))
+        case .text:
+            let error = result.error.map { "  error: \($0)" } ?? ""
+            line("\(result.workflowId)  \(result.status.rawValue.padded(9))  revisions \(result.revisions)  retries \(result.retries)  \(Self.ms(result.durationMs))\(error)")
+        }
+    }
+
+    /// The run's totals, where its output went and how long it took. A run of one workflow gets no totals
+    /// (its detail said it all): only the files beyond the store, and its spans, in text.
+    func printSummary(_ totals: RunTotals, outputs: RunOutputs, single: Bool) {
         switch format {
         case .json:
-            for result in results { emit(RunSummary(result)) }
-            if results.count + notStarted > 1 { emit(["summary": BatchSummary(results, notStarted: notStarted)]) }
+            if !single { emit(["summary": SummaryJSON(totals: totals, outputs: outputs)]) }
         case .text:
-            if results.count == 1, notStarted == 0 {
-                printDetail(results[0], database: database)
-            } else {
-                for result in results {
-                    let error = result.error.map { "  error: \($0)" } ?? ""
-                    line("\(result.workflowId)  \(result.status.rawValue.padded(9))  revisions \(result.revisions)  retries \(result.retries)  \(Self.ms(result.durationMs))\(error)")
-                }
-                let summary = BatchSummary(results, notStarted: notStarted)
-                var counts = "\(summary.completed) completed, \(summary.failed) failed"
-                if summary.cancelled > 0 || notStarted > 0 { counts += ", \(summary.cancelled) cancelled, \(notStarted) not started" }
+            if !single {
+                var counts = "\(totals.completed) completed, \(totals.failed) failed"
+                if totals.cancelled > 0 || totals.notStarted > 0 { counts += ", \(totals.cancelled) cancelled, \(totals.notStarted) not started" }
                 line("")
-                line("\(summary.workflows) workflows: \(counts); \(summary.retries) retries, \(summary.revisions) revisions, \(summary.tokensUsed) tokens")
-                line("Recorded in \(database): see 'ecl-workflows list' and 'ecl-workflows status <id>'.")
+                line("\(totals.workflows) workflows: \(counts); \(totals.retries) retries, \(totals.revisions) revisions, \(totals.tokensUsed) tokens")
+                line("Took \(ProgressLine.seconds(totals.wallSeconds)) (\(String(format: "%.1f", totals.throughput)) workflows/s).")
+            }
+            let files = single ? outputs.files.filter { $0.holds != "the store" } : outputs.files
+            if !files.isEmpty { line("Wrote: " + files.map { "\($0.path) (\($0.holds))" }.joined(separator: "; ")) }
+            if let spans = outputs.spans {
+                // "Delivered" is what reached a collector; a dump alone is "written".
+                if let collector = outputs.collector {
+                    line("Spans: \(spans.delivered) delivered to \(collector), \(spans.spooled) spooled, \(spans.lost) lost.")
+                } else {
+                    line("Spans: \(spans.delivered) written, \(spans.lost) lost.")
+                }
+            }
+            if !single, let store = outputs.files.first(where: { $0.holds == "the store" }) {
+                line("See 'ecl-workflows list\(Self.dbOption(store.path))' and 'ecl-workflows status <id>\(Self.dbOption(store.path))'.")
             }
         }
     }
 
-    private func printDetail(_ result: WorkflowResult, database: String) {
+    /// One workflow's run in detail (text), or its JSON line.
+    func printDetail(_ result: WorkflowResult, database: String) {
+        guard format == .text else {
+            emit(RunSummary(result))
+            return
+        }
         line("Workflow \(result.name) \(result.workflowId): \(result.status.rawValue) in \(Self.ms(result.durationMs))")
         for step in result.stepMetadata {
             let error = step.error.map { "  error: \($0)" } ?? ""
@@ -53,8 +75,15 @@ struct ResultPrinter {
             if !critique.feedback.isEmpty { line("Feedback: \(critique.feedback)") }
         }
         line("")
-        line("Recorded in \(database): ecl-workflows status \(result.workflowId)\(database == "ecl.db" ? "" : " --db \(database)")")
+        if database == ":memory:" {
+            line("Not kept: --db :memory: keeps no record after the run.")
+        } else {
+            line("Recorded in \(database): ecl-workflows status \(result.workflowId)\(Self.dbOption(database))")
+        }
     }
+
+    /// ` --db PATH` unless `path` is the default store.
+    static func dbOption(_ path: String) -> String { path == "ecl.db" ? "" : " --db \(path)" }
 
     // MARK: list and status
 
@@ -140,31 +169,14 @@ private struct RunSummary: Encodable {
     }
 }
 
-private struct BatchSummary: Encodable {
-    let workflows: Int
-    let completed: Int
-    let failed: Int
-    let cancelled: Int
-    let notStarted: Int
-    let retries: Int
-    let revisions: Int
-    let tokensUsed: Int
+/// The `summary` line: the run's totals and where its output went.
+private struct SummaryJSON: Encodable {
+    let totals: RunTotals
+    let outputs: RunOutputs
 
-    init(_ results: [WorkflowResult], notStarted: Int) {
-        workflows = results.count + notStarted
-        completed = results.filter { $0.status == .completed }.count
-        cancelled = results.filter { $0.status == .cancelled }.count
-        failed = results.count - completed - cancelled
-        self.notStarted = notStarted
-        retries = results.reduce(0) { $0 + $1.retries }
-        revisions = results.reduce(0) { $0 + $1.revisions }
-        tokensUsed = results.reduce(0) { $0 + $1.tokensUsed }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case workflows, completed, failed, cancelled, retries, revisions
-        case notStarted = "not_started"
-        case tokensUsed = "tokens_used"
+    func encode(to encoder: any Encoder) throws {
+        try totals.encode(to: encoder)
+        try outputs.encode(to: encoder)
     }
 }
 

@@ -52,6 +52,9 @@ extension ECLWorkflows {
 
         @OptionGroup var storeOptions: StoreOptions
 
+        @Flag(help: "No progress line on a terminal.")
+        var quiet = false
+
         func run() async throws {
             let (_, results) = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions, output: output)
             let plan = try RunPlan(self, results: results, environment: ProcessInfo.processInfo.environment)
@@ -61,7 +64,7 @@ extension ECLWorkflows {
             let interruption = Interruption.shared
             let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
             let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
-            let tracker = RunTracker(total: plan.ids.count)
+            let tracker = RunTracker(total: plan.count)
             interruption.begin { reason in
                 // Exiting at once: the running workflows will not record their end themselves.
                 let (running, counts) = tracker.snapshot()
@@ -69,12 +72,21 @@ extension ECLWorkflows {
                 Console.warning(
                     "stopped at once: \(counts.completed) completed, \(counts.failed) failed, \(counts.cancelled + running.count) cancelled, \(counts.notStarted) not started")
             }
-            let run = try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption, tracker: tracker)
+            let printer = ResultPrinter(format: plan.output)
+            let progress = plan.count > 1 && !quiet ? ProgressLine.start(tracker: tracker, telemetry: { TelemetrySetup.spanCounters() }) : nil
+            var single: WorkflowResult?
+            try await plan.runAll(orchestrator: orchestrator, definition: definition, interruption: interruption, tracker: tracker) { result in
+                if plan.count == 1 { single = result } else { printer.print(result) }
+            }
+            progress?.stop()
             interruption.end()
             store.close()
-            ResultPrinter(format: plan.output).print(run.results, notStarted: run.notStarted, database: store.path)
+            if let single { printer.printDetail(single, database: store.path) }
+            // The summary comes once telemetry is delivered or spooled, so it can say where everything went.
+            TelemetrySetup.finish()
+            printer.printSummary(tracker.totals(), outputs: TelemetrySetup.written(store: store.path), single: plan.count == 1)
             if let code = interruption.exitCode { throw ExitCode(code) }
-            if run.results.contains(where: { $0.status != .completed }) { throw ExitCode(1) }
+            if tracker.totals().completed < plan.count { throw ExitCode(1) }
         }
     }
 }
@@ -83,8 +95,9 @@ extension ECLWorkflows {
 struct RunPlan {
     let workflow: ToyWorkflow
     let input: TopicInput
-    let ids: [WorkflowId]
-    /// The id given with `--workflow-id` (the first workflow's).
+    /// How many workflows to run.
+    let count: Int
+    /// The id given with `--workflow-id` (the first workflow's); the others get random ids as they start.
     let givenId: WorkflowId?
     let concurrency: Int
     let llm: any LLMProvider
@@ -103,22 +116,19 @@ struct RunPlan {
             let shown = options.topic.count > 40 ? String(options.topic.prefix(40)) + "…" : options.topic
             throw UsageError("--topic: '\(shown)' \(message); expected 1 to \(TopicInput.maxLength) characters")
         }
-        let count = try Self.integer(options.count, option: "--count", atLeast: 1)
+        count = try Self.integer(options.count, option: "--count", atLeast: 1)
         concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1)
         maxRevisions = try Self.integer(options.maxRevisions, option: "--max-revisions", atLeast: 0)
         output = results
-        var ids = (0..<count).map { _ in WorkflowId() }
         if let text = options.workflowId {
             guard let id = WorkflowId(text) else {
                 throw UsageError(
                     option: "--workflow-id", value: text, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
             }
-            ids[0] = id
             givenId = id
         } else {
             givenId = nil
         }
-        self.ids = ids
 
         switch options.llm {
         case "offline":
@@ -159,49 +169,60 @@ struct RunPlan {
         return value
     }
 
-    /// Runs every workflow, at most ``concurrency`` at once; results come back in id order, with the number
-    /// of workflows never started. After the first signal no workflow starts, and those running are
-    /// cancelled once ``Interruption/gracePeriod`` has passed. A definition that fails validation is a
-    /// configuration error.
+    /// Runs the workflows, at most ``concurrency`` at once, each id made as its workflow starts (memory stays
+    /// flat for any count), and hands each result to `emit` in start order as soon as it and those before it
+    /// have ended. After the first signal no workflow starts, and those running are cancelled once
+    /// ``Interruption/gracePeriod`` has passed. Each run carries its position in
+    /// ``LLMCallOrigin/workflowOrdinal``, so seeded faults repeat exactly. A definition that fails validation
+    /// is a configuration error.
     func runAll(
         orchestrator: WorkflowOrchestrator, definition: WorkflowDefinition<TopicInput>, interruption: Interruption,
-        tracker: RunTracker
-    ) async throws -> (results: [WorkflowResult], notStarted: Int) {
+        tracker: RunTracker, emit: (WorkflowResult) -> Void
+    ) async throws {
         do { _ = try definition.validate() } catch { throw UsageError("workflow '\(definition.name)' is invalid: \(error)") }
         enum Event: Sendable {
-            case finished(Int, WorkflowResult?)
+            case finished(Int, WorkflowId, WorkflowResult?)
             case interrupted
             case graceOver
         }
         let input = self.input
-        return await withTaskGroup(of: Event.self) { group in
+        await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 await interruption.waitForSignal()
                 return .interrupted
             }
-            var results: [(Int, WorkflowResult)] = []
+            // Results that ended before an earlier one, held until it ends.
+            var waiting: [Int: WorkflowResult?] = [:]
+            var nextToEmit = 0
             var next = 0
             var running = 0
             var stopping = false
             func launch() {
                 let index = next
-                let id = ids[index]
+                let id = index == 0 ? givenId ?? WorkflowId() : WorkflowId()
                 next += 1
                 running += 1
                 tracker.started(id)
                 group.addTask {
                     // Validated above, so run cannot reject the definition.
-                    .finished(index, try? await orchestrator.run(definition, input: input, workflowId: id))
+                    let result = await LLMCallOrigin.$workflowOrdinal.withValue(index) {
+                        try? await orchestrator.run(definition, input: input, workflowId: id)
+                    }
+                    return .finished(index, id, result)
                 }
             }
-            while next < min(concurrency, ids.count) { launch() }
+            while next < min(concurrency, count) { launch() }
             while running > 0, let event = await group.next() {
                 switch event {
-                case .finished(let index, let result):
+                case .finished(let index, let id, let result):
                     running -= 1
-                    tracker.finished(ids[index], state: result?.status ?? .failed)
-                    if let result { results.append((index, result)) }
-                    if !stopping, next < ids.count { launch() }
+                    tracker.finished(id, result: result)
+                    waiting[index] = .some(result)
+                    while let ended = waiting.removeValue(forKey: nextToEmit) {
+                        if let ended { emit(ended) }
+                        nextToEmit += 1
+                    }
+                    if !stopping, next < count { launch() }
                 case .interrupted:
                     guard interruption.signal != nil, !stopping else { break }
                     stopping = true
@@ -214,46 +235,6 @@ struct RunPlan {
                 }
             }
             group.cancelAll()
-            return (results.sorted { $0.0 < $1.0 }.map(\.1), ids.count - next)
-        }
-    }
-}
-
-/// Which workflows of a run are going and how the others ended, for a process that must exit at once.
-final class RunTracker: Sendable {
-    private struct State {
-        var running: Set<WorkflowId> = []
-        var started = 0
-        var ended: [WorkflowState: Int] = [:]
-    }
-
-    private let total: Int
-    private let state = Mutex(State())
-
-    /// Creates a tracker for a run of `total` workflows.
-    init(total: Int) { self.total = total }
-
-    /// A workflow started.
-    func started(_ id: WorkflowId) {
-        state.withLock {
-            $0.running.insert(id)
-            $0.started += 1
-        }
-    }
-
-    /// A workflow ended in `state`.
-    func finished(_ id: WorkflowId, state ended: WorkflowState) {
-        state.withLock {
-            $0.running.remove(id)
-            $0.ended[ended, default: 0] += 1
-        }
-    }
-
-    /// The workflows still running, and how many ended each way or never started.
-    func snapshot() -> (running: [WorkflowId], counts: (completed: Int, failed: Int, cancelled: Int, notStarted: Int)) {
-        state.withLock { state in
-            let running = state.running.map { $0 }
-            return (running, (state.ended[.completed] ?? 0, state.ended[.failed] ?? 0, state.ended[.cancelled] ?? 0, total - state.started))
         }
     }
 }

@@ -162,6 +162,56 @@ import Testing
 
     static func hex(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "") }
 
+    @Test func aHugeCountStreamsResultsFromTheFirstWorkflowAndStopsOnSigint() async throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let errors = Pipe()
+        let results = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            CommandRunner.binary.path, "run", "simple", "--count", "10000000", "--output", "json", "--log-level", "error",
+            "--db", cli.directory.appendingPathComponent("run.db").path,
+        ]
+        process.currentDirectoryURL = cli.directory
+        process.standardError = errors
+        process.standardOutput = results
+        try process.run()
+        // Results come as workflows end, in start order: the first is read while the run goes on.
+        let first = try #require(results.fileHandleForReading.readLine() as String?)
+        #expect(first.contains(#""status":"completed""#), "\(first)")
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGINT)
+        let rest = String(decoding: results.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let summaryLine = try #require(rest.split(separator: "\n").last)
+        let summary = try #require((try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])?["summary"] as? [String: Any])
+        #expect(summary["workflows"] as? Int == 10_000_000)
+        let notStarted = try #require(summary["not_started"] as? Int)
+        let ended = (summary["completed"] as? Int ?? 0) + (summary["cancelled"] as? Int ?? 0) + (summary["failed"] as? Int ?? 0)
+        #expect(notStarted > 9_000_000)
+        #expect(ended + notStarted == 10_000_000)
+        // Every ended workflow's line was printed, none twice.
+        #expect(rest.split(separator: "\n").count == ended, "\(ended) ended")  // the first line read above, the summary added
+    }
+
+    @Test func theSameSeedGivesTheSameRetriesEveryTime() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        func retries() throws -> [Int] {
+            let run = try cli.run("run", "--count", "20", "--concurrency", "8", "--llm-fault-rate", "0.3", "--seed", "7", "--output", "json", "--db", ":memory:")
+            #expect(run.status == 0)
+            return run.stdoutLines.dropLast().compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["retries"] as? Int }
+        }
+        let first = try retries()
+        #expect(first.count == 20)
+        #expect(first.reduce(0, +) > 0)
+        #expect(try retries() == first)
+        #expect(try retries() == first)
+    }
+
     @Test func sigtermWritesPendingTelemetryBeforeExiting() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }

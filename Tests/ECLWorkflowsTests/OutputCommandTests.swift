@@ -26,6 +26,45 @@ import Testing
         if !arguments.contains("--log-format") { #expect(run.stderr.contains("Workflow execution started")) }
     }
 
+    @Test func aProgressLineOnlyOnATerminalAndASummaryThatNamesEveryFile() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let arguments = ["run", "simple", "--count", "30", "--concurrency", "2", "--log-level", "warn", "--jsonl-out", "spans.jsonl"]
+        // Not a terminal: no progress line.
+        let piped = try cli.run(arguments: arguments)
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("done,") && !piped.stderr.contains("\r"), "\(piped.stderr)")
+        let lines = piped.stdoutLines
+        #expect(lines.contains("30 workflows: 30 completed, 0 failed; 0 retries, 0 revisions, \(30 * 202) tokens"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("Took ") && $0.hasSuffix(" workflows/s).") })
+        #expect(lines.contains("Wrote: ecl.db (the store); spans.jsonl (spans, OTLP JSON lines); spans-logs.jsonl (log records, OTLP JSON lines)"), "\(lines)")
+        // A dump is written, not delivered: no collector took anything.
+        #expect(lines.contains { $0.hasPrefix("Spans: ") && $0.hasSuffix(" written, 0 lost.") }, "\(lines)")
+
+        // On a terminal (a pseudo-terminal here), the line is drawn and redrawn, then erased; --quiet draws none.
+        func onTerminal(_ extra: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", "import pty, sys; pty.spawn(sys.argv[1:])", CommandRunner.binary.path] + arguments + extra + ["--db", ":memory:"]
+            process.currentDirectoryURL = cli.directory
+            var environment = ProcessInfo.processInfo.environment
+            environment["ECL_LOG_OUTPUT"] = "stderr"
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+        let shown = try onTerminal([])
+        #expect(shown.contains("\r\u{1B}[2K") && shown.contains("/30 done, 0 failed, "), "\(shown)")
+        #expect(shown.contains("30 workflows: 30 completed"))
+        let quiet = try onTerminal(["--quiet"])
+        #expect(!quiet.contains("/30 done") && quiet.contains("30 workflows: 30 completed"), "\(quiet)")
+    }
+
     @Test func controlCharactersFromTheTopicAreShownNotSent() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }

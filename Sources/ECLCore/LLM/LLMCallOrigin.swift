@@ -19,4 +19,8 @@ public struct LLMCallOrigin: Sendable, Hashable {
 
     /// The origin of the call in progress; nil outside ``StepContext/complete(_:)``.
     @TaskLocal public static var current: LLMCallOrigin?
+
+    /// The workflow's position among the workflows its caller starts (0 for the first of a batch), when the
+    /// caller sets it around the run: what a provider keys reproducible behaviour on, since ids are random.
+    @TaskLocal public static var workflowOrdinal: Int?
 }

@@ -6,8 +6,9 @@ import Synchronization
 /// `decision`) is answered with `revise` until the draft has had ``Options/revisionsBeforePass``
 /// revisions, then `pass`; other requests get a draft built from the prompt. Token counts are about
 /// one per four characters. With a ``Options/faultRate`` above 0 it throws transient HTTP 503 errors,
-/// decided by a hash of the seed and the call's origin (run, step, execution, try), so the same run
-/// id and seed give the same faults; only the first ``Options/maxConsecutiveFaults`` tries of a call
+/// decided by a hash of the seed and the call's origin (the run's position in its batch when the caller sets
+/// ``LLMCallOrigin/workflowOrdinal``, else its id; step, execution, try), so the same command and seed give
+/// the same faults; only the first ``Options/maxConsecutiveFaults`` tries of a call
 /// can fail, so a step with more tries always gets through.
 public struct OfflineLLMProvider: LLMProvider {
     /// How the offline model behaves.
@@ -82,7 +83,10 @@ public struct OfflineLLMProvider: LLMProvider {
         var key = options.seed
         if let origin = LLMCallOrigin.current {
             guard origin.attempt <= options.maxConsecutiveFaults else { return false }
-            for byte in "\(origin.workflowId)|\(origin.stepId)|\(origin.executionIndex)|\(origin.attempt)".utf8 {
+            // The workflow's position when its caller gives one (the same command gives the same faults
+            // whatever the random ids), else its id.
+            let workflow = LLMCallOrigin.workflowOrdinal.map { "#\($0)" } ?? origin.workflowId.description
+            for byte in "\(workflow)|\(origin.stepId)|\(origin.executionIndex)|\(origin.attempt)".utf8 {
                 key = (key ^ UInt64(byte)) &* 0x100_0000_01b3
             }
         } else {

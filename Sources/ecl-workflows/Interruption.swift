@@ -1,68 +1,7 @@
 import ECLCore
-import ECLLogging
-import ECLTelemetry
 import Foundation
 import Glibc
-import OTLPExporter
 import Synchronization
-
-/// Sets up logging and telemetry for a command before anything else runs, and tears it down at exit.
-enum TelemetrySetup {
-    private static let installed = Mutex<Telemetry?>(nil)
-
-    /// Loads the logging configuration, resolves export options, installs both, and starts listening for
-    /// SIGINT and SIGTERM (see ``Interruption``). Without `logDatabase`, the SQL log exporter is left out.
-    /// Returns the configuration and how results are printed (`output`, the command's `--output`).
-    ///
-    /// Standard output's rule: when results are JSON, every line on standard output is JSON. JSON logs stay
-    /// there with the results; pretty or compact logs, and the dev preset's span lines, go to standard error.
-    static func start(
-        logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true
-    ) throws -> (config: LogConfig, results: OutputFormat) {
-        let environment = ProcessInfo.processInfo.environment
-        var config = try logging.load(environment: environment)
-        if !logDatabase { config.sqlExporter = nil }
-        let results = try OutputFormat.parse(output, logging: config)
-        let preset = logging.preset ?? environment["ECL_PRESET"]
-        var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
-        if results == .json, config.output == .stdout {
-            if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
-        }
-        (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
-        let telemetry: Telemetry
-        do {
-            telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in
-                Console.warning(warning)
-            }
-        } catch let error as LogConfigError {
-            throw UsageError(error.message)
-        } catch let error as OTLPConfigError {
-            throw UsageError(error.message)
-        } catch let error as ECLError {
-            throw UsageError(error.plainMessage)
-        }
-        installed.withLock { $0 = telemetry }
-        Interruption.shared.listen()
-        return (config, results)
-    }
-
-    /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than
-    /// once. Returns how many spans and log records were written nowhere (0 when all were kept).
-    @discardableResult
-    static func finish() -> Int {
-        let telemetry = installed.withLock { $0 }
-        // After Ctrl-C the collector gets a second; what it has not taken by then waits in the spool.
-        telemetry?.shutdown(timeoutSeconds: Interruption.shared.signal == nil ? nil : Interruption.gracePeriod)
-        ECLLoggingSystem.flush()
-        return telemetry?.notWritten ?? 0
-    }
-
-    /// Spools everything pending without touching the network: for a process that must exit now.
-    static func spoolNow() {
-        installed.withLock { $0 }?.spoolNow()
-        ECLLoggingSystem.flush()
-    }
-}
 
 /// What SIGINT and SIGTERM do.
 ///

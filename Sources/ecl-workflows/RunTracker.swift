@@ -1,0 +1,107 @@
+import ECLCore
+import Foundation
+import Synchronization
+
+/// How a run of many workflows is going: which are running, how the others ended, and the totals the
+/// progress line and the summary show. Shared by the run loop, the progress line and the signal handler.
+final class RunTracker: Sendable {
+    private struct State {
+        var running: Set<WorkflowId> = []
+        var started = 0
+        var totals = RunTotals()
+    }
+
+    private let total: Int
+    private let startedAt = ContinuousClock.now
+    private let state = Mutex(State())
+
+    /// Creates a tracker for a run of `total` workflows, starting its clock.
+    init(total: Int) {
+        self.total = total
+        state.withLock { $0.totals.workflows = total }
+    }
+
+    /// A workflow started.
+    func started(_ id: WorkflowId) {
+        state.withLock {
+            $0.running.insert(id)
+            $0.started += 1
+        }
+    }
+
+    /// A workflow ended with `result` (nil: it could not run at all, counted failed).
+    func finished(_ id: WorkflowId, result: WorkflowResult?) {
+        state.withLock { state in
+            state.running.remove(id)
+            switch result?.status {
+            case .completed?: state.totals.completed += 1
+            case .cancelled?: state.totals.cancelled += 1
+            default: state.totals.failed += 1
+            }
+            state.totals.retries += result?.retries ?? 0
+            state.totals.revisions += result?.revisions ?? 0
+            state.totals.tokensUsed += result?.tokensUsed ?? 0
+        }
+    }
+
+    /// The workflows still running, and how many ended each way or never started.
+    func snapshot() -> (running: [WorkflowId], counts: (completed: Int, failed: Int, cancelled: Int, notStarted: Int)) {
+        state.withLock { state in
+            let totals = state.totals
+            return (Array(state.running), (totals.completed, totals.failed, totals.cancelled, total - state.started))
+        }
+    }
+
+    /// The totals so far, with the time since the tracker was made.
+    func totals() -> RunTotals {
+        let elapsed = ContinuousClock.now - startedAt
+        return state.withLock { state in
+            var totals = state.totals
+            totals.running = state.running.count
+            totals.notStarted = total - state.started
+            totals.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return totals
+        }
+    }
+}
+
+/// A run's totals: the summary's numbers (its JSON form is the `summary` line of `--output json`).
+struct RunTotals: Encodable {
+    var workflows = 0
+    var completed = 0
+    var failed = 0
+    var cancelled = 0
+    var running = 0
+    var notStarted = 0
+    var retries = 0
+    var revisions = 0
+    var tokensUsed = 0
+    var wallSeconds = 0.0
+
+    /// Workflows that ended.
+    var ended: Int { completed + failed + cancelled }
+
+    /// Workflows ended a second.
+    var throughput: Double { wallSeconds > 0 ? Double(ended) / wallSeconds : 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case workflows, completed, failed, cancelled, retries, revisions, throughput
+        case notStarted = "not_started"
+        case tokensUsed = "tokens_used"
+        case wallSeconds = "wall_seconds"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(workflows, forKey: .workflows)
+        try container.encode(completed, forKey: .completed)
+        try container.encode(failed, forKey: .failed)
+        try container.encode(cancelled, forKey: .cancelled)
+        try container.encode(notStarted, forKey: .notStarted)
+        try container.encode(retries, forKey: .retries)
+        try container.encode(revisions, forKey: .revisions)
+        try container.encode(tokensUsed, forKey: .tokensUsed)
+        try container.encode((wallSeconds * 1000).rounded() / 1000, forKey: .wallSeconds)
+        try container.encode((throughput * 10).rounded() / 10, forKey: .throughput)
+    }
+}

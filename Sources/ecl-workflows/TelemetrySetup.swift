@@ -1,0 +1,125 @@
+import ECLCore
+import ECLLogSQL
+import ECLLogging
+import ECLTelemetry
+import Foundation
+import OTLPExporter
+import Synchronization
+
+/// Sets up logging and telemetry for a command before anything else runs, and tears it down at exit.
+enum TelemetrySetup {
+    /// What was installed, and from what.
+    private struct Installed {
+        let telemetry: Telemetry
+        let options: TelemetryOptions
+        let config: LogConfig
+    }
+
+    private static let installed = Mutex<Installed?>(nil)
+
+    /// Loads the logging configuration, resolves export options, installs both, and starts listening for
+    /// SIGINT and SIGTERM (see ``Interruption``). Without `logDatabase`, the SQL log exporter is left out.
+    /// Returns the configuration and how results are printed (`output`, the command's `--output`).
+    ///
+    /// Standard output's rule: when results are JSON, every line on standard output is JSON. JSON logs stay
+    /// there with the results; pretty or compact logs, and the dev preset's span lines, go to standard error.
+    static func start(
+        logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true
+    ) throws -> (config: LogConfig, results: OutputFormat) {
+        let environment = ProcessInfo.processInfo.environment
+        var config = try logging.load(environment: environment)
+        if !logDatabase { config.sqlExporter = nil }
+        let results = try OutputFormat.parse(output, logging: config)
+        let preset = logging.preset ?? environment["ECL_PRESET"]
+        var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        if results == .json, config.output == .stdout {
+            if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
+        }
+        (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
+        let telemetry: Telemetry
+        do {
+            telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in
+                Console.warning(warning)
+            }
+        } catch let error as LogConfigError {
+            throw UsageError(error.message)
+        } catch let error as OTLPConfigError {
+            throw UsageError(error.message)
+        } catch let error as ECLError {
+            throw UsageError(error.plainMessage)
+        }
+        installed.withLock { $0 = Installed(telemetry: telemetry, options: options, config: config) }
+        Interruption.shared.listen()
+        return (config, results)
+    }
+
+    /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than
+    /// once. Returns how many spans and log records were written nowhere (0 when all were kept).
+    @discardableResult
+    static func finish() -> Int {
+        let telemetry = installed.withLock { $0?.telemetry }
+        // After Ctrl-C the collector gets a second; what it has not taken by then waits in the spool.
+        telemetry?.shutdown(timeoutSeconds: Interruption.shared.signal == nil ? nil : Interruption.gracePeriod)
+        ECLLoggingSystem.flush()
+        return telemetry?.notWritten ?? 0
+    }
+
+    /// Spools everything pending without touching the network: for a process that must exit now.
+    static func spoolNow() {
+        installed.withLock { $0?.telemetry }?.spoolNow()
+        ECLLoggingSystem.flush()
+    }
+
+    /// What has become of the run's spans so far (nil when none are exported): for the progress line.
+    static func spanCounters() -> BatchProcessor<SpanData>.Counters? {
+        installed.withLock { $0?.telemetry.spans?.counters }
+    }
+
+    /// Where the run wrote: the store (`store`), the dumps, the log database and the spool when it holds
+    /// anything; and where its spans went. For the summary, once telemetry is finished.
+    static func written(store: String) -> RunOutputs {
+        var outputs = RunOutputs()
+        if store != ":memory:" { outputs.files.append(.init(path: store, holds: "the store")) }
+        guard let installed = installed.withLock({ $0 }) else { return outputs }
+        if let dump = installed.options.jsonlOut {
+            outputs.files.append(.init(path: dump, holds: "spans, OTLP JSON lines"))
+            let logs = TelemetryOptions.logsPath(for: dump)
+            if logs != dump { outputs.files.append(.init(path: logs, holds: "log records, OTLP JSON lines")) }
+        }
+        if let url = installed.config.sqlExporter?.databaseURL {
+            outputs.files.append(.init(path: SQLLogDestination.redactingPassword(url), holds: "the log database"))
+        }
+        let spool = installed.options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
+        let prefixes = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: spool, base: $0) }
+        let usage = Spool.usage(in: spool, prefixes: prefixes)
+        if usage.segments > 0 {
+            let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
+            outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segments (\(size)) waiting to be sent"))
+        }
+        if let counters = installed.telemetry.spans?.counters {
+            outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, lost: counters.lost)
+            outputs.collector = installed.options.otlp?.collectorName
+        }
+        return outputs
+    }
+}
+
+/// Where a run's output went, for its summary.
+struct RunOutputs: Encodable {
+    /// A file or directory the run wrote, and what it holds.
+    struct File: Encodable {
+        let path: String
+        let holds: String
+    }
+
+    /// What became of the run's spans: delivered to the collector, written to the spool, kept nowhere.
+    struct Spans: Encodable {
+        let delivered: Int
+        let spooled: Int
+        let lost: Int
+    }
+
+    var files: [File] = []
+    var spans: Spans?
+    var collector: String?
+}
