@@ -74,13 +74,18 @@ public enum LogConfigLoader {
         return FileManager.default.fileExists(atPath: local) ? (local, "ecl.toml") : nil
     }
 
-    /// Applies a TOML document's `[logging]` table; every key is optional, unknown keys are errors.
+    /// Applies a TOML document's `[logging]` table; every key is optional, unknown keys (at the top level too)
+    /// are errors.
     static func apply(toml text: String, path: String, to config: inout LogConfig) throws(LogConfigError) {
         let document: TOMLTable
         do { document = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw LogConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): malformed TOML: \(error.description)")
         } catch {
             throw LogConfigError("\(path): malformed TOML: \(error)")
+        }
+        for key in document.keys where key != "logging" {
+            let kind = document[key]?.table != nil ? "table '[\(key)]'" : "key '\(key)'"
+            throw LogConfigError("\(path): unknown \(kind); accepted: [logging] (with its keys and [logging.sql_exporter])")
         }
         guard let entry = document["logging"] else { return }
         guard let logging = entry.table else { throw LogConfigError("\(path): 'logging' must be a table ([logging])") }

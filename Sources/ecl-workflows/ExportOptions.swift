@@ -31,7 +31,7 @@ struct CollectorOptions: ParsableArguments {
 struct ExportOptions: ParsableArguments {
     @OptionGroup var collector: CollectorOptions
 
-    @Option(name: .customLong("jsonl-out"), help: "Write spans to FILE and logs to FILE-logs as OTLP JSONL, with no collector.")
+    @Option(name: .customLong("jsonl-out"), help: "Write spans to FILE and logs beside it as OTLP JSONL, with no collector (spans.jsonl: logs to spans-logs.jsonl).")
     var jsonlOut: String?
 
     @Option(name: .customLong("spool"), help: ArgumentHelp(

@@ -3,7 +3,7 @@ import ECLCore
 import ECLLogSQL
 import ECLLogging
 import Foundation
-import JSONWriting
+import Logging
 
 extension ECLWorkflows {
     /// `ecl-workflows logs --workflow-id ID`: a workflow's log lines from the SQL log exporter's database.
@@ -49,7 +49,7 @@ extension ECLWorkflows {
                 throw UsageError("logs needs the SQL log database: --log-sql sqlite:PATH (or ECL_LOG_SQL_URL, or [logging.sql_exporter] in ecl.toml)")
             }
             let source = loggingOptions.sqlURLSource(environment: environment).name
-            let events: [LogEvent]
+            let events: [ECLLogSQL.LogEvent]
             do throws(ECLError) {
                 let destination = try SQLLogDestination.parse(url, source: source, environment: environment)
                 if case .sqlite(let path) = destination, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
@@ -61,26 +61,42 @@ extension ECLWorkflows {
             } catch {
                 throw UsageError(sql: error, source: source)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // The lines as they were logged: the live formats (JSON, or the configured pretty or compact form),
+            // whose rendering escapes control characters.
+            var lineConfig = config
+            lineConfig.format = format == .json ? .json : (config.format == .json ? .pretty : config.format)
+            lineConfig.includeLocation = false
+            let formatter = LineFormatter(config: lineConfig, terminal: isatty(STDOUT_FILENO) == 1)
             for event in events {
-                let line: String
-                switch format {
-                case .json:
-                    var object = (try? JSONSerialization.jsonObject(with: Data(event.fields.utf8)) as? [String: Any]) ?? [:]
-                    object["timestamp"] = UTCTimestamp.format(event.timestamp)
-                    object["level"] = event.level
-                    object["logger"] = event.logger
-                    object["message"] = event.message
-                    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-                    line = String(decoding: data, as: UTF8.self)
-                case .text:
-                    line = "\(UTCTimestamp.format(event.timestamp)) \(event.level.uppercased().padded(5)) \(event.message)  \(event.stepId.map { "step_id=\($0) " } ?? "")fields=\(event.fields)"
-                }
-                Console.out(format == .text ? VisibleText.escape(line) : line)
+                Console.out(String(decoding: formatter.render(Self.record(event)), as: UTF8.self))
             }
             if events.isEmpty, format == .text {
                 Console.out("No log lines stored for workflow \(id).")
+            }
+        }
+    
+        /// A stored event as the record it was logged from.
+        static func record(_ event: ECLLogSQL.LogEvent) -> LogRecord {
+            let seconds = event.timestamp.timeIntervalSince1970.rounded(.down)
+            let time = timespec(tv_sec: Int(seconds), tv_nsec: Int((event.timestamp.timeIntervalSince1970 - seconds) * 1e9))
+            var metadata: Logger.Metadata = [:]
+            if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) {
+                for (key, value) in fields { metadata[key] = Self.metadata(value) }
+            }
+            return LogRecord(
+                time: time, level: LogLevel(name: event.level)?.loggerLevel ?? .info, label: event.logger, message: event.message,
+                metadata: metadata, file: "", line: 0)
+        }
+
+        static func metadata(_ value: JSONValue) -> Logger.MetadataValue {
+            switch value {
+            case .null: .string("null")
+            case .bool(let flag): .stringConvertible(flag)
+            case .number(let number):
+                number.rounded() == number && abs(number) < 9e15 ? .stringConvertible(Int(number)) : .stringConvertible(number)
+            case .string(let text): .string(text)
+            case .array(let values): .array(values.map(metadata))
+            case .object(let members): .dictionary(members.mapValues(metadata))
             }
         }
     }

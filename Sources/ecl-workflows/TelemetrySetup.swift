@@ -87,14 +87,19 @@ enum TelemetrySetup {
             if logs != dump { outputs.files.append(.init(path: logs, holds: "log records, OTLP JSON lines")) }
         }
         if let url = installed.config.sqlExporter?.databaseURL {
-            outputs.files.append(.init(path: SQLLogDestination.redactingPassword(url), holds: "the log database"))
+            // The level decides what the database gets: said here, since `--log-level warn` stores no info line.
+            let lines = installed.telemetry.sqlWriter?.writtenCount ?? 0
+            let level = installed.config.level
+            let which = level == .trace ? "" : " at \(level.rawValue) and above"
+            let shown = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : SQLLogDestination.redactingPassword(url)
+            outputs.files.append(.init(path: shown, holds: "the log database: \(lines) log line\(lines == 1 ? "" : "s")\(which)"))
         }
         let spool = installed.options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
         let prefixes = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: spool, base: $0) }
         let usage = Spool.usage(in: spool, prefixes: prefixes)
         if usage.segments > 0 {
             let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
-            outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segments (\(size)) waiting to be sent"))
+            outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
         }
         if let counters = installed.telemetry.spans?.counters {
             outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, lost: counters.lost)

@@ -83,7 +83,7 @@ import Testing
         _ = write("ecl.toml", "[logging]\nformat = \"compact\"\n")
         #expect(try load().format == .compact)
         // A file without a [logging] table changes nothing.
-        #expect(try load(LogFlags(config: write("other.toml", "[server]\nport = 1\n"))) == .default)
+        #expect(try load(LogFlags(config: write("other.toml", "# nothing set yet\n"))) == .default)
     }
 
     @Test func theExampleFileIsValid() throws {
@@ -123,6 +123,10 @@ import Testing
         #expect(message { () throws(LogConfigError) in try load(LogFlags(config: level)) }.contains("logging.level must be a string"))
         let sql = write("sql.toml", "[logging.sql_exporter]\nbuffer_size = 0\ndatabase_url = \"sqlite:x\"\n")
         #expect(message { () throws(LogConfigError) in try load(LogFlags(config: sql)) }.contains("buffer_size"))
+        let topKey = write("top.toml", "level = \"debug\"\n[logging]\nformat = \"json\"\n")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: topKey)) }.contains("unknown key 'level'; accepted: [logging]"))
+        let topTable = write("table.toml", "[loging]\nlevel = \"debug\"\n")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: topTable)) }.contains("unknown table '[loging]'"))
         let notTable = write("flat.toml", "logging = 3\n")
         #expect(message { () throws(LogConfigError) in try load(LogFlags(config: notTable)) }.contains("must be a table"))
     }

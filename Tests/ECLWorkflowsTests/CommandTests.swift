@@ -85,7 +85,7 @@ import Testing
         let id = try #require(result["workflow_id"] as? String)
         let status = try cli.run("status", id)
         #expect(status.stdout.contains("failed"))
-        #expect(status.stdout.contains("1 revisions"))
+        #expect(status.stdout.contains("still not accepted after 1 revision (the maximum)"))
         #expect(status.stdout.contains("critique #1"))
     }
 

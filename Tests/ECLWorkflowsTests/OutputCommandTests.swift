@@ -65,6 +65,20 @@ import Testing
         #expect(!quiet.contains("/30 done") && quiet.contains("30 workflows: 30 completed"), "\(quiet)")
     }
 
+    @Test func theSummarySaysWhatTheCollectorGotAndWhatTheLogDatabaseHolds() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        // OTEL_EXPORTER_OTLP_ENDPOINT turns export on in the default preset too; nothing listens, so all is spooled.
+        let run = try cli.run(
+            arguments: ["run", "simple", "--count", "2", "--log-level", "warn", "--log-sql", "sqlite:logs.db", "--db", ":memory:"],
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdoutLines.contains("Spans: 0 delivered to http://127.0.0.1:\(closed), 20 spooled, 0 lost."), "\(run.stdout)")
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Wrote: logs.db (the log database: 0 log lines at warn and above); ecl-otlp-spool/ (1 spool segment, ") }, "\(run.stdout)")
+        #expect(!run.stdout.contains("the store"))
+    }
+
     @Test func controlCharactersFromTheTopicAreShownNotSent() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }

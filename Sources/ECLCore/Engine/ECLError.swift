@@ -53,7 +53,7 @@ public enum ECLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .validation(let field, let message): "validation failed for '\(field)': \(message)"
         case .io(let message): "I/O error: \(message)"
         case .timeout(let message): "timed out: \(message)"
-        case .maxRevisionsExceeded(let attempts): "still not accepted after \(attempts) revisions (the maximum)"
+        case .maxRevisionsExceeded(let attempts): "still not accepted after \(attempts) revision\(attempts == 1 ? "" : "s") (the maximum)"
         case .config(let message): "configuration error: \(message)"
         case .workflowNotFound(let id): "no workflow with id \(id)"
         case .stepNotFound(let id): "no step with id '\(id)'"

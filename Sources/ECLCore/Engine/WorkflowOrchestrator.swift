@@ -77,7 +77,7 @@ public struct WorkflowOrchestrator: Sendable {
     ) async -> WorkflowResult {
         let clock = executor.clock
         let startedAt = clock.now()
-        logger.info("Workflow execution started", metadata: [LogField.stepCount: .stringConvertible(order.count)])
+        logger.info("Workflow execution started", metadata: [LogField.stepCount: .stringConvertible(definition.nodes.count)])
 
         var record = WorkflowRecord(
             id: workflowId, definition: definition.name, state: .running, input: JSONText.encode(input),
