@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLCoreTests",
-            dependencies: ["ECLCore", "TestSupport"],
+            dependencies: ["ECLCore", "TestSupport", .product(name: "InMemoryLogging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

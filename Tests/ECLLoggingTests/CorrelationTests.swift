@@ -129,19 +129,3 @@ import Testing
         #expect(throws: LogConfigError.self) { try ECLLoggingSystem.handlerFactory(config: LogConfig(filter: "x=nope"), sink: sink) }
     }
 }
-
-@Suite struct BootstrapTests {
-    @Test func bootstrapIsIdempotent() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-bootstrap-\(UUID()).log").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        // The first call in this process installs (to a file, so the other tests' lines stay out of the way).
-        let config = LogConfig(level: .error, format: .json, output: .file(path))
-        let first = try ECLLoggingSystem.bootstrap(config, metadataProvider: Correlation.metadataProvider)
-        let second = try ECLLoggingSystem.bootstrap(LogConfig.dev)
-        #expect(first)
-        #expect(!second)
-        Logger(label: "bootstrap.test").error("installed")
-        ECLLoggingSystem.flush()
-        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"message\":\"installed\""))
-    }
-}

@@ -10,6 +10,30 @@ public enum StepOutcome<Output: Sendable>: Sendable {
     case needsRevision(Output, feedback: String)
     /// The step failed; tries may have been spent.
     case failed(ECLError)
+
+    /// The state the store records for it.
+    var state: StepExecutionState {
+        switch self {
+        case .success: .succeeded
+        case .needsRevision: .needsRevision
+        case .failed: .failed
+        }
+    }
+
+    /// The error that ended the step, if it failed.
+    var error: ECLError? {
+        if case .failed(let error) = self { return error }
+        return nil
+    }
+
+    /// The same outcome with its output boxed, so outcomes of steps of any types mix.
+    func erased() -> StepOutcome<any Sendable> {
+        switch self {
+        case .success(let output): .success(output)
+        case .needsRevision(let output, let feedback): .needsRevision(output, feedback: feedback)
+        case .failed(let error): .failed(error)
+        }
+    }
 }
 
 /// What the executor measured of one step execution (all its tries).
@@ -38,6 +62,8 @@ public struct StepMetadata: Sendable, Codable, Equatable {
 public struct StepExecution<Output: Sendable>: Sendable {
     /// How the step ended.
     public var outcome: StepOutcome<Output>
+    /// The output as JSON text, as the store got it (encoded once); nil when the step failed.
+    public var outputJSON: String?
     /// What was measured.
     public var metadata: StepMetadata
 }
@@ -51,18 +77,26 @@ public struct StepExecutor: Sendable {
     public let store: (any WorkflowStore)?
     /// The time source; waits between tries go through it.
     public let clock: any ECLClock
-    private let logger = Logger(label: "ECLCore.Executor")
+    /// Where the executor logs each try (label `ECLCore.Executor` by default).
+    public let logger: Logger
+    /// Where model calls are logged (label `ECLCore.LLM` by default).
+    public let llmLogger: Logger
 
-    /// Creates an executor.
-    public init(llm: any LLMProvider, store: (any WorkflowStore)? = nil, clock: any ECLClock = SystemClock()) {
+    /// Creates an executor. Tests pass loggers over an in-memory handler to read what it logs.
+    public init(
+        llm: any LLMProvider, store: (any WorkflowStore)? = nil, clock: any ECLClock = SystemClock(),
+        logger: Logger = Logger(label: "ECLCore.Executor"), llmLogger: Logger = Logger(label: "ECLCore.LLM")
+    ) {
         self.llm = llm
         self.store = store
         self.clock = clock
+        self.logger = logger
+        self.llmLogger = llmLogger
     }
 
-    /// What one try came to: the step is over, or it goes on after a wait.
+    /// What one try came to: the step is over (with its output's JSON), or it goes on after a wait.
     private enum TryResult<Output: Sendable>: Sendable {
-        case finished(StepOutcome<Output>, StepExecutionState, ECLError?)
+        case finished(StepOutcome<Output>, json: String?)
         case retry(after: Double)
     }
 
@@ -77,23 +111,22 @@ public struct StepExecutor: Sendable {
         let spanBuilder = StepSpan(workflowId: workflowId, stepId: step.id, name: step.name).executionIndex(executionIndex)
 
         /// The step's end: its outcome with what was measured from the first try's start until now.
-        func finish(
-            _ outcome: StepOutcome<S.Output>, state: StepExecutionState, error: ECLError?, attempts: Int, tokens: Int
-        ) -> StepExecution<S.Output> {
+        func finish(_ outcome: StepOutcome<S.Output>, json: String?, attempts: Int, tokens: Int) -> StepExecution<S.Output> {
             let end = clock.now()
             let metadata = StepMetadata(
                 stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
                 attempts: attempts, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
-                state: state, error: error.map { "\($0)" })
-            return StepExecution(outcome: outcome, metadata: metadata)
+                state: outcome.state, error: outcome.error.map { "\($0)" })
+            return StepExecution(outcome: outcome, outputJSON: json, metadata: metadata)
         }
 
         while true {
             let context = StepContext(
-                workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store)
+                workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store,
+                logger: llmLogger)
             let result: TryResult<S.Output> = await spanBuilder.attempt(attempt).run { span in
                 let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span)
-                if case .finished(_, .failed, let error?) = outcome {
+                if case .finished(.failed(let error), _) = outcome {
                     span.recordError(error)
                     span.setStatus(SpanStatus(code: .error, message: "\(error)"))
                 }
@@ -101,14 +134,14 @@ public struct StepExecutor: Sendable {
             }
             tokens += context.tokensUsed
             switch result {
-            case .finished(let outcome, let state, let error):
-                return finish(outcome, state: state, error: error, attempts: attempt, tokens: tokens)
+            case .finished(let outcome, let json):
+                return finish(outcome, json: json, attempts: attempt, tokens: tokens)
             case .retry(let delay):
                 do {
                     try await clock.sleep(seconds: delay)
                 } catch {
                     let cancelled = ECLError.cancelled("step '\(step.id)' was stopped while waiting to retry")
-                    return finish(.failed(cancelled), state: .failed, error: cancelled, attempts: attempt, tokens: tokens)
+                    return finish(.failed(cancelled), json: nil, attempts: attempt, tokens: tokens)
                 }
                 attempt += 1
             }
@@ -143,7 +176,7 @@ public struct StepExecutor: Sendable {
                 recordValidation(invalid)
                 let failure = await record(.failed, output: nil, error: invalid) ?? invalid
                 logger.error("Step failed", metadata: [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"])
-                return .finished(.failed(failure), .failed, failure)
+                return .finished(.failed(failure), json: nil)
             }
         }
 
@@ -158,33 +191,31 @@ public struct StepExecutor: Sendable {
                 retryable = false
                 break
             }
-            let (state, outcome): (StepExecutionState, StepOutcome<S.Output>) =
-                if case .needsRevision(_, let feedback) = result {
-                    (.needsRevision, .needsRevision(output, feedback: feedback))
-                } else {
-                    (.succeeded, .success(output))
-                }
-            if let stored = await record(state, output: JSONText.encode(output), error: nil) {
-                return .finished(.failed(stored), .failed, stored)
+            let outcome: StepOutcome<S.Output> =
+                if case .needsRevision(_, let feedback) = result { .needsRevision(output, feedback: feedback) } else { .success(output) }
+            // Encoded once: the store's copy is the one the run's final output is made of.
+            let json = JSONText.encode(output)
+            if let stored = await record(outcome.state, output: json, error: nil) {
+                return .finished(.failed(stored), json: nil)
             }
             let fields: Logger.Metadata = [
                 LogField.attempts: .stringConvertible(attempt), LogField.tokensUsed: .stringConvertible(context.tokensUsed),
                 LogField.durationMs: .stringConvertible(Logger.rounded(clock.now().timeIntervalSince(attemptStart) * 1000)),
             ]
             logger.info(attempt > 1 ? "Step succeeded after retry" : "Step succeeded", metadata: fields)
-            return .finished(outcome, state, nil)
+            return .finished(outcome, json: json)
         case .failed(let error, let canRetry):
             failure = error
             retryable = canRetry
         }
 
         if let stored = await record(.failed, output: nil, error: failure) {
-            return .finished(.failed(stored), .failed, stored)
+            return .finished(.failed(stored), json: nil)
         }
         guard retryable, attempt < policy.maxAttempts else {
             let fields: Logger.Metadata = [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"]
             logger.error(retryable ? "Step failed after all retry attempts" : "Step failed", metadata: fields)
-            return .finished(.failed(failure), .failed, failure)
+            return .finished(.failed(failure), json: nil)
         }
         span.addEvent(SpanEvent(name: "retry", attributes: ["ecl.step.attempt": .int64(Int64(attempt))]))
         logger.recordRetry(attempt: attempt, maxAttempts: policy.maxAttempts, error: failure)
@@ -205,5 +236,10 @@ enum JSONText {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A JSON object of members that are JSON text already, keys sorted: nothing decoded or encoded again.
+    static func object(_ members: [String: String]) -> String {
+        "{" + members.sorted { $0.key < $1.key }.map { encode($0.key) + ":" + $0.value }.joined(separator: ",") + "}"
     }
 }

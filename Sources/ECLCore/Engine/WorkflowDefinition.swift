@@ -68,17 +68,8 @@ public struct WorkflowNode<Input: Sendable>: Sendable {
     let run: @Sendable (StepExecutor, WorkflowRunState<Input>, Int) async -> NodeExecution
 }
 
-/// A type-erased step execution: the outcome with its output boxed, and its metadata.
-struct NodeExecution: Sendable {
-    enum Outcome: Sendable {
-        case success(any Sendable, json: String)
-        case needsRevision(any Sendable, json: String, feedback: String)
-        case failed(ECLError)
-    }
-
-    var outcome: Outcome
-    var metadata: StepMetadata
-}
+/// A step execution of any step type: its outcome with the output boxed, and what was measured.
+typealias NodeExecution = StepExecution<any Sendable>
 
 /// A workflow: named steps, their dependencies, and an optional revision loop.
 public struct WorkflowDefinition<Input: Codable & Sendable>: Sendable {
@@ -108,19 +99,10 @@ public struct WorkflowDefinition<Input: Codable & Sendable>: Sendable {
                 let metadata = StepMetadata(
                     stepId: step.id, executionIndex: index, startedAt: now, completedAt: now, attempts: 0,
                     tokensUsed: 0, durationMs: 0, state: .failed, error: "\(error)")
-                return NodeExecution(outcome: .failed(error), metadata: metadata)
+                return NodeExecution(outcome: .failed(error), outputJSON: nil, metadata: metadata)
             }
             let execution = await executor.execute(step, input: stepInput, workflowId: state.workflowId, executionIndex: index)
-            switch execution.outcome {
-            case .success(let output):
-                return NodeExecution(outcome: .success(output, json: JSONText.encode(output)), metadata: execution.metadata)
-            case .needsRevision(let output, let feedback):
-                return NodeExecution(
-                    outcome: .needsRevision(output, json: JSONText.encode(output), feedback: feedback),
-                    metadata: execution.metadata)
-            case .failed(let error):
-                return NodeExecution(outcome: .failed(error), metadata: execution.metadata)
-            }
+            return NodeExecution(outcome: execution.outcome.erased(), outputJSON: execution.outputJSON, metadata: execution.metadata)
         }
         nodes.append(WorkflowNode(id: step.id, name: step.name, dependsOn: dependsOn, run: run))
     }

@@ -42,12 +42,17 @@ public struct WorkflowOrchestrator: Sendable {
     /// before each wave of steps and each revision: a run that must stop ends `cancelled` after the steps
     /// that are running. A cancelled task stops the same way.
     public let stopReason: @Sendable () -> String?
-    private let logger = Logger(label: "ECLCore.Orchestrator")
+    /// Where runs are logged (label `ECLCore.Orchestrator` by default).
+    public let logger: Logger
 
-    /// Creates an orchestrator around an executor.
-    public init(executor: StepExecutor, stopReason: @escaping @Sendable () -> String? = { nil }) {
+    /// Creates an orchestrator around an executor. Tests pass a logger over an in-memory handler.
+    public init(
+        executor: StepExecutor, stopReason: @escaping @Sendable () -> String? = { nil },
+        logger: Logger = Logger(label: "ECLCore.Orchestrator")
+    ) {
         self.executor = executor
         self.stopReason = stopReason
+        self.logger = logger
     }
 
     /// Why the run must stop here, if it must.
@@ -144,7 +149,7 @@ public struct WorkflowOrchestrator: Sendable {
         record.updatedAt = completedAt
         record.completedAt = completedAt
         record.error = runError.map { "\($0)" }
-        if runError == nil { record.output = JSONText.encode(jsonOutputs.mapKeys(\.rawValue).mapValues(RawJSON.init)) }
+        if runError == nil { record.output = JSONText.object(jsonOutputs.mapKeys(\.rawValue)) }
         if let store = executor.store, recorded {
             do {
                 try await store.updateWorkflow(record)
@@ -197,10 +202,10 @@ public struct WorkflowOrchestrator: Sendable {
             run.executions[node.id, default: 0] += 1
             run.metadata.append(execution.metadata)
             switch execution.outcome {
-            case .success(let value, let json), .needsRevision(let value, let json, _):
+            case .success(let value), .needsRevision(let value, _):
                 state.outputs[node.id] = value
                 run.outputs[node.id] = value
-                run.jsonOutputs[node.id] = json
+                run.jsonOutputs[node.id] = execution.outputJSON
             case .failed(let error):
                 run.error = error
             }
@@ -210,7 +215,7 @@ public struct WorkflowOrchestrator: Sendable {
         var execution = await execute(nodes[id]!)
         // Outside a revision loop, a request for revision is the step's verdict: its output stands.
         guard let loop, loop.validator == id, let reviser = nodes[loop.reviser] else { return run }
-        while case .needsRevision(_, _, let feedback) = execution.outcome {
+        while case .needsRevision(_, let feedback) = execution.outcome {
             if let stop = stopping() {
                 run.error = stop
                 return run
@@ -235,16 +240,6 @@ public struct WorkflowOrchestrator: Sendable {
             execution = await execute(nodes[id]!)
         }
         return run
-    }
-}
-
-/// JSON text that encodes as itself, for nesting stored outputs in one document.
-struct RawJSON: Encodable, Sendable {
-    let text: String
-
-    func encode(to encoder: any Encoder) throws {
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        try value.encode(to: encoder)
     }
 }
 

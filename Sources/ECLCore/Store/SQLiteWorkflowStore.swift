@@ -10,15 +10,16 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     /// The file's path, or `:memory:`.
     public let path: String
     private let database: DatabaseQueue
-    private let logger = Logger(label: "ECLCore.Store")
+    private let logger: Logger
 
     /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`, and brings
     /// its schema up to date; with `readOnly`, opens an existing store without creating or changing anything.
     /// The file is in write-ahead-log mode with `synchronous = NORMAL` (see ``SQLiteOpening``), so runs in
     /// several processes share it; a lock is waited on for up to 10 s. Throws ``ECLError/io(_:)`` naming the
-    /// path and the reason.
-    public init(path: String, readOnly: Bool = false) throws(ECLError) {
+    /// path and the reason. Database operations are logged at debug to `logger`.
+    public init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "ECLCore.Store")) throws(ECLError) {
         self.path = path
+        self.logger = logger
         do {
             database = try SQLiteOpening.open(path: path, schema: Self.schema, mode: readOnly ? .readOnly : .readWrite, busyTimeout: 10)
         } catch {
