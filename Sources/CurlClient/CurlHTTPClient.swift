@@ -99,6 +99,10 @@ final class EasyHandle: @unchecked Sendable {
         }
         curl_easy_reset(curl)
         let sink = ResponseSink()
+        // A line break in a header would end the headers early or add one: refused, the value never shown.
+        if let bad = request.headers.first(where: { ($0.name + $0.value).utf8.contains { $0 == 10 || $0 == 13 || $0 == 0 } }) {
+            return .failure(HTTPTransportError(kind: .other, message: "header '\(bad.name)' holds a line break (value not shown)", url: request.url))
+        }
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         for header in request.headers {
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")

@@ -19,13 +19,35 @@ public enum URLText {
                 text = String(text[..<scheme.upperBound]) + shown + String(text[at...])
             }
         }
-        guard let question = text.firstIndex(of: "?") else { return text }
-        let queryEnd = text[question...].firstIndex(of: "#") ?? text.endIndex
-        let parameters = text[text.index(after: question)..<queryEnd].split(separator: "&", omittingEmptySubsequences: false).map { parameter in
-            guard let equals = parameter.firstIndex(of: "="), isSecretName(parameter[..<equals]) else { return String(parameter) }
-            return String(parameter[...equals]) + "***"
+        // The query, then the fragment (some put tokens there too): `name=value` pairs split at `&` or `;`.
+        for mark in ["?", "#"] as [Character] {
+            guard let start = text.firstIndex(of: mark) else { continue }
+            let end = mark == "?" ? text[start...].firstIndex(of: "#") ?? text.endIndex : text.endIndex
+            text = String(text[...start]) + redactingParameters(text[text.index(after: start)..<end]) + String(text[end...])
         }
-        return String(text[...question]) + parameters.joined(separator: "&") + String(text[queryEnd...])
+        return text
+    }
+
+    /// `a=1&token=x;key=y` as `a=1&token=***;key=***`.
+    static func redactingParameters(_ text: Substring) -> String {
+        var result = ""
+        var rest = text
+        while !rest.isEmpty {
+            let end = rest.firstIndex { $0 == "&" || $0 == ";" } ?? rest.endIndex
+            let parameter = rest[..<end]
+            if let equals = parameter.firstIndex(of: "="), isSecretName(parameter[..<equals]) {
+                result += parameter[...equals] + "***"
+            } else {
+                result += parameter
+            }
+            if end < rest.endIndex {
+                result.append(rest[end])
+                rest = rest[rest.index(after: end)...]
+            } else {
+                rest = rest[end...]
+            }
+        }
+        return result
     }
 
     /// Every `scheme://…` URL inside `text` redacted (see ``redacted(_:)``): for a message that quotes one.
@@ -65,8 +87,40 @@ public enum URLText {
         return nil
     }
 
+    /// `url` with `path` added to its path (one slash between), before its query; a fragment is dropped (it
+    /// is never sent). `http://h/base?k=v` and `v1/messages` give `http://h/base/v1/messages?k=v`.
+    public static func appendingPath(_ url: String, _ path: String) -> String {
+        var base = url
+        if let hash = base.firstIndex(of: "#") { base = String(base[..<hash]) }
+        var query = ""
+        if let question = base.firstIndex(of: "?") {
+            query = String(base[question...])
+            base = String(base[..<question])
+        }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/" + path + query
+    }
+
+    /// Whether a query parameter's name says its value is a secret, after percent-decoding it.
     static func isSecretName(_ name: Substring) -> Bool {
-        let lowered = name.lowercased()
+        let lowered = percentDecoded(name).lowercased()
         return secretParameterWords.contains { lowered.contains($0) }
+    }
+
+    /// `%74oken` as `token`: enough of percent-decoding to read a parameter's name (bad escapes kept as they are).
+    static func percentDecoded(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.first {
+            utf8 = utf8.dropFirst()
+            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

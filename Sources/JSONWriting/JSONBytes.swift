@@ -74,7 +74,17 @@ extension Array where Element == UInt8 {
             while index < bytes.count {
                 let byte = bytes[index]
                 defer { index += 1 }
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xC2 else { continue }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xC2 || byte == 0xE2
+                else { continue }
+                if byte == 0xE2 {
+                    // U+2028 and U+2029 (line and paragraph separators) are 0xE2 0x80 0xA8 and 0xA9.
+                    guard index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 else { continue }
+                    append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    append(contentsOf: [92, UInt8(ascii: "u"), 50, 48, 50, bytes[index + 2] == 0xA8 ? 56 : 57])
+                    index += 2
+                    start = index + 1
+                    continue
+                }
                 if byte == 0xC2 {
                     // U+0080–U+009F (C1 controls) are 0xC2 0x80–0x9F in UTF-8.
                     guard index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) else { continue }

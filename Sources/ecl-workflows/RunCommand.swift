@@ -117,7 +117,7 @@ struct RunPlan {
             throw UsageError("--topic: '\(shown)' \(message); expected 1 to \(TopicInput.maxLength) characters")
         }
         count = try Self.integer(options.count, option: "--count", atLeast: 1)
-        concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1)
+        concurrency = try Self.integer(options.concurrency, option: "--concurrency", atLeast: 1, atMost: Self.maxConcurrency)
         maxRevisions = try Self.integer(options.maxRevisions, option: "--max-revisions", atLeast: 0)
         output = results
         if let text = options.workflowId {
@@ -162,9 +162,13 @@ struct RunPlan {
                 + "started \(UTCTimestamp.format(earlier.createdAt))); give an id not used before, or none for a random one")
     }
 
-    static func integer(_ text: String, option: String, atLeast minimum: Int) throws -> Int {
-        guard let value = Int(text), value >= minimum else {
-            throw UsageError(option: option, value: text, expected: "a whole number of \(minimum) or more")
+    /// The most workflows that run at once: each holds its tasks, buffers and a connection.
+    static let maxConcurrency = 10_000
+
+    static func integer(_ text: String, option: String, atLeast minimum: Int, atMost maximum: Int? = nil) throws -> Int {
+        guard let value = Int(text), value >= minimum, value <= maximum ?? Int.max else {
+            let expected = maximum.map { "a whole number from \(minimum) to \($0)" } ?? "a whole number of \(minimum) or more"
+            throw UsageError(option: option, value: text, expected: expected)
         }
         return value
     }

@@ -37,6 +37,10 @@ enum TelemetrySetup {
         }
         (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
         let telemetry: Telemetry
+        // A set-up that fails leaves no empty spool directory behind that it made.
+        let spool = options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
+        let spoolExisted = FileManager.default.fileExists(atPath: spool)
+        defer { if installed.withLock({ $0 == nil }), !spoolExisted { rmdir(spool) } }
         do {
             telemetry = try Telemetry.bootstrap(logConfig: config, options: options, environment: environment) { warning in
                 Console.warning(warning)
@@ -94,9 +98,11 @@ enum TelemetrySetup {
             let shown = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : SQLLogDestination.redactingPassword(url)
             outputs.files.append(.init(path: shown, holds: "the log database: \(lines) log line\(lines == 1 ? "" : "s")\(which)"))
         }
+        // The spool, when this run used one (it exported, stored logs in SQL, or named it).
         let spool = installed.options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
+        let usedSpool = installed.options.otlp != nil || installed.options.spoolDirectory != nil || installed.config.sqlExporter != nil
         let prefixes = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: spool, base: $0) }
-        let usage = Spool.usage(in: spool, prefixes: prefixes)
+        let usage = usedSpool ? Spool.usage(in: spool, prefixes: prefixes) : (segments: 0, bytes: 0)
         if usage.segments > 0 {
             let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
             outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))

@@ -41,6 +41,15 @@ import Testing
         #expect(server.connectionsAccepted == 8)
     }
 
+    @Test func aHeaderWithALineBreakIsNeverSent() throws {
+        let server = try LocalHTTPServer()
+        #expect { _ = try CurlHTTPClient().send(HTTPRequest(url: server.baseURL + "/", headers: [("x-api-key", "k\r\nX-Injected: 1")])) } throws: { error in
+            let error = error as? HTTPTransportError
+            return error?.kind == .other && error?.message.contains("x-api-key") == true && error?.message.contains("X-Injected") == false
+        }
+        #expect(server.requests.isEmpty)
+    }
+
     @Test func aHangIsATimeout() throws {
         let server = try LocalHTTPServer(script: [.hang(seconds: 3)])
         #expect { _ = try CurlHTTPClient().send(HTTPRequest(url: server.baseURL + "/", timeoutSeconds: 0.3)) } throws: { error in

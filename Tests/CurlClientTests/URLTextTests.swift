@@ -42,3 +42,25 @@ import Testing
         #expect(URLText.httpProblem(url) == problem)
     }
 }
+
+@Suite struct URLTextMoreTests {
+    @Test(arguments: [
+        ("http://h/?%74oken=PCT&page=1", "http://h/?%74oken=***&page=1"),
+        ("http://h/?a=1;token=SEMI", "http://h/?a=1;token=***"),
+        ("http://h/#token=FRAG", "http://h/#token=***"),
+        ("http://h/?key=A#sig=B", "http://h/?key=***#sig=***"),
+    ])
+    func otherSpellingsOfSecretsAreHidden(url: String, shown: String) {
+        #expect(URLText.redacted(url) == shown)
+    }
+
+    @Test(arguments: [
+        ("http://h:1", "http://h:1/v1/traces"),
+        ("http://h:1/", "http://h:1/v1/traces"),
+        ("http://h:1/base/?token=X", "http://h:1/base/v1/traces?token=X"),
+        ("http://h:1#frag", "http://h:1/v1/traces"),
+    ])
+    func aPathGoesBeforeTheQuery(base: String, url: String) {
+        #expect(URLText.appendingPath(base, "v1/traces") == url)
+    }
+}

@@ -230,6 +230,10 @@ import Testing
         (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_SPOOL_MAX_MB", "8796093022208", "1 to 1048576"]),
         (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_DURABLE", "maybe", "true or false"]),
         (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
+        (["run", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
+        (["run", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),
+        (["run", "--log-sql", "mysql://u@h/db"], ["--log-sql", "mysql://u@h/db"]),
+        (["run", "--otlp-endpoint", "http://h:1", "--log-sql", "sqlite:/nonexistent-ecl/logs.db"], ["--log-sql", "/nonexistent-ecl"]),
         (["replay", "missing.jsonl", "--otlp-endpoint", "http://h:1"], ["missing.jsonl", "does not exist"]),
         (["replay", ".", "--otlp-endpoint", "http://h:1"], ["'.'", "no spool segments"]),
         (["replay", "Package.swift", "--otlp-endpoint", "http://h:1"], ["Package.swift", "no OTLP JSON line"]),
@@ -249,5 +253,7 @@ import Testing
         for word in mentions { #expect(run.stderr.contains(word), "missing \(word) in \(run.stderr)") }
         #expect(!run.stderr.contains("PASSW0RDX") && !run.stderr.contains("SECRETKEY"))
         #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl.db")))
+        // Nor an empty spool directory.
+        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-spool")))
     }
 }

@@ -91,6 +91,15 @@ import Testing
             #expect(run.stdout.contains(#"evil \u001b[31mred\u0007\nfake line"#), "\(arguments): \(run.stdout)")
             #expect(!run.stdoutLines.contains { $0.hasPrefix("fake line") })
         }
+        // JSON results too: JSONEncoder leaves C1 controls and U+2028 raw; they are escaped, and read back intact.
+        let c1 = "top\u{9B}31m\u{2028}ic"
+        let json = try cli.run(arguments: ["run", "simple", "--topic", c1, "--output", "json"])
+        #expect(json.status == 0)
+        #expect(!json.stdout.contains("\u{9B}") && !json.stdout.contains("\u{2028}") && json.stdout.contains(#"top\u009b31m\u2028ic"#), "\(json.stdout)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["workflow_id"] as? String)
+        let status = try cli.run("status", id, "--output", "json")
+        let input = ((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["workflow"] as? [String: Any])?["input"]
+        #expect((input as? [String: Any])?["topic"] as? String == c1)
         // A bad value in an error line too.
         let bad = try cli.run("run", "--llm", "\u{1B}[2Jgpt")
         #expect(bad.status == 2)

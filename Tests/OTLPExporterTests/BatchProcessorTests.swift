@@ -63,7 +63,7 @@ import Testing
         #expect(clock.awaitWait(until: 1005))
         #expect(exporter.batches.isEmpty)
         clock.advance(by: 5)
-        #expect(exporter.waitForDelivered(1, seconds: 10))
+        #expect(exporter.waitForDelivered(1, seconds: 60))
         #expect(try items(in: exporter.batches) == [1])
         processor.shutdown(timeoutSeconds: 5)
     }
@@ -86,7 +86,7 @@ import Testing
             #expect(exporter.batches.count == triesSoFar)
             clock.advance(by: step)
         }
-        #expect(exporter.waitForDelivered(10, seconds: 10))
+        #expect(exporter.waitForDelivered(10, seconds: 60))
         #expect(exporter.batches.count == 4)
         #expect(try items(in: [exporter.batches[3]]) == Array(0..<10))
         processor.shutdown(timeoutSeconds: 5)

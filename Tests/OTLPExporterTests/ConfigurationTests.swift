@@ -15,6 +15,24 @@ import Testing
 
     @Test func noEndpointMeansNoExport() throws { #expect(try resolve() == nil) }
 
+    @Test func eachDestinationHasItsOwnSpoolStreams() throws {
+        func tag(_ endpoint: String, _ headers: [String] = []) throws -> String {
+            let config = try #require(try resolve(endpoint: endpoint, headers: headers))
+            return Spool.prefix("traces", destination: config.destinationIdentity(for: .traces))
+        }
+        let base = try tag("http://127.0.0.1:4318", ["Authorization=Bearer A"])
+        #expect(try tag("http://127.0.0.1:4318", ["Authorization=Bearer A"]) == base)
+        // Another tenant's token, another path or another query: other streams, never drained with these.
+        #expect(try tag("http://127.0.0.1:4318", ["Authorization=Bearer B"]) != base)
+        let tenantA = try tag("http://127.0.0.1:4318/tenantA", ["Authorization=Bearer A"])
+        let tenantB = try tag("http://127.0.0.1:4318/tenantB", ["Authorization=Bearer A"])
+        #expect(tenantA != tenantB)
+        let queryA = try tag("http://127.0.0.1:4318/?token=A")
+        let queryB = try tag("http://127.0.0.1:4318/?token=B")
+        #expect(queryA != queryB)
+        #expect(!base.contains("Bearer"))
+    }
+
     @Test func genericEndpointsGetTheSignalPath() throws {
         let flag = try #require(try resolve(endpoint: "http://127.0.0.1:4318/"))
         #expect(flag.tracesURL == "http://127.0.0.1:4318/v1/traces")
@@ -23,6 +41,8 @@ import Testing
         #expect(flag.timeoutSeconds == 10)
         let env = try #require(try resolve(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:443/otlp"]))
         #expect(env.tracesURL == "https://collector.example:443/otlp/v1/traces")
+        let query = try #require(try resolve(endpoint: "http://127.0.0.1:4318/?tenant=a"))
+        #expect(query.tracesURL == "http://127.0.0.1:4318/v1/traces?tenant=a")
     }
 
     @Test func signalEndpointsAreUsedAsTheyAre() throws {

@@ -47,9 +47,9 @@ final class ManualOTLPClock: OTLPClock {
         notify()
     }
 
-    /// Waits (at most 10 s of real time) until code waits on this clock until `deadline`; true when it did.
+    /// Waits (at most 60 s of real time: the suite can starve a thread on 2 cores) until code waits on this clock until `deadline`; true when it did.
     func awaitWait(until deadline: Double) -> Bool {
-        let limit = Date(timeIntervalSinceNow: 10)
+        let limit = Date(timeIntervalSinceNow: 60)
         changed.lock()
         defer { changed.unlock() }
         while !state.withLock({ $0.deadlines.contains(deadline) }) {

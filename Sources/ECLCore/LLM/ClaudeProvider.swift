@@ -42,6 +42,10 @@ public struct ClaudeProvider: LLMProvider {
             guard let key = environment["ANTHROPIC_API_KEY"], !key.isEmpty else {
                 throw .config("--llm claude needs ANTHROPIC_API_KEY in the environment (it is not set)")
             }
+            // Sent as a header: a line break would end the headers early or add one (value never shown).
+            guard !key.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {
+                throw .config("ANTHROPIC_API_KEY holds a line break or another control character (value not shown); expected the key alone")
+            }
             let baseURL = environment["ANTHROPIC_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.anthropic.com"
             if let problem = URLText.httpProblem(baseURL) {
                 throw .config(
@@ -73,9 +77,9 @@ public struct ClaudeProvider: LLMProvider {
             temperature: request.temperature, stop_sequences: request.stopSequences.isEmpty ? nil : request.stopSequences)
         let encoded: Data
         do { encoded = try JSONEncoder().encode(body) } catch { throw .llm(message: "cannot encode the request: \(error)") }
-        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        let base = configuration.baseURL
         let http = HTTPRequest(
-            method: "POST", url: base + "/v1/messages",
+            method: "POST", url: URLText.appendingPath(base, "v1/messages"),
             headers: [
                 ("content-type", "application/json"),
                 ("x-api-key", configuration.apiKey.value),

@@ -79,6 +79,10 @@ public enum SQLiteOpening {
             try queue.writeWithoutTransaction { try schema.apply(to: $0) }
             return queue
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SQLiteOpeningError.directory
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         switch mode {
@@ -126,9 +130,12 @@ public enum SQLiteOpeningError: Error, Sendable, CustomStringConvertible {
     case missing
     /// Read-only, and the file holds no such schema.
     case notThisSchema
+    /// The path is a directory.
+    case directory
 
     public var description: String {
         switch self {
+        case .directory: "it is a directory; expected a file path or :memory:"
         case .missing: "no such file"
         case .notThisSchema: "the file is not one of this program's databases"
         }

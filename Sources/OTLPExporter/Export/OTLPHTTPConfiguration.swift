@@ -25,6 +25,16 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         return String(url[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
     }
 
+    /// What makes `signal`'s destination this one and no other: its whole URL (path and query included) and
+    /// every header, names and values. Only ever hashed (``Spool/prefix(_:destination:)``), never shown: the
+    /// spool drains to a destination only what was meant for it, so one tenant's batches are never sent to
+    /// another path, or with another tenant's credentials.
+    public func destinationIdentity(for signal: OTLPSignal) -> String {
+        let url = signal == .traces ? tracesURL : logsURL
+        let sorted = headers.map { $0.name.lowercased() + ":" + $0.value }.sorted()
+        return ([url] + sorted).joined(separator: "\n")
+    }
+
     /// A header; its value is never printed.
     public struct Header: Sendable, Equatable, CustomStringConvertible {
         public var name: String
@@ -56,25 +66,30 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
             ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"].flatMap { $0.isEmpty ? nil : ($0, "OTEL_EXPORTER_OTLP_ENDPOINT") }
         let tracesSpecific = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let logsSpecific = environment["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        // Flags are checked even when nothing exports: what a user typed is never silently accepted.
+        let flagHeaders = try headerFlags.map { item throws(OTLPConfigError) in try header(item, option: "--otlp-header", percentDecoded: false) }
+        if let compressionFlag, Compression(rawValue: compressionFlag.lowercased()) == nil {
+            throw OTLPConfigError(option: "--otlp-compression", value: compressionFlag, expected: "gzip or none")
+        }
         guard generic != nil || tracesSpecific != nil || logsSpecific != nil else { return nil }
 
         func base(_ endpoint: (String, String)) throws(OTLPConfigError) -> String {
             try validate(endpoint.0, option: endpoint.1)
-            return endpoint.0.hasSuffix("/") ? String(endpoint.0.dropLast()) : endpoint.0
+            return endpoint.0
         }
         var tracesURL: String
         var logsURL: String
-        // The flag is generic and wins over every environment endpoint.
+        // The flag is generic and wins over every environment endpoint. The signal's path goes before a query.
         if let generic, generic.1 == "--otlp-endpoint" {
             let root = try base(generic)
-            tracesURL = root + "/v1/traces"
-            logsURL = root + "/v1/logs"
+            tracesURL = URLText.appendingPath(root, "v1/traces")
+            logsURL = URLText.appendingPath(root, "v1/logs")
         } else {
             let root = try generic.map { endpoint throws(OTLPConfigError) in try base(endpoint) }
             if let tracesSpecific { try validate(tracesSpecific, option: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") }
             if let logsSpecific { try validate(logsSpecific, option: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") }
-            tracesURL = tracesSpecific ?? root.map { $0 + "/v1/traces" } ?? ""
-            logsURL = logsSpecific ?? root.map { $0 + "/v1/logs" } ?? ""
+            tracesURL = tracesSpecific ?? root.map { URLText.appendingPath($0, "v1/traces") } ?? ""
+            logsURL = logsSpecific ?? root.map { URLText.appendingPath($0, "v1/logs") } ?? ""
         }
 
         var headers: [Header] = []
@@ -83,7 +98,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
                 headers.append(try header(String(item), option: "OTEL_EXPORTER_OTLP_HEADERS", percentDecoded: true))
             }
         }
-        for item in headerFlags { headers.append(try header(item, option: "--otlp-header", percentDecoded: false)) }
+        headers += flagHeaders
 
         let compressionText = compressionFlag ?? environment["OTEL_EXPORTER_OTLP_COMPRESSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "gzip"
         guard let compression = Compression(rawValue: compressionText.lowercased()) else {
