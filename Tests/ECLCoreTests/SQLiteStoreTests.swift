@@ -76,10 +76,18 @@ import Testing
 
     @Test func filesAreInWriteAheadLogMode() throws {
         defer { cleanUp() }
-        _ = try SQLiteWorkflowStore(path: path)
         // The file header's read and write versions (bytes 18 and 19) are 2 in WAL mode, 1 with a rollback journal.
+        let store = try SQLiteWorkflowStore(path: path)
         let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
         #expect(Array(header.suffix(2)) == [2, 2])
+        // Closed by its last user, it is a plain file again: readable without writing anything beside it.
+        store.close()
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20).suffix(2)) == [1, 1])
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reader = try SQLiteWorkflowStore(path: path, readOnly: true)
+        #expect(try reader.appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        reader.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-shm"))
     }
 
     @Test func manyOpeningsOfANewFileApplyTheSchemaOnce() async throws {

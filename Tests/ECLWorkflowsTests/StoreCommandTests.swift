@@ -36,6 +36,27 @@ import Testing
         #expect(try cli.run("list", "--output", "json").stdoutLines.count == 1)
     }
 
+    @Test func readCommandsReadAStoreWhereTheyCannotWrite() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        #expect(try cli.run("run", "simple").status == 0)
+        // `list` as an unprivileged user, in a directory (and of a file) it may read but not write.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary.path, "list", "--output", "json"]
+        process.currentDirectoryURL = cli.directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains(#""state":"completed""#), "\(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).filter { $0.hasPrefix("ecl.db") } == ["ecl.db"])
+    }
+
     @Test func readCommandsNeitherCreateAStoreNorOpenTheLogDatabase() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }

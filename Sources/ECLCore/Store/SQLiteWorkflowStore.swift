@@ -28,8 +28,16 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     /// Closes the database: its write-ahead log is checkpointed into the file and removed when no other
-    /// process has it open. Later calls on the store fail.
-    public func close() { try? database.close() }
+    /// process has it open, and the file goes back to a rollback journal then (the next writer switches it
+    /// to WAL again), so that `list` and `status` can read it where they cannot write, such as a read-only
+    /// directory, and leave no `-wal` or `-shm` file behind. Later calls on the store fail.
+    public func close() {
+        if path != ":memory:" {
+            // Refused (and left in WAL) while another process has the file open: that is fine.
+            try? database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
+        }
+        try? database.close()
+    }
 
     /// The migrations applied so far, oldest first.
     public func appliedMigrations() throws(ECLError) -> [String] {
