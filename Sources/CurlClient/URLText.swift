@@ -19,7 +19,15 @@ public enum URLText {
                 text = String(text[..<scheme.upperBound]) + shown + String(text[at...])
             }
         }
-        // The query, then the fragment (some put tokens there too): `name=value` pairs split at `&` or `;`.
+        // Path parameters (`/x;token=…`), then the query, then the fragment (some put tokens there too):
+        // `name=value` pairs split at `&` or `;`.
+        if let scheme = text.firstRange(of: "://") {
+            let pathStart = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+            let pathEnd = text[pathStart...].firstIndex { $0 == "?" || $0 == "#" } ?? text.endIndex
+            if let semicolon = text[pathStart..<pathEnd].firstIndex(of: ";") {
+                text = String(text[..<semicolon]) + redactingParameters(text[semicolon..<pathEnd]) + String(text[pathEnd...])
+            }
+        }
         for mark in ["?", "#"] as [Character] {
             guard let start = text.firstIndex(of: mark) else { continue }
             let end = mark == "?" ? text[start...].firstIndex(of: "#") ?? text.endIndex : text.endIndex
@@ -73,9 +81,13 @@ public enum URLText {
             return "not an http:// or https:// URL"
         }
         guard !url.contains(where: { $0.isWhitespace }) else { return "it holds a space" }
+        guard !url.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            return "it holds a control character"
+        }
         let rest = url[schemeEnd.upperBound...]
         var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("["), !authority.contains("]") { return "its [IPv6 address] is not closed" }
         let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
         guard !host.isEmpty else { return "it names no host" }
         let portText = authority.dropFirst(host.count)

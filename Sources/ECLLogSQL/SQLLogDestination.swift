@@ -43,11 +43,12 @@ public enum SQLLogDestination: Sendable, Equatable {
         }
     }
 
-    /// Opens the database (creating and migrating it as needed); the error names the location and the reason.
-    public func open() throws(ECLError) -> any LogEventStore {
+    /// Opens the database (creating and migrating it as needed; with `readOnly`, a SQLite file as it is,
+    /// for reading); the error names the location and the reason.
+    public func open(readOnly: Bool = false) throws(ECLError) -> any LogEventStore {
         switch self {
         case .sqlite(let path):
-            return try SQLiteLogStore(path: path)
+            return try SQLiteLogStore(path: path, readOnly: readOnly)
         case .postgres(let url):
             #if PostgreSQL
             return try PostgresLogStore(url: url)

@@ -11,14 +11,15 @@ public final class SQLiteLogStore: LogEventStore {
     public var location: String { path }
     private let database: DatabaseQueue
 
-    /// Opens (creating) the database; the error names the path and the reason.
-    public init(path: String) throws(ECLError) {
+    /// Opens (creating) the database, or with `readOnly` an existing one as it is (for `logs`); the error
+    /// names the path and the reason.
+    public init(path: String, readOnly: Bool = false) throws(ECLError) {
         self.path = path
         do {
             // A log database another process holds for longer is not waited on: the batch goes to the spool
             // and is written when the lock is gone. Write-ahead log, synced at checkpoints (see SQLiteOpening):
             // a process crash loses nothing, a power cut may lose the last commits.
-            database = try SQLiteOpening.open(path: path, schema: Self.schema, busyTimeout: 2)
+            database = try SQLiteOpening.open(path: path, schema: Self.schema, mode: readOnly ? .readOnly : .readWrite, busyTimeout: 2)
         } catch {
             throw .io("cannot open log database '\(path)': \(error)")
         }
@@ -107,10 +108,13 @@ public final class SQLiteLogStore: LogEventStore {
     /// holds every row once the writer is done: copying it without its `-wal` loses nothing.
     /// The checkpoint waits at most a fifth of a second for another process's lock: a process that is
     /// exiting does not hang on it (the rows are then in the `-wal` file, which SQLite reads with the `.db`).
+    /// Checkpoints the write-ahead log and, when no other process has the file open, puts it back to a
+    /// rollback journal (as the workflow store does), so `logs` can read it where it cannot write.
     public func close() {
         _ = try? database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA busy_timeout = 200")
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
         }
     }
 

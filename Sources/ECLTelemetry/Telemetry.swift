@@ -213,7 +213,7 @@ public final class Telemetry: Sendable {
         guard !others.isEmpty else { return }
         let usage = Spool.usage(in: directory, prefixes: others)
         let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
-        report("the spool \(directory) holds \(usage.segments) segments (\(size)) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
+        report("the spool \(directory) holds \(usage.segments) segment\(usage.segments == 1 ? "" : "s") (\(size)) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database
@@ -266,6 +266,14 @@ public final class Telemetry: Sendable {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
+    }
+
+    /// What waits in this run's own spool streams (its collector's and its log database's), and where: not
+    /// what other destinations left in the same directory. Nil when the run has no spool.
+    public var spoolBacklog: (directory: String, segments: Int, bytes: Int)? {
+        guard let directory = spools.first?.directory else { return nil }
+        let usage = Spool.usage(in: directory, prefixes: spools.map(\.prefix))
+        return (directory, usage.segments, usage.bytes)
     }
 
     private func closeSpool() {

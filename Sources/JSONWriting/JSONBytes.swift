@@ -63,8 +63,8 @@ extension Array where Element == UInt8 {
         append(decimal: fraction, width: fractionDigits)
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters (C0, DEL and C1, so that the line is
-    /// safe on a terminal too) escaped; other text as UTF-8.
+    /// A JSON string literal: quotes, backslashes and control characters escaped (C0, DEL, and what
+    /// ``VisibleText`` escapes above ASCII, so that the line is safe on a terminal too); other text as UTF-8.
     public mutating func append(jsonString text: String) {
         append(ascii: "\"")
         var text = text
@@ -74,25 +74,15 @@ extension Array where Element == UInt8 {
             while index < bytes.count {
                 let byte = bytes[index]
                 defer { index += 1 }
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xC2 || byte == 0xE2
-                else { continue }
-                if byte == 0xE2 {
-                    // U+2028 and U+2029 (line and paragraph separators) are 0xE2 0x80 0xA8 and 0xA9.
-                    guard index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 else { continue }
-                    append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                    append(contentsOf: [92, UInt8(ascii: "u"), 50, 48, 50, bytes[index + 2] == 0xA8 ? 56 : 57])
-                    index += 2
-                    start = index + 1
-                    continue
-                }
-                if byte == 0xC2 {
-                    // U+0080–U+009F (C1 controls) are 0xC2 0x80–0x9F in UTF-8.
-                    guard index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) else { continue }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte >= 0xC2 else { continue }
+                if byte >= 0xC2 {
+                    // C1 controls, separators, bidirectional controls, the byte-order mark: see VisibleText.
+                    guard let (value, length) = VisibleText.escapedSequenceLength(bytes, at: index) else { continue }
                     append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
                     let hex = Array("0123456789abcdef".utf8)
-                    let value = Int(bytes[index + 1])
-                    append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[value >> 4], hex[value & 0xF]])
-                    index += 1
+                    let code = Int(value)
+                    append(contentsOf: [92, UInt8(ascii: "u"), hex[code >> 12], hex[(code >> 8) & 0xF], hex[(code >> 4) & 0xF], hex[code & 0xF]])
+                    index += length - 1
                     start = index + 1
                     continue
                 }

@@ -1,9 +1,10 @@
 /// Text made safe for a terminal: control characters shown as escapes instead of acting.
 ///
 /// C0 controls (newline, tab and ESC included), DEL, the C1 controls (U+0080–U+009F, which some terminals
-/// also take as escape sequences) and the line and paragraph separators (U+2028, U+2029) become `\n`, `\r`,
-/// `\t` or `\u001b`-style escapes, so a topic or a model's reply can neither recolour the terminal nor fake a
-/// line. Everything else, and text with nothing to escape,
+/// also take as escape sequences), the line and paragraph separators (U+2028, U+2029), the bidirectional
+/// controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, which reorder what a line shows) and the byte-order
+/// mark (U+FEFF) become `\n`, `\r`, `\t` or `\u001b`-style escapes, so a topic or a model's reply can neither
+/// recolour the terminal, nor fake a line, nor disguise one. Everything else, and text with nothing to escape,
 /// passes through unchanged and without copying.
 public enum VisibleText {
     /// `text` with its control characters escaped.
@@ -17,15 +18,36 @@ public enum VisibleText {
 
     /// Whether `text` holds a character ``escape(_:)`` would change.
     public static func needsEscaping(_ text: String) -> Bool {
-        var previous: UInt8 = 0
-        var beforePrevious: UInt8 = 0
-        for byte in text.utf8 {
-            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
-            if beforePrevious == 0xE2, previous == 0x80, byte == 0xA8 || byte == 0xA9 { return true }
-            beforePrevious = previous
-            previous = byte
+        var text = text
+        return text.withUTF8 { bytes in
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == 0x7F { return true }
+                if byte >= 0xC2, escapedSequenceLength(bytes, at: index) != nil { return true }
+            }
+            return false
         }
-        return false
+    }
+
+    /// Whether `value` is a scalar above ASCII that is escaped: C1, the separators, the bidirectional controls
+    /// and the byte-order mark.
+    static func isEscaped(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x80...0x9F, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// When the UTF-8 sequence at `index` is an escaped scalar (see ``isEscaped(_:)``): its value and length.
+    static func escapedSequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (value: UInt32, length: Int)? {
+        let byte = bytes[index]
+        if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+            return (UInt32(bytes[index + 1]), 2)
+        }
+        guard byte == 0xE2 || byte == 0xEF, index + 2 < bytes.count else { return nil }
+        let value = (UInt32(byte & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F)
+        guard bytes[index + 1] & 0xC0 == 0x80, bytes[index + 2] & 0xC0 == 0x80, isEscaped(value) else { return nil }
+        return (value, 3)
     }
 
     /// JSON text (as JSONEncoder writes it, C0 already escaped) with DEL, C1 and U+2028/U+2029 escaped too,
@@ -36,7 +58,7 @@ public enum VisibleText {
         result.reserveCapacity(json.utf8.count + 16)
         for scalar in json.unicodeScalars {
             switch scalar.value {
-            case 0x7F...0x9F, 0x2028, 0x2029: result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            case let value where value == 0x7F || isEscaped(value): result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -56,7 +78,7 @@ extension Array where Element == UInt8 {
             case 0x0A: append(contentsOf: [92, UInt8(ascii: "n")])
             case 0x0D: append(contentsOf: [92, UInt8(ascii: "r")])
             case 0x09: append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+            case let value where value < 0x20 || value == 0x7F || VisibleText.isEscaped(value):
                 let hex = Array("0123456789abcdef".utf8)
                 let value = Int(scalar.value)
                 append(contentsOf: [92, UInt8(ascii: "u"), hex[value >> 12], hex[(value >> 8) & 0xF], hex[(value >> 4) & 0xF], hex[value & 0xF]])

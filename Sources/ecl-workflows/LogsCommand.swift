@@ -55,7 +55,7 @@ extension ECLWorkflows {
                 if case .sqlite(let path) = destination, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
                     throw ECLError.config("\(source): no log database at '\(path)'")
                 }
-                let store = try destination.open()
+                let store = try destination.open(readOnly: true)
                 defer { store.close() }
                 events = try store.events(workflowId: id.description, minimumLevel: minimum, since: sinceDate)
             } catch {

@@ -98,12 +98,9 @@ enum TelemetrySetup {
             let shown = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : SQLLogDestination.redactingPassword(url)
             outputs.files.append(.init(path: shown, holds: "the log database: \(lines) log line\(lines == 1 ? "" : "s")\(which)"))
         }
-        // The spool, when this run used one (it exported, stored logs in SQL, or named it).
-        let spool = installed.options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
-        let usedSpool = installed.options.otlp != nil || installed.options.spoolDirectory != nil || installed.config.sqlExporter != nil
-        let prefixes = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: spool, base: $0) }
-        let usage = usedSpool ? Spool.usage(in: spool, prefixes: prefixes) : (segments: 0, bytes: 0)
-        if usage.segments > 0 {
+        // This run's own spool streams (other destinations' segments are said once at start, not here).
+        if let usage = installed.telemetry.spoolBacklog, usage.segments > 0 {
+            let spool = usage.directory
             let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
             outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
         }

@@ -37,6 +37,8 @@ import Testing
         ("http://h:0", "its port is not a number from 1 to 65535"),
         ("http://h:99999", "its port is not a number from 1 to 65535"),
         ("http://h /x", "it holds a space"),
+        ("http://[::1:47351/x", "its [IPv6 address] is not closed"),
+        ("http://127.0.0.1:1/\u{1B}[31m", "it holds a control character"),
     ] as [(String, String?)])
     func httpURLsAreChecked(url: String, problem: String?) {
         #expect(URLText.httpProblem(url) == problem)
@@ -49,6 +51,7 @@ import Testing
         ("http://h/?a=1;token=SEMI", "http://h/?a=1;token=***"),
         ("http://h/#token=FRAG", "http://h/#token=***"),
         ("http://h/?key=A#sig=B", "http://h/?key=***#sig=***"),
+        ("http://h/x;token=SEC/y?a=1", "http://h/x;token=***?a=1"),
     ])
     func otherSpellingsOfSecretsAreHidden(url: String, shown: String) {
         #expect(URLText.redacted(url) == shown)

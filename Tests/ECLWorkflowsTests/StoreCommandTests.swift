@@ -39,22 +39,31 @@ import Testing
     @Test func readCommandsReadAStoreWhereTheyCannotWrite() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        #expect(try cli.run("run", "simple").status == 0)
-        // `list` as an unprivileged user, in a directory (and of a file) it may read but not write.
+        let id = "123e4567-e89b-42d3-a456-426614174000"
+        #expect(try cli.run("run", "simple", "--workflow-id", id, "--log-sql", "sqlite:logs.db").status == 0)
+        // `list` and `logs` as an unprivileged user, in a directory (and of files) it may read but not write.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary.path, "list", "--output", "json"]
-        process.currentDirectoryURL = cli.directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains(#""state":"completed""#), "\(text)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).filter { $0.hasPrefix("ecl.db") } == ["ecl.db"])
+        func asNobody(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary.path] + arguments
+            process.currentDirectoryURL = cli.directory
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let list = try asNobody(["list", "--output", "json"])
+        #expect(list.status == 0, "\(list.output)")
+        #expect(list.output.contains(#""state":"completed""#), "\(list.output)")
+        let logs = try asNobody(["logs", "--workflow-id", id, "--log-sql", "sqlite:logs.db", "--output", "json"])
+        #expect(logs.status == 0, "\(logs.output)")
+        #expect(logs.output.contains("Workflow execution started"), "\(logs.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path)
+        #expect(files.filter { $0.hasPrefix("ecl.db") || $0.hasPrefix("logs.db") }.sorted() == ["ecl.db", "logs.db"], "\(files)")
     }
 
     @Test func readCommandsNeitherCreateAStoreNorOpenTheLogDatabase() throws {

@@ -40,7 +40,8 @@ public struct ClaudeProvider: LLMProvider {
         /// with its credentials hidden).
         public static func fromEnvironment(_ environment: [String: String], model: String? = nil) throws(ECLError) -> Configuration {
             guard let key = environment["ANTHROPIC_API_KEY"], !key.isEmpty else {
-                throw .config("--llm claude needs ANTHROPIC_API_KEY in the environment (it is not set)")
+                let state = environment["ANTHROPIC_API_KEY"] == nil ? "it is not set" : "it is empty"
+                throw .config("--llm claude needs ANTHROPIC_API_KEY in the environment (\(state))")
             }
             // Sent as a header: a line break would end the headers early or add one (value never shown).
             guard !key.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {

@@ -130,10 +130,10 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         if authority.contains("@") {
             throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them with a header, --otlp-header or OTEL_EXPORTER_OTLP_HEADERS)")
         }
-        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
-        guard !host.isEmpty, !url.contains(" ") else {
-            throw OTLPConfigError(option: option, value: shown, expected: expected)
+        if let problem = URLText.httpProblem(url) {
+            throw OTLPConfigError(option: option, value: shown, expected: expected + " (\(problem))")
         }
+        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
         let portText = authority.dropFirst(host.count)
         if !portText.isEmpty {
             guard portText.first == ":", let port = Int(portText.dropFirst()), (1...65535).contains(port) else {
