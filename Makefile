@@ -74,6 +74,10 @@ bench: setup
 	@echo "Model calls against a local Messages API that answers in 200 ms:"
 	@python3 Benchmarks/model_concurrency.py $(BIN) 16 3
 	@echo
+	@cd Benchmarks && $(SWIFT) build -c release --product ecl-workflows > /dev/null 2>&1
+	@echo "What telemetry costs a workflow (the command, release build):"
+	@python3 Benchmarks/user_cost.py Benchmarks/.build/release/ecl-workflows 2000 3
+	@echo
 	@Benchmarks/.build/release/SQLLogBench sqlite:$(CURDIR)/.build-bench/sql-bench.db 1000000
 	@rm -f .build-bench/sql-bench.db*
 	@echo

@@ -76,6 +76,12 @@ struct ExportOptions: ParsableArguments {
                 default: throw OTLPConfigError(option: "ECL_OTLP_DURABLE", value: text, expected: "true or false")
                 }
             }
+            if let text = environment["ECL_OTLP_GZIP_LEVEL"], !text.isEmpty {
+                guard let level = Int32(text.trimmingCharacters(in: .whitespaces)), (1...9).contains(level) else {
+                    throw OTLPConfigError(option: "ECL_OTLP_GZIP_LEVEL", value: text, expected: "a whole number from 1 (fastest) to 9 (smallest)")
+                }
+                options.otlp?.gzipLevel = level
+            }
             return options
         } catch let error as OTLPConfigError {
             throw UsageError(error.message)

@@ -12,7 +12,7 @@ struct ResultPrinter {
     /// One workflow of a run of many: a line of text, or its JSON line.
     func print(_ result: WorkflowResult) {
         switch format {
-        case .json: emit(RunSummary(result))
+        case .json: line(RunSummary.line(result))
         case .text:
             let error = result.error.map { "  error: \($0)" } ?? ""
             line("\(result.workflowId)  \(result.status.rawValue.padded(9))  revisions \(result.revisions)  retries \(result.retries)  \(Self.ms(result.durationMs))\(error)")
@@ -52,7 +52,7 @@ struct ResultPrinter {
     /// One workflow's run in detail (text), or its JSON line.
     func printDetail(_ result: WorkflowResult, database: String) {
         guard format == .text else {
-            emit(RunSummary(result))
+            line(RunSummary.line(result))
             return
         }
         line("Workflow \(result.name) \(result.workflowId): \(result.status.rawValue) in \(Self.ms(result.durationMs))")
@@ -140,33 +140,41 @@ struct ResultPrinter {
     }
 }
 
-private struct RunSummary: Encodable {
-    let workflow_id: String
-    let workflow_name: String
-    let status: String
-    let revisions: Int
-    let retries: Int
-    let attempts: Int
-    let tokens_used: Int
-    let duration_ms: Double
-    let error: String?
-    let outputs: [String: JSONValue]
-
-    init(_ result: WorkflowResult) {
-        workflow_id = result.workflowId.description
-        workflow_name = result.name
-        status = result.status.rawValue
-        revisions = result.revisions
-        retries = result.retries
-        attempts = result.totalAttempts
-        tokens_used = result.tokensUsed
-        duration_ms = result.durationMs
-        error = result.error.map { "\($0)" }
-        var outputs: [String: JSONValue] = [:]
-        for (id, json) in result.stepOutputs {
-            outputs[id.rawValue] = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? .string(json)
+/// A run's result as one JSON line, keys sorted. Written directly: the step outputs are JSON text already
+/// (as the store has them) and go in as they are, not decoded and encoded again.
+enum RunSummary {
+    static func line(_ result: WorkflowResult) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(#"{"attempts":"#)
+        out.append(decimal: result.totalAttempts)
+        out.append(#","duration_ms":"#)
+        out.append(result.durationMs.isFinite ? "\(result.durationMs)" : "0")
+        if let error = result.error {
+            out.append(#","error":"#)
+            out.append(jsonString: "\(error)")
         }
-        self.outputs = outputs
+        out.append(#","outputs":{"#)
+        for (index, (id, json)) in result.stepOutputs.sorted(by: { $0.key.rawValue < $1.key.rawValue }).enumerated() {
+            if index > 0 { out.append(ascii: ",") }
+            out.append(jsonString: id.rawValue)
+            out.append(ascii: ":")
+            out.append(VisibleText.escapingJSON(json))
+        }
+        out.append(#"},"retries":"#)
+        out.append(decimal: result.retries)
+        out.append(#","revisions":"#)
+        out.append(decimal: result.revisions)
+        out.append(#","status":"#)
+        out.append(jsonString: result.status.rawValue)
+        out.append(#","tokens_used":"#)
+        out.append(decimal: result.tokensUsed)
+        out.append(#","workflow_id":"#)
+        out.append(jsonString: result.workflowId.description)
+        out.append(#","workflow_name":"#)
+        out.append(jsonString: result.name)
+        out.append(ascii: "}")
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

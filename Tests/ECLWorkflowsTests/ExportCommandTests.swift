@@ -229,6 +229,7 @@ import Testing
         (["run", "--otlp-endpoint", "http://h:1", "--spool", "Package.swift"], ["--spool", "Package.swift", "not a directory"]),
         (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_SPOOL_MAX_MB", "8796093022208", "1 to 1048576"]),
         (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_DURABLE", "maybe", "true or false"]),
+        (["run", "--otlp-endpoint", "http://h:1"], ["ECL_OTLP_GZIP_LEVEL", "12", "1 (fastest) to 9 (smallest)"]),
         (["run", "--jsonl-out", "/nonexistent-ecl/d.jsonl"], ["--jsonl-out", "/nonexistent-ecl/d.jsonl", "No such file"]),
         (["run", "--otlp-compression", "zstd"], ["--otlp-compression", "'zstd'", "gzip or none"]),
         (["run", "--otlp-header", "novalue"], ["--otlp-header", "NAME=VALUE"]),

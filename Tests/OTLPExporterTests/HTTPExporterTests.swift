@@ -15,6 +15,25 @@ import Testing
         return OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "test/1", clock: clock, report: { warnings.add($0) })
     }
 
+    @Test func theGzipLevelIsTheConfiguredOne() throws {
+        let server = try LocalHTTPServer()
+        // A batch that compresses differently at the two ends of the scale.
+        let text = (0..<2000).map { #"{"name":"span \#($0 % 97)","id":"\#(($0 * 7919) % 10007)"}"# }.joined(separator: ",")
+        let big = EncodedBatch(signal: .traces, json: Array("[\(text)]".utf8), itemCount: 2000)
+        var sizes: [Int] = []
+        for level: Int32 in [1, 9] {
+            var configuration = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
+            configuration.gzipLevel = level
+            let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "t", clock: clock, report: { warnings.add($0) })
+            #expect(exporter.export(big, deadline: clock.now() + 30) == .delivered)
+            let body = try #require(server.requests.last?.body)
+            #expect(Gzip.decompress(body) == big.json)
+            sizes.append(body.count)
+        }
+        #expect(sizes[1] < sizes[0], "\(sizes)")
+        #expect(OTLPHTTPConfiguration(tracesURL: "", logsURL: "").gzipLevel == 3)
+    }
+
     @Test func postsGzipJSONWithHeaders() throws {
         let server = try LocalHTTPServer(script: [.respond(status: 200, body: #"{"partialSuccess":null}"#)])
         let outcome = exporter(server, headers: [.init(name: "x-api-key", value: "k")]).export(batch, deadline: clock.now() + 30)

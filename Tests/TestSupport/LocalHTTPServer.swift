@@ -129,15 +129,16 @@ final class ServerCore: Sendable {
 
     func enqueue(_ replies: [Reply]) { state.withLock { $0.script += replies } }
 
-    /// Stops accepting and ends every connection. Sockets are only shut down here: each is closed by the
-    /// thread that uses it, so a descriptor number is never reused while another thread still holds it.
+    /// Stops accepting and ends every connection. Sockets are only shut down here, and under the lock: each
+    /// is closed by the thread that uses it after it has left the set under the same lock, so a descriptor
+    /// shut down here is still this server's (shut down after the lock, a number closed meanwhile and reused
+    /// by another test's socket in this process would be cut: that was a rare "Server returned nothing").
     func stop() {
-        let fds: [Int32] = state.withLock { state in
-            guard !state.stopped else { return [] }
+        state.withLock { state in
+            guard !state.stopped else { return }
             state.stopped = true
-            return [listener] + Array(state.connections)
+            for fd in [listener] + Array(state.connections) { shutdown(fd, Int32(SHUT_RDWR)) }
         }
-        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
@@ -222,9 +223,14 @@ final class ServerCore: Sendable {
         return Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body)
     }
 
+    /// Reads what has arrived; false once the peer has closed. A signal (the test process's children exit
+    /// all the time) interrupts the call, which is tried again, as a real server does, not taken for a close.
     private func readMore(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var count: Int
+        repeat {
+            count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while count < 0 && errno == EINTR
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[..<count])
         return true
@@ -234,6 +240,7 @@ final class ServerCore: Sendable {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0, errno == EINTR { continue }
             guard written > 0 else { return false }
             offset += written
         }

@@ -46,7 +46,7 @@ public final class OTLPHTTPExporter: BatchExporter {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         let body: [UInt8]
         if configuration.compression == .gzip {
-            body = Gzip.compress(batch.json)
+            body = Gzip.compress(batch.json, level: configuration.gzipLevel)
             headers.append(("Content-Encoding", "gzip"))
         } else {
             body = batch.json
