@@ -2,6 +2,7 @@ import ArgumentParser
 import ECLCore
 import ECLLogging
 import Foundation
+import Logging
 import Synchronization
 
 extension ECLWorkflows {
@@ -56,10 +57,14 @@ extension ECLWorkflows {
         var quiet = false
 
         func run() async throws {
-            let (_, results) = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions, output: output)
+            let (logging, results) = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions, output: output)
             let plan = try RunPlan(self, results: results, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             try plan.refuseTakenId(in: store)
+            // Once every option is accepted: a usage error stays one line.
+            Logger(label: "ecl-workflows").info("Logging initialized", metadata: [
+                LogField.logLevel: .string(logging.level.rawValue), LogField.logFormat: .string(logging.format.rawValue),
+            ])
             let executor = StepExecutor(llm: plan.llm, store: store)
             let interruption = Interruption.shared
             let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })

@@ -31,7 +31,7 @@ import Testing
         let captured = Captured()
         let result = try await captured.orchestrator(OfflineLLMProvider()).run(ToyWorkflow.critiqueRevise.definition(), input: TopicInput(topic: "x"))
         let entries = captured.orchestrator.entries
-        #expect(entries.map(\.message.description) == ["Workflow execution started", "Revision requested", "Workflow execution completed"])
+        #expect(entries.map(\.message.description) == ["Workflow execution started", "Revision requested", "Workflow execution completed successfully"])
         // critique-revise has three steps: generate, critique and revise.
         #expect(entries.first?.metadata["step_count"]?.description == "3")
         #expect(entries.allSatisfy { $0.metadata["workflow_id"] == .string(result.workflowId.description) })
@@ -46,10 +46,14 @@ import Testing
         #expect(retries.count == 4)
         #expect(retries.allSatisfy { $0.level == .warning && $0.metadata["error"]?.description.contains("503") == true })
         #expect(retries.map { $0.metadata["attempt"]?.description } == ["1", "2", "1", "2"])
-        #expect(captured.executor.entries.filter { $0.message == "Step succeeded after retry" }.count == 2)
+        let completed = captured.executor.entries.filter { $0.message == "Step execution completed" }
+        #expect(completed.map { $0.metadata["attempts"]?.description } == ["3", "3"])
         // Each model call: a request at debug, then its failure or its response with the tokens.
         let calls = captured.llm.entries
         #expect(calls.filter { $0.message == "LLM request failed" }.count == 4)
-        #expect(calls.filter { $0.message == "LLM response" }.allSatisfy { $0.metadata["tokens_input"] != nil && $0.metadata["step_id"] != nil })
+        let responses = calls.filter { $0.message == "LLM response received" }
+        #expect(responses.count == 2)
+        #expect(responses.allSatisfy { $0.metadata["tokens_input"] != nil && $0.metadata["tokens_used"] != nil && $0.metadata["step_id"] != nil })
+        #expect(calls.filter { $0.message == "LLM request failed" }.allSatisfy { $0.metadata["context"] != nil })
     }
 }

@@ -74,7 +74,7 @@ import Testing
         // Once workflows have completed, interrupt mid-run.
         var completed = 0
         while completed < 20, let line = errors.fileHandleForReading.readLine() {
-            if line.contains("Workflow execution completed") { completed += 1 }
+            if line.contains("Workflow execution completed successfully") { completed += 1 }
         }
         kill(process.processIdentifier, SIGINT)
         let rest = errors.fileHandleForReading.readDataToEndOfFile()
@@ -110,7 +110,7 @@ import Testing
         ], stderr: errors)
         var completed = 0
         while completed < 40, let line = errors.fileHandleForReading.readLine() {
-            if line.contains("Workflow execution completed") { completed += 1 }
+            if line.contains("Workflow execution completed successfully") { completed += 1 }
         }
         kill(process.processIdentifier, SIGINT)
         while let line = errors.fileHandleForReading.readLine(), !line.contains("SIGINT: starting no new workflow") {}

@@ -33,15 +33,18 @@ import Testing
         // The published vector: the workflow span of 123e4567-… is a34e2a8d33b515a4.
         #expect(spans.contains { $0[0] == Self.hex(id) && $0[1] == "a34e2a8d33b515a4" && $0[2] == "workflow critique-revise" })
         #expect(spans.contains { $0[0] == Self.hex(id) && $0[1] == "2e0270676fb3f526" && $0[2] == "step generate" })
-        // Every log line written in a workflow carries its trace and a span of that trace.
-        let logs = try OTLPFile.logs(path(cli, "dump-logs.jsonl"))
+        // Every log line written in a workflow carries its trace and a span of that trace (the start's
+        // "Logging initialized" is written before any).
+        let logs = try OTLPFile.logs(path(cli, "dump-logs.jsonl")).filter { $0[2] != "Logging initialized" }
         let spanIds = Set(spans.map { $0[0] + $0[1] })
         #expect(!logs.isEmpty)
         #expect(logs.allSatisfy { ids.contains($0[0]) && spanIds.contains($0[0] + $0[1]) })
         // With an exporter beside the console, both still get the correlation fields.
-        let started = run.stderrLines.filter { $0.contains("Step started") }
+        let started = run.stderrLines.filter { $0.contains("Step execution started") }
         #expect(!started.isEmpty && started.allSatisfy { $0.contains("workflow_id=") && $0.contains("step_id=") })
-        let records = try OTLPFile.logRecords(path(cli, "dump-logs.jsonl"))
+        let records = try OTLPFile.logRecords(path(cli, "dump-logs.jsonl")).filter {
+            ($0["body"] as? [String: Any])?["stringValue"] as? String != "Logging initialized"
+        }
         let keys = records.map { record in Set(((record["attributes"] as? [[String: Any]]) ?? []).compactMap { $0["key"] as? String }) }
         #expect(keys.allSatisfy { $0.contains("workflow_id") })
         #expect(keys.contains { $0.contains("step_id") && $0.contains("attempt") })

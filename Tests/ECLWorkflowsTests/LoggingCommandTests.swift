@@ -30,9 +30,9 @@ import Testing
             let mine = logs.filter { $0["workflow_id"] as? String == id }
             func count(_ message: String) -> Int { mine.filter { $0["message"] as? String == message }.count }
             #expect(count("Workflow execution started") == 1)
-            #expect(count("Workflow execution completed") + count("Workflow execution failed") == 1)
+            #expect(count("Workflow execution completed successfully") + count("Workflow execution failed") == 1)
             let revisions = try #require(result["revisions"] as? Int)
-            #expect(count("Step started") == 2 + 2 * revisions)
+            #expect(count("Step execution started") == 2 + 2 * revisions)
             let retries = try #require(result["retries"] as? Int)
             #expect(count("Retrying after failure") == retries)
             totalRetries += retries
@@ -42,8 +42,10 @@ import Testing
             }
         }
         #expect(totalRetries > 0)
-        // Every line logged during a workflow carries its id; every step line its step.
-        for line in logs {
+        // Every line logged during a workflow carries its id; every step line its step. The one line before
+        // any workflow is the start's "Logging initialized".
+        #expect(logs.first?["message"] as? String == "Logging initialized")
+        for line in logs.dropFirst() {
             let logger = line["logger"] as? String ?? ""
             #expect(line["workflow_id"] is String, "no workflow_id: \(line)")
             if logger == "ECLCore.Executor" || logger == "ECLCore.LLM" { #expect(line["step_id"] is String, "no step_id: \(line)") }
@@ -57,7 +59,7 @@ import Testing
         #expect(run.status == 0)
         let logs = try jsonLines(run.stderr)
         #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "Database operation" })
-        #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "LLM request" })
+        #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "LLM request started" })
         let quiet = try cli.run(arguments: ["run", "simple"], environment: ["ECL_LOG_FORMAT": "json"])
         #expect(try jsonLines(quiet.stderr).allSatisfy { $0["level"] as? String != "debug" })
     }
@@ -79,7 +81,8 @@ import Testing
         defer { cli.remove() }
         let run = try cli.run(arguments: ["run"], environment: ["NO_COLOR": "1"])
         #expect(run.status == 0)
-        #expect(run.stderrLines.first?.contains(" INFO  Workflow execution started  workflow_id=") == true)
+        #expect(run.stderrLines.first?.contains(" INFO  Logging initialized  log_format=pretty log_level=info") == true, "\(run.stderr)")
+        #expect(run.stderrLines.dropFirst().first?.contains(" INFO  Workflow execution started  workflow_id=") == true)
         #expect(!run.stderr.contains("\u{1B}["))
     }
 
@@ -144,7 +147,7 @@ import Testing
             #expect(logs.status == 0, "\(logs.stderr)")
             let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             #expect(lines.first?["message"] as? String == "Workflow execution started")
-            #expect(lines.last?["message"] as? String == "Workflow execution completed")
+            #expect(lines.last?["message"] as? String == "Workflow execution completed successfully")
             #expect(lines.allSatisfy { $0["workflow_id"] as? String == id })
             let stamps = lines.compactMap { $0["timestamp"] as? String }
             #expect(stamps == stamps.sorted())
@@ -192,12 +195,13 @@ import Testing
         let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:replayed.db", "--output", "json"])
         let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(lines.first?["message"] as? String == "Workflow execution started")
-        #expect(lines.last?["message"] as? String == "Workflow execution completed")
+        #expect(lines.last?["message"] as? String == "Workflow execution completed successfully")
         #expect(lines.count >= 8)
         // Loading the same lines again adds none.
         let again = try cli.run(arguments: ["replay", "dump-logs.jsonl", "--log-sql", "sqlite:replayed.db"])
         #expect(again.status == 0)
-        #expect(again.stdout.hasPrefix("loaded 0 log lines") && again.stdout.contains("\(lines.count) were stored already"), "\(again.stdout)")
+        // (The dump also holds "Logging initialized", logged before the workflow: one more line stored.)
+        #expect(again.stdout.hasPrefix("loaded 0 log lines") && again.stdout.contains("\(lines.count + 1) were stored already"), "\(again.stdout)")
         let after = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:replayed.db", "--output", "json"])
         #expect(after.stdoutLines.count == lines.count)
     }
@@ -272,7 +276,7 @@ struct PostgresLogsCommandTests {
         let logs = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", url, "--output", "json"])
         let lines = try logs.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(lines.first?["message"] as? String == "Workflow execution started")
-        #expect(lines.last?["message"] as? String == "Workflow execution completed")
+        #expect(lines.last?["message"] as? String == "Workflow execution completed successfully")
     }
 
     @Test func aWrongPasswordIsOneLineAndExitTwo() throws {
@@ -290,3 +294,48 @@ struct PostgresLogsCommandTests {
     }
 }
 #endif
+
+/// docs/logging.md's message catalogue holds every message the engine and the command log.
+@Suite struct MessageCatalogueTests {
+    /// The messages of the catalogue table: the third column, in backticks.
+    static func catalogue() throws -> Set<String> {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/logging.md").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "## What the engine logs").dropFirst().first)
+        let rows = section.split(separator: "\n").prefix { !$0.hasPrefix("## ") }.filter { $0.hasPrefix("| ") }
+        return Set(rows.compactMap { row -> String? in
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 3, cells[2].hasPrefix("`"), cells[2].hasSuffix("`") else { return nil }
+            return String(cells[2].dropFirst().dropLast())
+        })
+    }
+
+    @Test func everyMessageLoggedIsInTheCatalogue() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let catalogue = try Self.catalogue()
+        #expect(catalogue.count >= 15)
+        // A Messages API that refuses the request: a step and its workflow fail.
+        let api = try LocalHTTPServer(fallback: .respond(status: 400, body: #"{"type":"error","error":{"type":"invalid_request_error","message":"no"}}"#))
+        defer { api.stop() }
+        let runs: [([String], [String: String])] = [
+            (["run", "critique-revise", "--count", "3", "--llm-fault-rate", "0.3", "--seed", "7"], [:]),
+            (["run", "--offline-revisions", "5", "--max-revisions", "1"], [:]),
+            (["run", "simple", "--llm", "claude"], ["ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": api.baseURL]),
+        ]
+        var seen: Set<String> = []
+        for (arguments, environment) in runs {
+            let run = try cli.run(arguments: arguments + ["--log-format", "json", "--log-level", "debug", "--db", "runs.db"], environment: environment)
+            for line in run.stderrLines where line.hasPrefix("{") {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let message = object["message"] as? String { seen.insert(message) }
+            }
+        }
+        #expect(seen.isSuperset(of: [
+            "Logging initialized", "Workflow execution started", "Workflow execution completed successfully", "Workflow execution failed",
+            "Step execution started", "Step execution completed", "Step execution failed", "Retrying after failure", "Revision requested",
+            "LLM request started", "LLM response received", "LLM request failed", "Database operation",
+        ]), "\(seen.sorted())")
+        #expect(seen.subtracting(catalogue).isEmpty, "not in docs/logging.md's catalogue: \(seen.subtracting(catalogue).sorted())")
+    }
+}

@@ -44,7 +44,7 @@ public struct StepContext: Sendable {
         let llmLogger = logger
         let result: Result<LLMResponse, ECLError> = await LLMSpan(workflowId: workflowId, model: llm.model)
             .stepId(stepId).system(llm.system).run { span in
-                llmLogger.debug("LLM request", metadata: [
+                llmLogger.debug("LLM request started", metadata: [
                     LogField.model: .string(llm.model), LogField.messageCount: .stringConvertible(request.messages.count),
                 ])
                 let start = ContinuousClock.now
@@ -57,10 +57,11 @@ public struct StepContext: Sendable {
                 case .success(let response):
                     span.attributes[SpanAttribute.genAIInputTokens] = response.usage.input
                     span.attributes[SpanAttribute.genAIOutputTokens] = response.usage.output
-                    llmLogger.info("LLM response", metadata: [
+                    llmLogger.info("LLM response received", metadata: [
                         LogField.model: .string(llm.model),
                         LogField.tokensInput: .stringConvertible(response.usage.input),
                         LogField.tokensOutput: .stringConvertible(response.usage.output),
+                        LogField.tokensUsed: .stringConvertible(response.usage.total),
                         LogField.durationMs: .stringConvertible(durationMs),
                     ])
                 case .failure(let error):
@@ -68,6 +69,7 @@ public struct StepContext: Sendable {
                     span.setStatus(SpanStatus(code: .error, message: "\(error)"))
                     llmLogger.warning("LLM request failed", metadata: [
                         LogField.model: .string(llm.model), LogField.error: "\(error)", LogField.durationMs: .stringConvertible(durationMs),
+                        LogField.context: .string(error.isRetryable ? "the step will decide whether to try again" : "not retryable"),
                     ])
                 }
                 return result

@@ -171,11 +171,11 @@ public struct StepExecutor: Sendable {
         }
 
         if attempt == 1 {
-            logger.info("Step started", metadata: [LogField.executionIndex: .stringConvertible(context.executionIndex)])
+            logger.info("Step execution started", metadata: [LogField.executionIndex: .stringConvertible(context.executionIndex)])
             if let invalid = step.validateInput(input) {
                 recordValidation(invalid)
                 let failure = await record(.failed, output: nil, error: invalid) ?? invalid
-                logger.error("Step failed", metadata: [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"])
+                logFailure(failure, attempt: attempt, since: attemptStart, context: "the input did not validate; the step did not run")
                 return .finished(.failed(failure), json: nil)
             }
         }
@@ -202,7 +202,7 @@ public struct StepExecutor: Sendable {
                 LogField.attempts: .stringConvertible(attempt), LogField.tokensUsed: .stringConvertible(context.tokensUsed),
                 LogField.durationMs: .stringConvertible(Logger.rounded(clock.now().timeIntervalSince(attemptStart) * 1000)),
             ]
-            logger.info(attempt > 1 ? "Step succeeded after retry" : "Step succeeded", metadata: fields)
+            logger.info("Step execution completed", metadata: fields)
             return .finished(outcome, json: json)
         case .failed(let error, let canRetry):
             failure = error
@@ -213,13 +213,32 @@ public struct StepExecutor: Sendable {
             return .finished(.failed(stored), json: nil)
         }
         guard retryable, attempt < policy.maxAttempts else {
-            let fields: Logger.Metadata = [LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)"]
-            logger.error(retryable ? "Step failed after all retry attempts" : "Step failed", metadata: fields)
+            let context = retryable ? "after all \(attempt) tries" : "not retryable: \(Self.why(failure))"
+            logFailure(failure, attempt: attempt, since: attemptStart, context: context)
             return .finished(.failed(failure), json: nil)
         }
         span.addEvent(SpanEvent(name: "retry", attributes: ["ecl.step.attempt": .int64(Int64(attempt))]))
         logger.recordRetry(attempt: attempt, maxAttempts: policy.maxAttempts, error: failure)
         return .retry(after: policy.delay(forAttempt: attempt))
+    }
+
+    /// "Step execution failed" (error) with `attempts`, `duration_ms` of the try, `error`, and `context`: why no
+    /// further try was made.
+    private func logFailure(_ failure: ECLError, attempt: Int, since start: Date, context: String) {
+        logger.error("Step execution failed", metadata: [
+            LogField.attempts: .stringConvertible(attempt), LogField.error: "\(failure)", LogField.context: .string(context),
+            LogField.durationMs: .stringConvertible(Logger.rounded(clock.now().timeIntervalSince(start) * 1000)),
+        ])
+    }
+
+    /// Why a failure is not retried, in a few words.
+    private static func why(_ failure: ECLError) -> String {
+        switch failure {
+        case .validation: "the output did not validate"
+        case .cancelled: "the run was stopped"
+        case .llm(_, let status?): "the model answered \(status)"
+        default: "the step said so"
+        }
     }
 
     private func recordValidation(_ error: ECLError) {

@@ -167,9 +167,16 @@ public struct WorkflowOrchestrator: Sendable {
         if case .cancelled(let reason)? = runError {
             logger.warning("Workflow execution cancelled", metadata: [LogField.error: .string(reason), LogField.durationMs: duration])
         } else if let runError {
-            logger.error("Workflow execution failed", metadata: [LogField.error: "\(runError)", LogField.durationMs: duration])
+            let context = if case .maxRevisionsExceeded = runError {
+                "the validator did not accept the output within the revisions allowed"
+            } else {
+                recorded ? "a step failed (its 'Step execution failed' line says why)" : "the run could not be recorded"
+            }
+            logger.error("Workflow execution failed", metadata: [
+                LogField.error: "\(runError)", LogField.durationMs: duration, LogField.context: .string(context),
+            ])
         } else {
-            logger.info("Workflow execution completed", metadata: [LogField.durationMs: duration])
+            logger.info("Workflow execution completed successfully", metadata: [LogField.durationMs: duration])
         }
         return WorkflowResult(
             workflowId: workflowId, name: definition.name, status: endState,

@@ -21,6 +21,9 @@ public enum LogField {
     public static let attempts = "attempts"
     public static let executionIndex = "execution_index"
     public static let revision = "revision"
+    public static let context = "context"
+    public static let logLevel = "log_level"
+    public static let logFormat = "log_format"
 }
 
 /// The span attribute names of ECL's field catalogue (OpenTelemetry names).
