@@ -5,15 +5,19 @@ public enum URLText {
     static let secretParameterWords = ["key", "token", "password", "passwd", "pwd", "secret", "signature", "sig", "auth", "credential"]
 
     /// `url` with its credentials shown as `***`: the password of `user:password@` (a lone `token@` whole),
-    /// and the value of every query parameter whose name says it is a secret (`?key=***&page=2`). Text that
-    /// is not a URL comes back unchanged. For every message, log line, record and dump that shows a URL.
+    /// and the value of every query, fragment or path parameter whose name says it is a secret
+    /// (`?key=***&page=2`). A password holding `/`, `?` or `#` (a malformed URL, the kind an error quotes) is
+    /// hidden too: everything up to the last `@` is taken for user information. For every message, log line,
+    /// record and dump that shows a URL.
     /// With `keepingUserName`, a lone `name@` is kept: for schemes where it is a user name (`postgres://`).
     public static func redacted(_ url: String, keepingUserName: Bool = false) -> String {
         var text = url
         if let scheme = text.firstRange(of: "://") {
             let rest = text[scheme.upperBound...]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+            // An `@` past the authority with a `:` before it is a password holding `/`, `?` or `#`.
+            let spilled = rest.lastIndex(of: "@").flatMap { at in rest[..<at].contains(":") ? at : nil }
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") ?? spilled {
                 let userInfo = rest[..<at]
                 let shown = userInfo.firstIndex(of: ":").map { String(userInfo[..<$0]) + ":***" } ?? (keepingUserName ? String(userInfo) : "***")
                 text = String(text[..<scheme.upperBound]) + shown + String(text[at...])

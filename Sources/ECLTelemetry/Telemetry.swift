@@ -193,7 +193,7 @@ public final class Telemetry: Sendable {
                     colors: logConfig.useColors && isatty(STDERR_FILENO) == 1, keys: keys,
                     write: { line in
                         let bytes = Array((line + "\n").utf8)
-                        _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                        TerminalStatusLine.around { _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) } }
                     }))
             } else {
                 processors.append(ConsoleSpanPrinter(

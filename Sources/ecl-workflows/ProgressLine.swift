@@ -10,6 +10,8 @@ final class ProgressLine: Sendable {
     private let tracker: RunTracker
     private let spans: @Sendable () -> BatchProcessor<SpanData>.Counters?
     private let stopped = Atomic<Bool>(false)
+    /// Signalled by the drawing thread when it has stopped: only then is the line erased for good.
+    private let finished = DispatchSemaphore(value: 0)
 
     private init(tracker: RunTracker, spans: @escaping @Sendable () -> BatchProcessor<SpanData>.Counters?) {
         self.tracker = tracker
@@ -25,15 +27,17 @@ final class ProgressLine: Sendable {
                 TerminalStatusLine.show(Self.text(line.tracker.totals(), spans: line.spans()))
                 Thread.sleep(forTimeInterval: 0.2)
             }
+            line.finished.signal()
         }
         thread.name = "ecl-progress"
         thread.start()
         return line
     }
 
-    /// Stops drawing and erases the line.
+    /// Stops drawing and erases the line, once the drawing thread has drawn its last.
     func stop() {
         stopped.store(true, ordering: .releasing)
+        _ = finished.wait(timeout: .now() + 1)
         TerminalStatusLine.clear()
     }
 

@@ -131,7 +131,7 @@ struct ResultPrinter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return }
-        // JSONEncoder leaves DEL, C1 and U+2028/9 raw: escaped like the log lines' JSON.
+        // JSONEncoder leaves DEL, C1, separators and bidirectional controls raw: escaped like the log lines' JSON.
         line(VisibleText.escapingJSON(String(decoding: data, as: UTF8.self)))
     }
 

@@ -178,9 +178,9 @@ struct RunPlan {
         return value
     }
 
-    /// Runs the workflows, at most ``concurrency`` at once, each id made as its workflow starts (memory stays
-    /// flat for any count), and hands each result to `emit` in start order as soon as it and those before it
-    /// have ended. After the first signal no workflow starts, and those running are cancelled once
+    /// Runs the workflows, at most ``concurrency`` at once, each id made as its workflow starts, and hands each
+    /// result to `emit` in start order as soon as it and those before it have ended; memory stays flat for any
+    /// count (a slow workflow holds back at most a window of results, then new ones wait for it). After the first signal no workflow starts, and those running are cancelled once
     /// ``Interruption/gracePeriod`` has passed. Each run carries its position in
     /// ``LLMCallOrigin/workflowOrdinal``, so seeded faults repeat exactly. A definition that fails validation
     /// is a configuration error.
@@ -200,8 +200,10 @@ struct RunPlan {
                 await interruption.waitForSignal()
                 return .interrupted
             }
-            // Results that ended before an earlier one, held until it ends.
+            // Results that ended before an earlier one, held until it ends; no workflow starts more than `window`
+            // places ahead of the oldest unprinted one, so a slow workflow holds back a bounded number of results.
             var waiting: [Int: WorkflowResult?] = [:]
+            let window = max(concurrency * 16, 1024)
             var nextToEmit = 0
             var next = 0
             var running = 0
@@ -231,7 +233,7 @@ struct RunPlan {
                         if let ended { emit(ended) }
                         nextToEmit += 1
                     }
-                    if !stopping, next < count { launch() }
+                    while !stopping, running < concurrency, next < count, next - nextToEmit < window { launch() }
                 case .interrupted:
                     guard interruption.signal != nil, !stopping else { break }
                     stopping = true

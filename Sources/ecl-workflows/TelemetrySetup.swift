@@ -111,23 +111,3 @@ enum TelemetrySetup {
         return outputs
     }
 }
-
-/// Where a run's output went, for its summary.
-struct RunOutputs: Encodable {
-    /// A file or directory the run wrote, and what it holds.
-    struct File: Encodable {
-        let path: String
-        let holds: String
-    }
-
-    /// What became of the run's spans: delivered to the collector, written to the spool, kept nowhere.
-    struct Spans: Encodable {
-        let delivered: Int
-        let spooled: Int
-        let lost: Int
-    }
-
-    var files: [File] = []
-    var spans: Spans?
-    var collector: String?
-}

@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func callsRunAtOnceAndKeepTheirConnectionsForTheNext() async throws {
-        let server = try LocalHTTPServer(fallback: .respond(status: 200, body: "slow", after: 0.3))
+        // Answers after a second: long enough for all eight to arrive first on a loaded machine.
+        let server = try LocalHTTPServer(fallback: .respond(status: 200, body: "slow", after: 1))
         let client = CurlHTTPClient()
         for _ in 0..<2 {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -10,6 +10,8 @@ import Testing
         ("http://h:4318/v1/traces", "http://h:4318/v1/traces"),
         ("notaurl", "notaurl"),
         ("http://u:p@ss@h/d", "http://u:***@h/d"),
+        ("postgres://app:p/ss@db/x", "postgres://app:***@db/x"),
+        ("http://u:p#ss@h", "http://u:***@h"),
     ])
     func credentialsAreShownAsStars(url: String, shown: String) {
         #expect(URLText.redacted(url) == shown)

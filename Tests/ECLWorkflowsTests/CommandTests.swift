@@ -47,10 +47,11 @@ import Testing
     @Test func modelCallsOfConcurrentWorkflowsRunAtOnce() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        // A Messages API that answers every call after 300 ms with a critique that passes.
+        // A Messages API that answers every call after a second (long enough for all eight workflows' calls to
+        // arrive first on a loaded machine) with a critique that passes.
         let critique = #"{\"decision\": \"pass\", \"critique\": \"fine\", \"feedback\": \"\"}"#
         let body = #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"\#(critique)"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":2}}"#
-        let api = try LocalHTTPServer(fallback: .respond(status: 200, body: body, after: 0.3))
+        let api = try LocalHTTPServer(fallback: .respond(status: 200, body: body, after: 1))
         defer { api.stop() }
         let run = try cli.run(
             arguments: ["run", "simple", "--llm", "claude", "--count", "8", "--concurrency", "8", "--db", ":memory:", "--output", "json"],

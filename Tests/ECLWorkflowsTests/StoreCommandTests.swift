@@ -79,7 +79,7 @@ import Testing
         FileManager.default.createFile(atPath: notAStore, contents: Data("hello\n".utf8))
         let list = try cli.run("list", "--db", notAStore)
         #expect(list.status == 2)
-        #expect(list.stderr.contains("'\(notAStore)'") && list.stderr.contains("not"), "\(list.stderr)")
+        #expect(list.stderr.contains("'\(notAStore)'") && list.stderr.contains("file is not a database"), "\(list.stderr)")
         #expect(try String(contentsOfFile: notAStore, encoding: .utf8) == "hello\n")
 
         // A log database that cannot be opened does not stop them: they never use it.

@@ -170,7 +170,7 @@ public struct WorkflowOrchestrator: Sendable {
             let context = if case .maxRevisionsExceeded = runError {
                 "the validator did not accept the output within the revisions allowed"
             } else {
-                recorded ? "a step failed (its 'Step execution failed' line says why)" : "the run could not be recorded"
+                recorded || executor.store == nil ? "a step failed (its 'Step execution failed' line says why)" : "the run could not be recorded"
             }
             logger.error("Workflow execution failed", metadata: [
                 LogField.error: "\(runError)", LogField.durationMs: duration, LogField.context: .string(context),

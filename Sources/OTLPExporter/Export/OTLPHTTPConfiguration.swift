@@ -139,13 +139,6 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         if let problem = URLText.httpProblem(url) {
             throw OTLPConfigError(option: option, value: shown, expected: expected + " (\(problem))")
         }
-        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
-        let portText = authority.dropFirst(host.count)
-        if !portText.isEmpty {
-            guard portText.first == ":", let port = Int(portText.dropFirst()), (1...65535).contains(port) else {
-                throw OTLPConfigError(option: option, value: shown, expected: expected)
-            }
-        }
     }
 
     /// The URL with its credentials shown as `***` (``URLText/redacted(_:keepingUserName:)``), fit for messages.
@@ -163,7 +156,9 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
         }
         guard !name.isEmpty, token else {
-            throw OTLPConfigError(option: option, value: name, expected: "a header name made of letters, digits and !#$%&'*+-.^_`|~")
+            // Not shown: `Authorization: Basic …=` (curl's syntax) would put the credential here.
+            throw OTLPConfigError(
+                "\(option): a header name must be made of letters, digits and !#$%&'*+-.^_`|~ (the text before '=' is not; not shown, it may hold a secret); expected NAME=VALUE")
         }
         if percentDecoded {
             guard let decoded = value.removingPercentEncodingStrict() else {
