@@ -26,8 +26,8 @@ public struct LogFlags: Sendable, Equatable {
 public enum LogConfigLoader {
     /// The keys a `[logging]` table may hold.
     static let loggingKeys = ["level", "format", "include_timestamps", "include_location", "use_colors", "output", "filter", "sql_exporter"]
-    /// The keys a `[logging.sql_exporter]` table may hold.
-    static let sqlKeys = ["database_url", "async", "buffer_size"]
+    /// The keys a `[logging.sql_exporter]` table may hold (`async_export` is the stage design's name of `async`).
+    static let sqlKeys = ["database_url", "async", "async_export", "buffer_size"]
 
     /// Loads the configuration. `currentDirectory` is where `ecl.toml` is looked for.
     public static func load(
@@ -119,8 +119,12 @@ public enum LogConfigLoader {
                 throw LogConfigError("\(path): logging.sql_exporter.database_url must be a non-empty string")
             }
             var sql = SQLExporterConfig(databaseURL: url)
-            if let value = table["async"] {
-                guard let flag = value.bool else { throw LogConfigError("\(path): logging.sql_exporter.async must be true or false") }
+            if table["async"] != nil, table["async_export"] != nil {
+                throw LogConfigError("\(path): logging.sql_exporter has both async and async_export; expected one of them (they are the same setting)")
+            }
+            for key in ["async", "async_export"] {
+                guard let value = table[key] else { continue }
+                guard let flag = value.bool else { throw LogConfigError("\(path): logging.sql_exporter.\(key) must be true or false") }
                 sql.async = flag
             }
             if let value = table["buffer_size"] {

@@ -77,6 +77,13 @@ import Testing
             sqlExporter: SQLExporterConfig(databaseURL: "sqlite:logs.db", async: false, bufferSize: 50)))
     }
 
+    @Test func theStageDesignsAsyncExportIsAcceptedForAsync() throws {
+        let stage = write("stage.toml", "[logging.sql_exporter]\ndatabase_url = \"sqlite:x.db\"\nasync_export = false\n")
+        #expect(try load(LogFlags(config: stage)).sqlExporter?.async == false)
+        let both = write("both.toml", "[logging.sql_exporter]\ndatabase_url = \"sqlite:x.db\"\nasync = true\nasync_export = false\n")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: both)) }.contains("both async and async_export"))
+    }
+
     @Test func fileIsFoundThroughEnvironmentOrCurrentDirectory() throws {
         let named = write("named.toml", "[logging]\nlevel = \"error\"\n")
         #expect(try load(LogFlags(), ["ECL_CONFIG": named]).level == .error)
