@@ -6,12 +6,13 @@ Usage: model_concurrency.py BINARY [WORKFLOWS] [RUNS]"""
 import http.server
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+
+from real_http import RealHandler
 
 DELAY = 0.2
 CRITIQUE = json.dumps({"decision": "pass", "critique": "fine", "feedback": ""})
@@ -40,23 +41,13 @@ class Counter:
 counter = Counter()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+class Handler(RealHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         counter.enter()
         time.sleep(DELAY)
         counter.leave()
-        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n").encode()
-        self.wfile.write(head + BODY)
+        self.answer(BODY)
 
 
 def main():

@@ -9,9 +9,10 @@ Counting: gzip-decompress the body and count "startTimeUnixNano" (one per span i
 """
 import gzip
 import http.server
-import socket
 import sys
 import threading
+
+from real_http import RealHandler
 
 PORT = int(sys.argv[1])
 LOCK = threading.Lock()
@@ -21,26 +22,7 @@ KEY = b'"startTimeUnixNano"'
 LOG_KEY = b'"observedTimeUnixNano"'
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def answer(self, body):
-        # Headers and body in one write: BaseHTTPRequestHandler would send them apart and let a delayed ACK
-        # add ~40 ms to every request.
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self._headers_buffer.append(body)
-        self.flush_headers()
-
+class Handler(RealHandler):
     def do_POST(self):
         global SPANS, LOGS
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

@@ -212,8 +212,7 @@ public final class Telemetry: Sendable {
         let others = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: directory, base: $0) }.filter { !mine.contains($0) }
         guard !others.isEmpty else { return }
         let usage = Spool.usage(in: directory, prefixes: others)
-        let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
-        report("the spool \(directory) holds \(usage.segments) segment\(usage.segments == 1 ? "" : "s") (\(size)) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
+        report("the spool \(directory) holds \(usage.segments) segment\(usage.segments == 1 ? "" : "s") (\(Spool.sizeText(bytes: usage.bytes))) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
     }
 
     /// Opens the SQL log exporter's database. A failure is an error when the user named the database

@@ -79,9 +79,7 @@ extension Array where Element == UInt8 {
                     // C1 controls, separators, bidirectional controls, the byte-order mark: see VisibleText.
                     guard let (value, length) = VisibleText.escapedSequenceLength(bytes, at: index) else { continue }
                     append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                    let hex = Array("0123456789abcdef".utf8)
-                    let code = Int(value)
-                    append(contentsOf: [92, UInt8(ascii: "u"), hex[code >> 12], hex[(code >> 8) & 0xF], hex[(code >> 4) & 0xF], hex[code & 0xF]])
+                    append(unicodeEscape: value)
                     index += length - 1
                     start = index + 1
                     continue
@@ -94,9 +92,7 @@ extension Array where Element == UInt8 {
                 case 0x0A: append(contentsOf: [92, UInt8(ascii: "n")])
                 case 0x0D: append(contentsOf: [92, UInt8(ascii: "r")])
                 case 0x09: append(contentsOf: [92, UInt8(ascii: "t")])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                default: append(unicodeEscape: UInt32(byte))
                 }
             }
             append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
@@ -105,3 +101,6 @@ extension Array where Element == UInt8 {
     }
 
 }
+
+/// Lowercase hex digits, for escapes.
+let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

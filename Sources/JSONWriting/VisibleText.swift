@@ -12,7 +12,7 @@ public enum VisibleText {
         guard needsEscaping(text) else { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 16)
-        bytes.append(visibleText: text)
+        bytes.appendEscaping(text, json: false)
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -57,37 +57,39 @@ public enum VisibleText {
     /// JSON to a reader.
     public static func escapingJSON(_ json: String) -> String {
         guard needsEscaping(json) else { return json }
-        var result = ""
-        result.reserveCapacity(json.utf8.count + 16)
-        for scalar in json.unicodeScalars {
-            switch scalar.value {
-            case let value where value == 0x7F || isEscaped(value): result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(json.utf8.count + 16)
+        bytes.appendEscaping(json, json: true)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
 extension Array where Element == UInt8 {
     /// Appends `text` with its control characters escaped (see ``VisibleText``).
     public mutating func append(visibleText text: String) {
-        guard VisibleText.needsEscaping(text) else {
-            append(text)
-            return
-        }
+        if VisibleText.needsEscaping(text) { appendEscaping(text, json: false) } else { append(text) }
+    }
+
+    /// Appends `text`, known to hold something to escape. In `json` text (JSON as JSONEncoder writes it) C0 is
+    /// escaped already and must stay as it is; elsewhere newline, return and tab get their short escapes.
+    mutating func appendEscaping(_ text: String, json: Bool) {
         for scalar in text.unicodeScalars {
             switch scalar.value {
-            case 0x0A: append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: append(contentsOf: [92, UInt8(ascii: "t")])
-            case let value where value < 0x20 || value == 0x7F || VisibleText.isEscaped(value):
-                let hex = Array("0123456789abcdef".utf8)
-                let value = Int(scalar.value)
-                append(contentsOf: [92, UInt8(ascii: "u"), hex[value >> 12], hex[(value >> 8) & 0xF], hex[(value >> 4) & 0xF], hex[value & 0xF]])
+            case 0x0A where !json: append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D where !json: append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09 where !json: append(contentsOf: [92, UInt8(ascii: "t")])
+            case let value where (value < 0x20 && !json) || value == 0x7F || VisibleText.isEscaped(value):
+                append(unicodeEscape: value)
             default:
                 append(contentsOf: String(scalar).utf8)
             }
         }
+    }
+
+    /// `\uXXXX` for a scalar of the Basic Multilingual Plane (every one escaped here is).
+    mutating func append(unicodeEscape value: UInt32) {
+        let code = Int(value)
+        let hex = JSONWriting.hexDigits
+        append(contentsOf: [92, UInt8(ascii: "u"), hex[code >> 12], hex[(code >> 8) & 0xF], hex[(code >> 4) & 0xF], hex[code & 0xF]])
     }
 }

@@ -72,10 +72,10 @@ extension ECLWorkflows {
             let tracker = RunTracker(total: plan.count)
             interruption.begin { reason in
                 // Exiting at once: the running workflows will not record their end themselves.
-                let (running, counts) = tracker.snapshot()
+                let (running, totals) = tracker.snapshot()
                 _ = try? store.markCancelled(running, reason: reason, at: Date())
                 Console.warning(
-                    "stopped at once: \(counts.completed) completed, \(counts.failed) failed, \(counts.cancelled + running.count) cancelled, \(counts.notStarted) not started")
+                    "stopped at once: \(totals.completed) completed, \(totals.failed) failed, \(totals.cancelled + running.count) cancelled, \(totals.notStarted) not started")
             }
             let printer = ResultPrinter(format: plan.output)
             let progress = plan.count > 1 && !quiet ? ProgressLine.start(tracker: tracker, telemetry: { TelemetrySetup.spanCounters() }) : nil
@@ -89,9 +89,10 @@ extension ECLWorkflows {
             if let single { printer.printDetail(single, database: store.path) }
             // The summary comes once telemetry is delivered or spooled, so it can say where everything went.
             TelemetrySetup.finish()
-            printer.printSummary(tracker.totals(), outputs: TelemetrySetup.written(store: store.path), single: plan.count == 1)
+            let totals = tracker.totals()
+            printer.printSummary(totals, outputs: TelemetrySetup.written(store: store.path), single: plan.count == 1)
             if let code = interruption.exitCode { throw ExitCode(code) }
-            if tracker.totals().completed < plan.count { throw ExitCode(1) }
+            if totals.completed < plan.count { throw ExitCode(1) }
         }
     }
 }

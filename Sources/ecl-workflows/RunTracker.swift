@@ -44,23 +44,19 @@ final class RunTracker: Sendable {
         }
     }
 
-    /// The workflows still running, and how many ended each way or never started.
-    func snapshot() -> (running: [WorkflowId], counts: (completed: Int, failed: Int, cancelled: Int, notStarted: Int)) {
-        state.withLock { state in
-            let totals = state.totals
-            return (Array(state.running), (totals.completed, totals.failed, totals.cancelled, total - state.started))
-        }
-    }
-
-    /// The totals so far, with the time since the tracker was made.
-    func totals() -> RunTotals {
+    /// The workflows still running and the totals so far (with the time since the tracker was made), taken
+    /// together.
+    func snapshot() -> (running: [WorkflowId], totals: RunTotals) {
         let elapsed = ContinuousClock.now - startedAt
         return state.withLock { state in
             var totals = state.totals
             totals.running = state.running.count
             totals.notStarted = total - state.started
             totals.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return totals
+            return (Array(state.running), totals)
         }
     }
+
+    /// The totals so far.
+    func totals() -> RunTotals { snapshot().totals }
 }

@@ -100,9 +100,8 @@ enum TelemetrySetup {
         }
         // This run's own spool streams (other destinations' segments are said once at start, not here).
         if let usage = installed.telemetry.spoolBacklog, usage.segments > 0 {
-            let spool = usage.directory
-            let size = usage.bytes >= 1 << 20 ? "\(usage.bytes >> 20) MiB" : "\(max(1, usage.bytes >> 10)) KiB"
-            outputs.files.append(.init(path: spool + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
+            let size = Spool.sizeText(bytes: usage.bytes)
+            outputs.files.append(.init(path: usage.directory + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
         }
         if let counters = installed.telemetry.spans?.counters {
             outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, lost: counters.lost)

@@ -43,20 +43,12 @@ import Testing
 
         // On a terminal (a pseudo-terminal here), the line is drawn and redrawn, then erased; --quiet draws none.
         func onTerminal(_ extra: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", "import pty, sys; pty.spawn(sys.argv[1:])", CommandRunner.binary.path] + arguments + extra + ["--db", ":memory:"]
-            process.currentDirectoryURL = cli.directory
             var environment = ProcessInfo.processInfo.environment
             environment["ECL_LOG_OUTPUT"] = "stderr"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return text
+            return try Subprocess.run(
+                "/usr/bin/env",
+                ["python3", "-c", "import pty, sys; pty.spawn(sys.argv[1:])", CommandRunner.binary.path] + arguments + extra + ["--db", ":memory:"],
+                in: cli.directory, environment: environment).output
         }
         let shown = try onTerminal([])
         #expect(shown.contains("\r\u{1B}[2K") && shown.contains("/30 done, 0 failed, "), "\(shown)")

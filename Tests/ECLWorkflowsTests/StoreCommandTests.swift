@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The store as users share it: several runs on one file, ids given twice, commands that only read.
@@ -44,17 +45,9 @@ import Testing
         // `list` and `logs` as an unprivileged user, in a directory (and of files) it may read but not write.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
         func asNobody(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary.path] + arguments
-            process.currentDirectoryURL = cli.directory
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            try Subprocess.run(
+                "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary.path] + arguments,
+                in: cli.directory)
         }
         let list = try asNobody(["list", "--output", "json"])
         #expect(list.status == 0, "\(list.output)")

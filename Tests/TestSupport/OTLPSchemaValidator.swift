@@ -9,15 +9,6 @@ public enum OTLPSchemaValidator {
 
     /// Validates `paths`; status 0 when every line is valid, with the validator's output.
     public static func run(_ paths: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(interop)/validate_otlp.py"] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try Subprocess.run("/usr/bin/env", ["python3", "\(interop)/validate_otlp.py"] + paths)
     }
 }

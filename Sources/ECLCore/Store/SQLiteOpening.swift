@@ -62,12 +62,29 @@ public enum SQLiteOpening {
     public static func retrying<T>(_ body: () throws -> T) throws -> T {
         var attempt = 1
         while true {
-            do { return try body() } catch let error as DatabaseError where isBusy(error) && attempt < 5 {
-                usleep(UInt32(50_000 * attempt))
+            do { return try body() } catch let error as DatabaseError where isBusy(error) && attempt < maxTries {
+                usleep(UInt32(retryDelayMilliseconds(after: attempt) * 1000))
                 attempt += 1
             }
         }
     }
+
+    /// The same for async work: the wait sleeps the task, not the thread.
+    public static func retrying<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do { return try await body() } catch let error as DatabaseError where isBusy(error) && attempt < maxTries {
+                try? await Task.sleep(for: .milliseconds(retryDelayMilliseconds(after: attempt)))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Tries of a busy operation, the first included.
+    static let maxTries = 5
+
+    /// The wait after the `attempt`th busy try: 50 ms more each time.
+    static func retryDelayMilliseconds(after attempt: Int) -> Int { 50 * attempt }
 
     /// Whether `error` is another connection's lock: worth trying again.
     public static func isBusy(_ error: DatabaseError) -> Bool {

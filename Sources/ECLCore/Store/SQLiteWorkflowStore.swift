@@ -233,18 +233,6 @@ public final class SQLiteWorkflowStore: WorkflowStore {
 
     // MARK: - Helpers
 
-    /// Runs `body` again while another process's lock outlasts the busy timeout or SQLite refuses at once
-    /// to wait (two transactions that would deadlock): up to five tries, 50 ms more apart each time.
-    private static func retryingBusy(_ body: @Sendable () async throws -> Void) async throws {
-        var attempt = 1
-        while true {
-            do { return try await body() } catch let error as DatabaseError where SQLiteOpening.isBusy(error) && attempt < 5 {
-                try? await Task.sleep(for: .milliseconds(50 * attempt))
-                attempt += 1
-            }
-        }
-    }
-
     private func write(
         _ operation: String, _ table: String, _ what: String, _ body: @escaping @Sendable (Database) throws -> Void
     ) async throws(ECLError) {
@@ -252,7 +240,9 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             // A record is written even when the run is being cancelled (that is when its end matters most):
             // the write runs in a task of its own, which does not inherit the caller's cancellation.
             let database = database
-            let write = Task { try await Self.retryingBusy { try await database.write(body) } }
+            // Another process's lock that outlasts the busy timeout, or two transactions SQLite will not let
+            // wait for each other: tried again (see SQLiteOpening.retrying).
+            let write = Task { try await SQLiteOpening.retrying { try await database.write(body) } }
             do { try await write.value } catch let error as ECLError { return .failure(error) } catch {
                 return .failure(.io("cannot \(what) in '\(path)': \(Self.reason(error, path: path))"))
             }

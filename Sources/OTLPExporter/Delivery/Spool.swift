@@ -232,6 +232,11 @@ public final class Spool: Sendable {
         return parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
+    /// A spool's size for messages: "12 KiB", "2 MiB" (at least 1 KiB).
+    public static func sizeText(bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(max(1, bytes >> 10)) KiB"
+    }
+
     /// How many segments the given streams hold in a directory, and their bytes, from the directory alone
     /// (nothing is read).
     public static func usage(in directory: String, prefixes: [String]) -> (segments: Int, bytes: Int) {

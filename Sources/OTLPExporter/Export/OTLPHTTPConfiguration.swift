@@ -126,7 +126,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// information and the query are shown as `***`.
     static func validate(_ url: String, option: String) throws(OTLPConfigError) {
         let expected = "an http:// or https:// URL such as http://127.0.0.1:4318"
-        let shown = redacted(url)
+        let shown = URLText.redacted(url)
         let lowered = url.lowercased()
         guard let schemeEnd = lowered.range(of: "://"), ["http", "https"].contains(String(lowered[..<schemeEnd.lowerBound])) else {
             throw OTLPConfigError(option: option, value: shown, expected: expected)
@@ -140,9 +140,6 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
             throw OTLPConfigError(option: option, value: shown, expected: expected + " (\(problem))")
         }
     }
-
-    /// The URL with its credentials shown as `***` (``URLText/redacted(_:keepingUserName:)``), fit for messages.
-    static func redacted(_ url: String) -> String { URLText.redacted(url) }
 
     /// Parses `name=value`; the error never shows the value (it may be a secret).
     static func header(_ text: String, option: String, percentDecoded: Bool) throws(OTLPConfigError) -> Header {
