@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "ECLCore", targets: ["ECLCore"]),
         .library(name: "CurlClient", targets: ["CurlClient"]),
+        .library(name: "LogLineCore", targets: ["LogLineCore"]),
         .library(name: "ECLLogging", targets: ["ECLLogging"]),
         .library(name: "OTLPExporter", targets: ["OTLPExporter"]),
         .library(name: "ECLTelemetry", targets: ["ECLTelemetry"]),
@@ -49,6 +50,13 @@ let package = Package(
         ),
         // Appending JSON text to byte buffers: shared by the log formats and the OTLP/JSON encoder.
         .target(name: "JSONWriting", swiftSettings: strict),
+        // The one log-line core: a line captured once (LogLine) by one swift-log handler, rendered from that
+        // capture to pretty, compact and JSON text; the level table and the value conversion every output uses.
+        .target(
+            name: "LogLineCore",
+            dependencies: ["JSONWriting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // A small blocking HTTP client over libcurl, shared by the Claude provider and (later) the OTLP exporter.
         .target(
             name: "CurlClient",
@@ -70,7 +78,7 @@ let package = Package(
         .target(
             name: "ECLLogging",
             dependencies: [
-                "JSONWriting",
+                "JSONWriting", "LogLineCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -81,7 +89,7 @@ let package = Package(
         .target(
             name: "OTLPExporter",
             dependencies: [
-                "CurlClient", "CZlib", "JSONWriting",
+                "CurlClient", "CZlib", "JSONWriting", "LogLineCore",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,7 +99,7 @@ let package = Package(
         .target(
             name: "ECLTelemetry",
             dependencies: [
-                "ECLCore", "ECLLogging", "OTLPExporter", "ECLLogSQL",
+                "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "ECLLogSQL",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,7 +110,7 @@ let package = Package(
         .target(
             name: "ECLLogSQL",
             dependencies: [
-                "CurlClient", "ECLCore", "ECLLogging", "JSONWriting", "OTLPExporter",
+                "CurlClient", "ECLCore", "ECLLogging", "JSONWriting", "LogLineCore", "OTLPExporter",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +128,7 @@ let package = Package(
                 "ECLLogSQL",
                 "OTLPExporter",
                 "JSONWriting",
+                "LogLineCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -129,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "example-plugin-only",
             dependencies: [
-                "OTLPExporter",
+                "OTLPExporter", "LogLineCore",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,23 +169,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LogLineCoreTests",
+            dependencies: ["LogLineCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ECLLoggingTests",
-            dependencies: ["ECLLogging", "ECLCore", "JSONWriting"],
+            dependencies: ["ECLLogging", "ECLCore", "JSONWriting", "LogLineCore"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "OTLPExporterTests",
-            dependencies: ["OTLPExporter", "TestSupport"],
+            dependencies: ["OTLPExporter", "LogLineCore", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ECLTelemetryTests",
-            dependencies: ["ECLTelemetry", "ECLCore", "ECLLogging", "ECLLogSQL", "OTLPExporter", "TestSupport"],
+            dependencies: ["ECLTelemetry", "ECLCore", "ECLLogging", "ECLLogSQL", "LogLineCore", "OTLPExporter", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ECLLogSQLTests",
-            dependencies: ["ECLLogSQL", "ECLCore", "OTLPExporter", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ECLLogSQL", "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "ECLCore", package: "ECL"),
                 .product(name: "ECLLogging", package: "ECL"),
                 .product(name: "ECLLogSQL", package: "ECL"),
+                .product(name: "LogLineCore", package: "ECL"),
                 .product(name: "OTLPExporter", package: "ECL"),
                 .product(name: "TestSupport", package: "ECL"),
                 .product(name: "Logging", package: "swift-log"),

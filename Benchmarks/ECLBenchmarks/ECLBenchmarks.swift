@@ -4,6 +4,7 @@ import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging
+import LogLineCore
 import OTLPExporter
 import ServiceContextModule
 import TestSupport
@@ -67,7 +68,7 @@ let benchmarks: @Sendable () -> Void = {
     // inserts batches of 1000 into a SQLite file meanwhile.
     let sqlPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-bench-\(UUID()).db").path
     let sqlWriter = SQLLogWriter(store: try! SQLiteLogStore(path: sqlPath), bufferSize: 1000, synchronous: false, report: { _ in })
-    let sqlLog = Logger(label: "bench") { SQLLogHandler(label: $0, level: .info, writer: sqlWriter) }
+    let sqlLog = Logger(label: "bench") { LogLineHandler(label: $0, level: .info, outputs: [sqlWriter]) }
     Benchmark("log line to the SQL exporter (async), 6 fields") { benchmark in
         for _ in benchmark.scaledIterations { sqlLog.info("Step succeeded", metadata: sixFields) }
     }
@@ -81,7 +82,7 @@ let benchmarks: @Sendable () -> Void = {
 
     let processor = BatchProcessor<SpanData>(
         signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
-        exporters: [DiscardingExporter()], fallback: nil, report: { _ in })
+        exporter: DiscardingExporter(), spool: nil, report: { _ in })
     let tracer = OTLPTracer(processor: processor)
     var context = ServiceContext.topLevel
     context.eclCorrelation = Correlation(workflowId: WorkflowId(), workflowName: "bench")
@@ -119,7 +120,7 @@ let benchmarks: @Sendable () -> Void = {
         let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "bench", report: { _ in })
         let pipeline = BatchProcessor<SpanData>(
             signal: .traces, configuration: BatchConfiguration(), encode: { encoder.encode(spans: $0) },
-            exporters: [exporter], fallback: nil, report: { _ in })
+            exporter: exporter, spool: nil, report: { _ in })
         let tracer = OTLPTracer(processor: pipeline)
         benchmark.startMeasurement()
         for index in 0..<20_000 {

@@ -18,8 +18,8 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// A log line as the engine writes it: six fields, inside a step.
-func event(_ index: Int, workflow: String) -> LogEvent {
-    LogEvent(
+func event(_ index: Int, workflow: String) -> StoredLogLine {
+    StoredLogLine(
         timestamp: Date(), level: index % 10 == 0 ? "warn" : "info", logger: "ECLCore.Executor", message: "Step succeeded",
         workflowId: workflow, stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb", spanId: "b7ad6b7169203331",
         fields: #"{"attempt":1,"duration_ms":12.5,"step_id":"generate","step_name":"Generate","tokens_used":40,"workflow_id":"\#(workflow)"}"#,
@@ -72,7 +72,7 @@ for synchronous in [false, true] {
 do {
     let store = try freshStore()
     let perWorkflow = max(1, totalRows / 10_000)
-    var batch: [LogEvent] = []
+    var batch: [StoredLogLine] = []
     batch.reserveCapacity(10_000)
     let fill = try seconds {
         for row in 0..<totalRows {

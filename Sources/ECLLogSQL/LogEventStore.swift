@@ -7,13 +7,13 @@ public protocol LogEventStore: Sendable {
     /// Where it is, fit for messages: a path, or a URL with its password hidden.
     var location: String { get }
 
-    /// Inserts events in one transaction, skipping any whose ``LogEvent/recordID`` is already stored; returns
+    /// Inserts events in one transaction, skipping any whose ``StoredLogLine/recordID`` is already stored; returns
     /// how many were added. The error names the location and the reason.
     @discardableResult
-    func insert(_ events: [LogEvent]) throws(ECLError) -> Int
+    func insert(_ events: [StoredLogLine]) throws(ECLError) -> Int
 
     /// A workflow's events in the order they were logged, at `minimumLevel` or above, from `since` on.
-    func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent]
+    func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [StoredLogLine]
 
     /// Deletes the events logged before `cutoff` (retention) and returns how many went.
     func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int
@@ -24,14 +24,14 @@ public protocol LogEventStore: Sendable {
 
 extension LogEventStore {
     /// A workflow's events, all levels, from the start.
-    public func events(workflowId: String) throws(ECLError) -> [LogEvent] {
+    public func events(workflowId: String) throws(ECLError) -> [StoredLogLine] {
         try events(workflowId: workflowId, minimumLevel: nil, since: nil)
     }
 
     public func close() {}
 }
 
-extension LogEvent {
+extension StoredLogLine {
     /// The levels at `minimumLevel` or above (every level when it is nil or unknown).
     static func levels(atOrAbove minimumLevel: String?) -> ArraySlice<String>? {
         guard let minimumLevel, let rank = levels.firstIndex(of: minimumLevel) else { return nil }
@@ -56,9 +56,9 @@ public struct UnavailableLogStore: LogEventStore {
     /// What every call throws.
     private var unavailable: ECLError { .io("'\(location)' is unavailable: \(reason)") }
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int { throw unavailable }
+    public func insert(_ events: [StoredLogLine]) throws(ECLError) -> Int { throw unavailable }
 
-    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] { throw unavailable }
+    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [StoredLogLine] { throw unavailable }
 
     public func deleteEvents(olderThan cutoff: Date) throws(ECLError) -> Int { throw unavailable }
 }

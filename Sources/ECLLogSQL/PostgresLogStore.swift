@@ -48,7 +48,7 @@ public final class PostgresLogStore: LogEventStore {
 
     deinit { close() }
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int {
+    public func insert(_ events: [StoredLogLine]) throws(ECLError) -> Int {
         guard !events.isEmpty else { return 0 }
         var added = 0
         try withConnection { connection throws(ECLError) in
@@ -68,14 +68,14 @@ public final class PostgresLogStore: LogEventStore {
         return added
     }
 
-    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] {
+    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [StoredLogLine] {
         var sql = """
             SELECT timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields::text, duration_ms,
             tokens_used FROM log_events WHERE workflow_id = $1
             """
         var binds = PostgresBindings()
         binds.append(workflowId)
-        if let allowed = LogEvent.levels(atOrAbove: minimumLevel) {
+        if let allowed = StoredLogLine.levels(atOrAbove: minimumLevel) {
             binds.append(Array(allowed))
             sql += " AND level = ANY($\(binds.count))"
         }
@@ -91,7 +91,7 @@ public final class PostgresLogStore: LogEventStore {
                 return try rows.map { row in
                     let (timestamp, level, logger, message, workflow, step, trace, span, fields, duration, tokens) = try row.decode(
                         (Date, String, String, String, String?, String?, String?, String?, String, Double?, Int?).self)
-                    return LogEvent(
+                    return StoredLogLine(
                         timestamp: timestamp, level: level, logger: logger, message: message, workflowId: workflow, stepId: step,
                         traceId: trace, spanId: span, fields: fields, durationMs: duration, tokensUsed: tokens)
                 }
@@ -189,7 +189,7 @@ public final class PostgresLogStore: LogEventStore {
 
     // MARK: Statements
 
-    static func insertQuery(_ events: ArraySlice<LogEvent>) -> PostgresQuery {
+    static func insertQuery(_ events: ArraySlice<StoredLogLine>) -> PostgresQuery {
         var binds = PostgresBindings(capacity: events.count * 12)
         var sql = """
             INSERT INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields,

@@ -1,5 +1,6 @@
 import ECLCore
 import Foundation
+import LogLineCore
 import OTLPExporter
 import Synchronization
 
@@ -13,16 +14,16 @@ import Synchronization
 /// (`ecl-workflows replay SPOOL --log-sql URL` does the same by hand). Rows carry a stable identity, so a
 /// batch written twice (after a crash) is stored once. In synchronous mode each event is written at once, in
 /// the caller, and one the database refuses goes to the spool.
-public final class SQLLogWriter: Sendable {
+public final class SQLLogWriter: LogLineOutput {
     /// What the queue holds: events, or lines captured by the handler and turned into events when written.
     enum Pending: Sendable {
-        case event(LogEvent)
-        case line(CapturedLogLine)
+        case event(StoredLogLine)
+        case line(LogLine)
 
-        var event: LogEvent {
+        var event: StoredLogLine {
             switch self {
             case .event(let event): event
-            case .line(let line): line.event()
+            case .line(let line): StoredLogLine(line)
             }
         }
     }
@@ -32,7 +33,7 @@ public final class SQLLogWriter: Sendable {
 
     private let store: any LogEventStore
     private let spool: Spool?
-    private let encode: @Sendable ([LogEvent]) -> [UInt8]
+    private let encode: @Sendable ([StoredLogLine]) -> [UInt8]
     private let processor: BatchProcessor<Pending>?
     private let report: @Sendable (String) -> Void
     private let writtenNow = Atomic<Int>(0)
@@ -42,7 +43,7 @@ public final class SQLLogWriter: Sendable {
     /// segments) when the database cannot take them, encoded by `encode` as OTLP `LogsData`.
     public init(
         store: any LogEventStore, bufferSize: Int, synchronous: Bool, spool: Spool? = nil,
-        encode: @escaping @Sendable ([LogEvent]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
+        encode: @escaping @Sendable ([StoredLogLine]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
     ) {
         self.store = store
         self.spool = spool
@@ -70,10 +71,10 @@ public final class SQLLogWriter: Sendable {
     public var lostCount: Int { (processor?.counters.lost ?? 0) + lostNow.load(ordering: .relaxed) }
 
     /// Takes an event.
-    public func add(_ event: LogEvent) { add(.event(event)) }
+    public func add(_ event: StoredLogLine) { add(.event(event)) }
 
-    /// Takes a line captured by ``SQLLogHandler``; it becomes an event on the writer's thread.
-    public func add(line: CapturedLogLine) { add(.line(line)) }
+    /// Takes a captured line; it becomes a row (its fields as JSON) on the writer's thread, off the caller's path.
+    public func write(_ line: LogLine) { add(.line(line)) }
 
     private func add(_ pending: Pending) {
         guard let processor else {
@@ -95,7 +96,7 @@ public final class SQLLogWriter: Sendable {
     public func spoolNow() { processor?.spoolNow() }
 
     /// Synchronous mode: one event, in the caller; one the database refuses goes to the spool.
-    private func writeNow(_ event: LogEvent) {
+    private func writeNow(_ event: StoredLogLine) {
         switch Self.insert([event], into: store) {
         case .delivered:
             writtenNow.add(1, ordering: .relaxed)
@@ -114,7 +115,7 @@ public final class SQLLogWriter: Sendable {
 
     /// Inserts events; a database that cannot take them now is ``ExportOutcome/unavailable(_:)`` (they wait
     /// in the spool and are written when it answers again).
-    static func insert(_ events: [LogEvent], into store: any LogEventStore) -> ExportOutcome {
+    static func insert(_ events: [StoredLogLine], into store: any LogEventStore) -> ExportOutcome {
         do throws(ECLError) {
             try store.insert(events)
             return .delivered
@@ -136,7 +137,7 @@ public struct SpooledEventsExporter: BatchExporter {
     public var destination: String { store.location }
 
     public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
-        guard let events = LogEventOTLP.events(fromLogsData: batch.json) else { return .rejected("not an OTLP LogsData line") }
+        guard let events = StoredLogLineOTLP.events(fromLogsData: batch.json) else { return .rejected("not an OTLP LogsData line") }
         return SQLLogWriter.insert(events, into: store)
     }
 }

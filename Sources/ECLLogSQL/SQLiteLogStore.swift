@@ -53,7 +53,7 @@ public final class SQLiteLogStore: LogEventStore {
             """),
     ])
 
-    public func insert(_ events: [LogEvent]) throws(ECLError) -> Int {
+    public func insert(_ events: [StoredLogLine]) throws(ECLError) -> Int {
         do {
             return try database.write { db in
                 let statement = try db.makeStatement(sql: """
@@ -75,10 +75,10 @@ public final class SQLiteLogStore: LogEventStore {
         }
     }
 
-    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [LogEvent] {
+    public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [StoredLogLine] {
         var sql = "SELECT * FROM log_events WHERE workflow_id = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [workflowId]
-        if let allowed = LogEvent.levels(atOrAbove: minimumLevel) {
+        if let allowed = StoredLogLine.levels(atOrAbove: minimumLevel) {
             sql += " AND level IN (\(allowed.map { _ in "?" }.joined(separator: ",")))"
             arguments += allowed.map { $0 as (any DatabaseValueConvertible)? }
         }
@@ -92,7 +92,7 @@ public final class SQLiteLogStore: LogEventStore {
         do {
             return try database.read { db in
                 try Row.fetchAll(db, sql: query, arguments: bound).map { row in
-                    LogEvent(
+                    StoredLogLine(
                         timestamp: UTCTimestamp.parse(row["timestamp"]) ?? Date(timeIntervalSince1970: 0), level: row["level"],
                         logger: row["logger"], message: row["message"], workflowId: row["workflow_id"], stepId: row["step_id"],
                         traceId: row["trace_id"], spanId: row["span_id"], fields: row["fields"], durationMs: row["duration_ms"],

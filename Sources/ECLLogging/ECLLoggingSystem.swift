@@ -1,20 +1,29 @@
 import Logging
+import LogLineCore
 import Synchronization
 
 /// Sets up swift-log from a ``LogConfig``, once per process.
 public enum ECLLoggingSystem {
     private static let installed = Mutex<LogSink?>(nil)
 
-    /// Makes a handler factory for `config` writing to `sink`; use it with `Logger(label:factory:)` in tests
-    /// to capture lines without touching the global logging system.
+    /// ECL's field order: the correlation fields first (`workflow_id`, `workflow_name`, `step_id`, `step_name`,
+    /// `attempt`), then the rest by name.
+    public static let fieldOrder = FieldOrder(leadingKeys: ["workflow_id", "workflow_name", "step_id", "step_name", "attempt"])
+
+    /// Makes a handler factory for `config` writing to `sink` (and to `extraOutputs`, such as an exporter's);
+    /// use it with `Logger(label:factory:)` in tests to capture lines without touching the global logging
+    /// system. Each line is captured once and handed to every output.
     public static func handlerFactory(
-        config: LogConfig, sink: LogSink, metadataProvider: Logger.MetadataProvider? = nil
+        config: LogConfig, sink: LogSink, metadataProvider: Logger.MetadataProvider? = nil,
+        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil
     ) throws(LogConfigError) -> @Sendable (String) -> any LogHandler {
         let filter = try config.filter.map { text throws(LogConfigError) in try LogFilter(parsing: text, source: "filter") }
-        let formatter = LineFormatter(config: config, terminal: sink.isTerminal)
+        let outputs: [any LogLineOutput] = [FormattedOutput(formatter: LineFormatter(config: config, terminal: sink.isTerminal), sink: sink)] + extraOutputs
         return { label in
             let level = filter?.level(for: label, fallback: config.level) ?? config.level
-            return ECLLogHandler(label: label, level: level.loggerLevel, formatter: formatter, sink: sink, metadataProvider: metadataProvider)
+            return LogLineHandler(
+                label: label, level: level.loggerLevel, outputs: outputs, order: fieldOrder, metadataProvider: metadataProvider,
+                traceContext: traceContext)
         }
     }
 
@@ -22,24 +31,20 @@ public enum ECLLoggingSystem {
     /// the first call installs and returns true; later calls change nothing and return false.
     /// An unwritable output file is a ``LogConfigError`` naming the path and the system's reason.
     ///
-    /// `alsoTo`, when given, makes a second handler per logger (an exporter's) that receives every line
-    /// the console handler writes, at the same level.
+    /// `extraOutputs` (an exporter's, a SQL writer's) receive every line the console gets, at the same level,
+    /// from the same capture; `traceContext` reads the span a line is logged in, for those that record it.
     @discardableResult
     public static func bootstrap(
         _ config: LogConfig, metadataProvider: Logger.MetadataProvider? = nil,
-        alsoTo extra: (@Sendable (_ label: String, _ level: Logger.Level) -> any LogHandler)? = nil
+        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil
     ) throws(LogConfigError) -> Bool {
         let result: Result<Bool, LogConfigError> = installed.withLock { installed in
             guard installed == nil else { return .success(false) }
             do throws(LogConfigError) {
                 let sink = try LogSink(output: config.output)
-                let factory = try handlerFactory(config: config, sink: sink, metadataProvider: metadataProvider)
-                LoggingSystem.bootstrap(
-                    { label, _ in
-                        let console = factory(label)
-                        guard let extra else { return console }
-                        return MultiplexLogHandler([console, extra(label, console.logLevel)])
-                    }, metadataProvider: metadataProvider)
+                let factory = try handlerFactory(
+                    config: config, sink: sink, metadataProvider: metadataProvider, extraOutputs: extraOutputs, traceContext: traceContext)
+                LoggingSystem.bootstrap({ label, _ in factory(label) }, metadataProvider: metadataProvider)
                 installed = sink
                 return .success(true)
             } catch {

@@ -1,4 +1,5 @@
 import Logging
+import LogLineCore
 
 /// How much is logged.
 public enum LogLevel: String, Sendable, Codable, CaseIterable, Comparable {
@@ -25,19 +26,6 @@ public enum LogLevel: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// The accepted names, for error messages.
     public static let acceptedNames = "trace, debug, info, warn, error"
-}
-
-/// How a line looks.
-public enum LogFormat: String, Sendable, Codable, CaseIterable {
-    /// For people: level, message, then the fields; colored on a terminal.
-    case pretty
-    /// One greppable line of `key=value` pairs (logfmt).
-    case compact
-    /// One JSON object per line, fields as typed values.
-    case json
-
-    /// The accepted names, for error messages.
-    public static let acceptedNames = "pretty, compact, json"
 }
 
 /// Where lines go.

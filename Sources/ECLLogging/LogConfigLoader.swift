@@ -1,4 +1,5 @@
 import Foundation
+import LogLineCore
 import TOMLKit
 
 /// The command-line flags that shape logging; nil for a flag not given.

@@ -75,7 +75,10 @@ public final class LogSink: Sendable {
     public static func memory() -> LogSink { LogSink(memory: ()) }
 
     /// Appends one line (the newline is added).
-    public func write(line bytes: [UInt8]) {
+    public func write(line bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write(line: $0) } }
+
+    /// Appends one line (the newline is added), copying the bytes into the buffer.
+    public func write(line bytes: UnsafeBufferPointer<UInt8>) {
         switch target {
         case .memory:
             let text = String(decoding: bytes, as: UTF8.self)

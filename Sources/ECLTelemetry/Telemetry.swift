@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import LogLineCore
 import OTLPExporter
 import Tracing
 
@@ -72,12 +73,12 @@ public final class Telemetry: Sendable {
     /// The span pipeline, when exporting.
     public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
-    public let logs: BatchProcessor<LogRecordData>?
+    public let logs: BatchProcessor<LogLine>?
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
     private let spools: [Spool]
 
-    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogRecordData>?, spools: [Spool], sqlWriter: SQLLogWriter?) {
+    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, spools: [Spool], sqlWriter: SQLLogWriter?) {
         self.spans = spans
         self.logs = logs
         self.spools = spools
@@ -128,7 +129,7 @@ public final class Telemetry: Sendable {
             }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
-                synchronous: !sql.async, spool: sqlSpool, encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: report)
+                synchronous: !sql.async, spool: sqlSpool, encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: report)
         }
         let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
@@ -137,7 +138,7 @@ public final class Telemetry: Sendable {
             return Telemetry(spans: nil, logs: nil, spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
-        var logProcessor: BatchProcessor<LogRecordData>?
+        var logProcessor: BatchProcessor<LogLine>?
         if options.exports {
             // The collector is the destination when there is one, the dump a copy beside it; else the dump.
             var destinations: [OTLPSignal: any BatchExporter] = [:]
@@ -170,24 +171,18 @@ public final class Telemetry: Sendable {
             }
         }
 
-        let provider = Correlation.metadataProvider
-        if logProcessor != nil || sqlWriter != nil {
-            let writer = sqlWriter
-            let otlpLogs = logProcessor
-            try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider) { label, level in
-                var handlers: [any LogHandler] = []
-                if let logProcessor = otlpLogs { handlers.append(OTLPLogHandler(label: label, level: level, processor: logProcessor, metadataProvider: provider)) }
-                if let writer { handlers.append(SQLLogHandler(label: label, level: level, writer: writer, metadataProvider: provider)) }
-                return handlers.count == 1 ? handlers[0] : MultiplexLogHandler(handlers)
-            }
-        } else {
-            try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: provider)
-        }
+        // One capture per line, handed to the console, the collector's pipeline and the SQL writer alike.
+        var outputs: [any LogLineOutput] = []
+        if let logProcessor { outputs.append(OTLPLogOutput(processor: logProcessor)) }
+        if let sqlWriter { outputs.append(sqlWriter) }
+        try ECLLoggingSystem.bootstrap(
+            logConfig, metadataProvider: Correlation.metadataProvider, extraOutputs: outputs,
+            traceContext: outputs.isEmpty ? nil : OTLPLogOutput.currentTraceContext)
         var processors: [any SpanProcessor] = []
         if let spanProcessor { processors.append(spanProcessor) }
         if options.consoleSpans {
-            let keys = [SpanAttribute.stepAttempt, SpanAttribute.genAIRequestModel, SpanAttribute.genAIInputTokens,
-                        SpanAttribute.genAIOutputTokens, SpanAttribute.dbCollectionName]
+            let keys = [SpanAttributeName.stepAttempt, SpanAttributeName.genAIRequestModel, SpanAttributeName.genAIInputTokens,
+                        SpanAttributeName.genAIOutputTokens, SpanAttributeName.dbCollectionName]
             if options.consoleSpansToStandardError {
                 processors.append(ConsoleSpanPrinter(
                     colors: logConfig.useColors && isatty(STDERR_FILENO) == 1, keys: keys,

@@ -4,6 +4,7 @@ import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging
+import LogLineCore
 
 extension ECLWorkflows {
     /// `ecl-workflows logs --workflow-id ID`: a workflow's log lines from the SQL log exporter's database.
@@ -49,7 +50,7 @@ extension ECLWorkflows {
                 throw UsageError("logs needs the SQL log database: --log-sql sqlite:PATH (or ECL_LOG_SQL_URL, or [logging.sql_exporter] in ecl.toml)")
             }
             let source = loggingOptions.sqlURLSource(environment: environment).name
-            let events: [ECLLogSQL.LogEvent]
+            let events: [ECLLogSQL.StoredLogLine]
             do throws(ECLError) {
                 let destination = try SQLLogDestination.parse(url, source: source, environment: environment)
                 if case .sqlite(let path) = destination, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
@@ -68,35 +69,10 @@ extension ECLWorkflows {
             lineConfig.includeLocation = false
             let formatter = LineFormatter(config: lineConfig, terminal: isatty(STDOUT_FILENO) == 1)
             for event in events {
-                Console.out(String(decoding: formatter.render(Self.record(event)), as: UTF8.self))
+                Console.out(String(decoding: formatter.render(event.logLine()), as: UTF8.self))
             }
             if events.isEmpty, format == .text {
                 Console.out("No log lines stored for workflow \(id).")
-            }
-        }
-    
-        /// A stored event as the record it was logged from.
-        static func record(_ event: ECLLogSQL.LogEvent) -> LogRecord {
-            let seconds = event.timestamp.timeIntervalSince1970.rounded(.down)
-            let time = timespec(tv_sec: Int(seconds), tv_nsec: Int((event.timestamp.timeIntervalSince1970 - seconds) * 1e9))
-            var metadata: Logger.Metadata = [:]
-            if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) {
-                for (key, value) in fields { metadata[key] = Self.metadata(value) }
-            }
-            return LogRecord(
-                time: time, level: LogLevel(name: event.level)?.loggerLevel ?? .info, label: event.logger, message: event.message,
-                metadata: metadata, file: "", line: 0)
-        }
-
-        static func metadata(_ value: JSONValue) -> Logger.MetadataValue {
-            switch value {
-            case .null: .string("null")
-            case .bool(let flag): .stringConvertible(flag)
-            case .number(let number):
-                number.rounded() == number && abs(number) < 9e15 ? .stringConvertible(Int(number)) : .stringConvertible(number)
-            case .string(let text): .string(text)
-            case .array(let values): .array(values.map(metadata))
-            case .object(let members): .dictionary(members.mapValues(metadata))
             }
         }
     }

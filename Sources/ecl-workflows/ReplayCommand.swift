@@ -87,7 +87,7 @@ extension ECLWorkflows {
                 number += 1
                 let bytes = Array(line)
                 if bytes.isEmpty { continue }
-                guard let events = LogEventOTLP.events(fromLogsData: bytes) else {
+                guard let events = StoredLogLineOTLP.events(fromLogsData: bytes) else {
                     let spans = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["resourceSpans"] != nil
                     if !spans { Console.warning("\(file): line \(number): not OTLP log JSON; skipped") }
                     skipped += spans ? 0 : 1

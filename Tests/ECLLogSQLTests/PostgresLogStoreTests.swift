@@ -10,8 +10,8 @@ import Testing
 /// The PostgreSQL engine against a real server on 127.0.0.1 (Debian's postgresql, started by the tests).
 @Suite(.enabled(if: LocalPostgres.isInstalled, "PostgreSQL server binaries are not installed (make test installs them)"))
 struct PostgresLogStoreTests {
-    func event(_ index: Int, workflow: String = "w1", at base: Date = Date(timeIntervalSince1970: 1_764_081_908.25)) -> LogEvent {
-        LogEvent(
+    func event(_ index: Int, workflow: String = "w1", at base: Date = Date(timeIntervalSince1970: 1_764_081_908.25)) -> StoredLogLine {
+        StoredLogLine(
             timestamp: base.addingTimeInterval(Double(index) / 1000), level: index % 5 == 0 ? "warn" : "info", logger: "ECLCore.Executor",
             message: "line \(index)", workflowId: workflow, stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb",
             spanId: "b7ad6b7169203331", fields: #"{"attempt":2,"k":"v"}"#, durationMs: 1.5, tokensUsed: index)
@@ -23,10 +23,10 @@ struct PostgresLogStoreTests {
         let store = try PostgresLogStore(url: url)
         let base = Date(timeIntervalSince1970: 1_764_081_908.123456)
         try store.insert([
-            LogEvent(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
-            LogEvent(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
-            LogEvent(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
-            LogEvent(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
+            StoredLogLine(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
+            StoredLogLine(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
+            StoredLogLine(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
+            StoredLogLine(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
         ])
         store.close()
         // Opened again (and a second time at once): the migrations are not run twice.
@@ -98,7 +98,7 @@ struct PostgresLogStoreTests {
         let warnings = Mutex<[String]>([])
         let writer = SQLLogWriter(
             store: store, bufferSize: 50, synchronous: false, spool: try spool(),
-            encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
+            encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
         let events = (0..<1000).map { event($0) }
         for event in events[..<500] { writer.add(event) }
         while writer.writtenCount < 500 { Thread.sleep(forTimeInterval: 0.01) }
@@ -111,7 +111,7 @@ struct PostgresLogStoreTests {
 
         try server.restart()
         let next = SQLLogWriter(
-            store: store, bufferSize: 50, synchronous: false, spool: try spool(), encode: { LogEventOTLP.encode($0, encoder: encoder) },
+            store: store, bufferSize: 50, synchronous: false, spool: try spool(), encode: { StoredLogLineOTLP.encode($0, encoder: encoder) },
             report: { _ in })
         next.shutdown()
         #expect(try store.events(workflowId: "w1").map(\.message) == events.map(\.message))

@@ -1,6 +1,8 @@
 import ECLCore
 import ECLLogSQL
 import Foundation
+import ECLLogging
+import LogLineCore
 import GRDB
 import Logging
 import OTLPExporter
@@ -16,10 +18,10 @@ import Testing
         let store = try SQLiteLogStore(path: path)
         let base = Date(timeIntervalSince1970: 1_764_081_908.25)
         try store.insert([
-            LogEvent(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
-            LogEvent(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
-            LogEvent(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
-            LogEvent(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
+            StoredLogLine(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
+            StoredLogLine(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
+            StoredLogLine(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
+            StoredLogLine(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
         ])
         let reopened = try SQLiteLogStore(path: path)
         let all = try reopened.events(workflowId: "w1")
@@ -36,7 +38,7 @@ import Testing
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)
         let writer = SQLLogWriter(store: store, bufferSize: 100, synchronous: false, report: { _ in })
-        for index in 0..<1050 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
+        for index in 0..<1050 { writer.add(StoredLogLine(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
         writer.shutdown()
         #expect(writer.writtenCount == 1050)
         #expect(try store.events(workflowId: "w").map(\.message) == (0..<1050).map(String.init))
@@ -48,7 +50,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let store = try SQLiteLogStore(path: path)
         let writer = SQLLogWriter(store: store, bufferSize: 100, synchronous: false, report: { _ in })
-        for index in 0..<500 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
+        for index in 0..<500 { writer.add(StoredLogLine(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
         writer.shutdown()
         // Copy the .db alone, as a user would, without its -wal file.
         try FileManager.default.copyItem(atPath: path, toPath: copy)
@@ -58,7 +60,7 @@ import Testing
     @Test func eventsKeptNowhereAreCounted() throws {
         let writer = SQLLogWriter(
             store: UnavailableLogStore(location: "nowhere", reason: "down"), bufferSize: 10, synchronous: false, report: { _ in })
-        for index in 0..<25 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)")) }
+        for index in 0..<25 { writer.add(StoredLogLine(timestamp: Date(), level: "info", logger: "l", message: "\(index)")) }
         writer.shutdown()
         #expect(writer.lostCount == 25)
         #expect(writer.writtenCount == 0)
@@ -67,9 +69,9 @@ import Testing
     @Test func anEventStoredTwiceIsOneRow() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)
-        let events = (0..<3).map { LogEvent(timestamp: Date(timeIntervalSince1970: 1_764_081_908 + Double($0)), level: "info", logger: "l", message: "m", workflowId: "w") }
+        let events = (0..<3).map { StoredLogLine(timestamp: Date(timeIntervalSince1970: 1_764_081_908 + Double($0)), level: "info", logger: "l", message: "m", workflowId: "w") }
         #expect(try store.insert(events) == 3)
-        #expect(try store.insert(events + [LogEvent(timestamp: Date(timeIntervalSince1970: 1), level: "info", logger: "l", message: "new", workflowId: "w")]) == 1)
+        #expect(try store.insert(events + [StoredLogLine(timestamp: Date(timeIntervalSince1970: 1), level: "info", logger: "l", message: "new", workflowId: "w")]) == 1)
         #expect(try store.events(workflowId: "w").count == 4)
     }
 
@@ -84,7 +86,7 @@ import Testing
             {"key":"map","value":{"kvlistValue":{"values":[{"key":"k","value":{"stringValue":"v"}}]}}},
             {"key":"raw","value":{"bytesValue":"AQID"}},{"key":"list","value":{"arrayValue":{"values":[{"intValue":"7"},{"doubleValue":1.5}]}}}]}]}]}]}
             """#.replacingOccurrences(of: "\n", with: "")
-        let events = try #require(LogEventOTLP.events(fromLogsData: Array(line.utf8)))
+        let events = try #require(StoredLogLineOTLP.events(fromLogsData: Array(line.utf8)))
         #expect(events.count == 1)
         let event = events[0]
         #expect(event.timestamp == Date(timeIntervalSince1970: 1_764_081_908.25))
@@ -101,7 +103,7 @@ import Testing
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)
         let writer = SQLLogWriter(store: store, bufferSize: 100, synchronous: true, report: { _ in })
-        writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "now", workflowId: "w"))
+        writer.add(StoredLogLine(timestamp: Date(), level: "info", logger: "l", message: "now", workflowId: "w"))
         #expect(try store.events(workflowId: "w").count == 1)
     }
 
@@ -110,7 +112,9 @@ import Testing
         let store = try SQLiteLogStore(path: path)
         let writer = SQLLogWriter(store: store, bufferSize: 10, synchronous: true, report: { _ in })
         let logger = Logger(label: "ECLCore.Executor") { label in
-            SQLLogHandler(label: label, level: .info, writer: writer, metadataProvider: Correlation.metadataProvider)
+            LogLineHandler(
+                label: label, level: .info, outputs: [writer], order: ECLLoggingSystem.fieldOrder,
+                metadataProvider: Correlation.metadataProvider, traceContext: OTLPLogOutput.currentTraceContext)
         }
         let id = WorkflowId()
         await WorkflowSpan(workflowId: id, name: "w").run { _ in
@@ -169,10 +173,10 @@ import Testing
         let warnings = Mutex<[String]>([])
         let writer = SQLLogWriter(
             store: store, bufferSize: 10, synchronous: false, spool: try spool(),
-            encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
+            encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
         let base = Date(timeIntervalSince1970: 1_764_081_908.5)
         let events = (0..<25).map { index in
-            LogEvent(
+            StoredLogLine(
                 timestamp: base.addingTimeInterval(Double(index)), level: index % 5 == 0 ? "warn" : "info", logger: "ECLCore.Executor",
                 message: "line \(index)", workflowId: "w1", stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb",
                 spanId: "b7ad6b7169203331", fields: #"{"attempt":2,"duration_ms":1.5,"step_id":"generate","tokens_used":7,"workflow_id":"w1"}"#,
@@ -188,7 +192,7 @@ import Testing
 
         // A database that answers: the next writer on the same spool writes them in by itself, in order.
         let later = try SQLiteLogStore(path: laterPath)
-        let next = SQLLogWriter(store: later, bufferSize: 10, synchronous: false, spool: try spool(), encode: { LogEventOTLP.encode($0, encoder: encoder) }, report: { _ in })
+        let next = SQLLogWriter(store: later, bufferSize: 10, synchronous: false, spool: try spool(), encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: { _ in })
         next.shutdown()
         let back = try later.events(workflowId: "w1")
         #expect(back.map(\.message) == events.map(\.message))
@@ -203,10 +207,10 @@ import Testing
 import Synchronization
 
 /// The log events waiting in a spool's `sql-logs` segments, oldest first.
-func sqlSpooledEvents(_ directory: String) throws -> [ECLLogSQL.LogEvent] {
+func sqlSpooledEvents(_ directory: String) throws -> [ECLLogSQL.StoredLogLine] {
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("sql-logs-") && $0.hasSuffix(".jsonl") }
     return try names.sorted().flatMap { name in
         try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n")
-            .compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+            .compactMap { StoredLogLineOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
     }
 }

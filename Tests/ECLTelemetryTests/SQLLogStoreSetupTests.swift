@@ -48,13 +48,13 @@ import Testing
             let writer = SQLLogWriter(
                 store: store, bufferSize: 10, synchronous: false,
                 spool: try Spool(directory: spoolPath, signal: .logs, prefix: SQLLogWriter.spoolPrefix),
-                encode: { LogEventOTLP.encode($0, encoder: OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))) },
+                encode: { StoredLogLineOTLP.encode($0, encoder: OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))) },
                 report: { _ in })
-            for index in 0..<25 { writer.add(LogEvent(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
+            for index in 0..<25 { writer.add(StoredLogLine(timestamp: Date(), level: "info", logger: "l", message: "\(index)", workflowId: "w")) }
             writer.shutdown()
             let names = try FileManager.default.contentsOfDirectory(atPath: spoolPath).filter { $0.hasPrefix("sql-logs-") }.sorted()
             let saved = try names.flatMap { try String(contentsOfFile: spoolPath + "/" + $0, encoding: .utf8).split(separator: "\n") }
-                .compactMap { LogEventOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
+                .compactMap { StoredLogLineOTLP.events(fromLogsData: Array($0.utf8)) }.flatMap { $0 }
             #expect(saved.map(\.message) == (0..<25).map(String.init))
         }
     }

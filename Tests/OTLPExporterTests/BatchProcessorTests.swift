@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import LogLineCore
 import OTLPExporter
 import Testing
 
@@ -451,7 +452,7 @@ import Testing
         let span = SpanData(
             traceID: .random(), spanID: .random(), name: "s", startTimeUnixNano: 1, endTimeUnixNano: 2,
             events: [SpanEventData(name: "e", timeUnixNano: 1)])
-        let log = LogRecordData(timeUnixNano: 1, observedTimeUnixNano: 1, severityNumber: 9, severityText: "INFO", body: "b")
+        let log = LogLine(timeUnixNano: 1, level: .info, label: "", message: "b")
         #expect(EncodedBatch(spooled: encoder.encode(spans: [span, span, span]), signal: .traces).itemCount == 3)
         #expect(EncodedBatch(spooled: encoder.encode(logs: [log, log]), signal: .logs).itemCount == 2)
     }
@@ -463,7 +464,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
         let span = SpanData(traceID: .random(), spanID: .random(), name: "s", startTimeUnixNano: 1, endTimeUnixNano: 2)
-        let log = LogRecordData(timeUnixNano: 1, observedTimeUnixNano: 1, severityNumber: 9, severityText: "INFO", body: "b")
+        let log = LogLine(timeUnixNano: 1, level: .info, label: "", message: "b")
         let text = [
             String(decoding: encoder.encode(spans: [span, span]), as: UTF8.self), "not json at all", "{\"resourceMetrics\":[]}",
             "", String(decoding: encoder.encode(logs: [log]), as: UTF8.self),

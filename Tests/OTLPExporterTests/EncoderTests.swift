@@ -1,4 +1,5 @@
 import Foundation
+import LogLineCore
 import OTLPExporter
 import TestSupport
 import Testing
@@ -65,10 +66,14 @@ import Testing
     }
 
     @Test func logsAreGroupedByScopeWithTheirSpan() throws {
+        let context = LogTraceContext(traceIDHigh: trace.high, traceIDLow: trace.low, spanID: span.value, flags: 1)
         let records = [
-            LogRecordData(timeUnixNano: 5, observedTimeUnixNano: 6, severityNumber: 9, severityText: "INFO", body: "a", attributes: [TelemetryAttribute("attempt", .int(2))], traceID: trace, spanID: span, scopeName: "ECLCore.Executor"),
-            LogRecordData(timeUnixNano: 7, observedTimeUnixNano: 8, severityNumber: 13, severityText: "WARN", body: "b", scopeName: "ECLCore.LLM"),
-            LogRecordData(timeUnixNano: 9, observedTimeUnixNano: 9, severityNumber: 17, severityText: "ERROR", body: "c", scopeName: "ECLCore.Executor"),
+            LogLine(
+                timeUnixNano: 5, level: .info, label: "ECLCore.Executor", message: "a",
+                fields: ["attempt": .stringConvertible(2), "usage": .dictionary(["input": .stringConvertible(3), "model": "m"]), "tags": ["x", .stringConvertible(1.5)]],
+                file: "ECLCore/StepExecutor.swift", line: 12, trace: context),
+            LogLine(timeUnixNano: 7, level: .warning, label: "ECLCore.LLM", message: "b"),
+            LogLine(timeUnixNano: 9, level: .error, label: "ECLCore.Executor", message: "c"),
         ]
         let document = try jsonObject(OTLPJSONEncoder(resource: resource).encode(logs: records))
         let scopeLogs = try #require((document["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])
@@ -79,9 +84,23 @@ import Testing
         #expect(first["severityText"] as? String == "INFO")
         #expect((first["body"] as? [String: Any])?["stringValue"] as? String == "a")
         #expect(first["traceId"] as? String == trace.description)
+        #expect(first["flags"] as? Int == 1)
+        let attributes = try #require(first["attributes"] as? [[String: Any]])
+        #expect(attributes.map { $0["key"] as? String } == ["attempt", "tags", "usage", "code.filepath", "code.lineno"])
+        #expect((attributes[0]["value"] as? [String: Any])?["intValue"] as? String == "2")
+        let tags = try #require(((attributes[1]["value"] as? [String: Any])?["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]])
+        #expect(tags[0]["stringValue"] as? String == "x")
+        #expect(tags[1]["doubleValue"] as? Double == 1.5)
+        let usage = try #require(((attributes[2]["value"] as? [String: Any])?["kvlistValue"] as? [String: Any])?["values"] as? [[String: Any]])
+        #expect(usage.map { $0["key"] as? String } == ["input", "model"])
+        #expect((usage[0]["value"] as? [String: Any])?["intValue"] as? String == "3")
+        #expect((attributes[3]["value"] as? [String: Any])?["stringValue"] as? String == "ECLCore/StepExecutor.swift")
+        #expect((attributes[4]["value"] as? [String: Any])?["intValue"] as? String == "12")
+        let second = try #require((scopeLogs[1]["logRecords"] as? [[String: Any]])?.first)
+        #expect(second["severityNumber"] as? Int == 13)
+        #expect(second["attributes"] == nil)
         #expect(first["spanId"] as? String == span.description)
         #expect((scopeLogs[0]["logRecords"] as? [Any])?.count == 2)
-        let second = try #require((scopeLogs[1]["logRecords"] as? [[String: Any]])?.first)
         #expect(second["traceId"] == nil)
     }
 
@@ -102,7 +121,10 @@ import Testing
             try? FileManager.default.removeItem(atPath: bad)
         }
         let encoder = OTLPJSONEncoder(resource: resource)
-        let logs = encoder.encode(logs: [LogRecordData(timeUnixNano: 1, observedTimeUnixNano: 1, severityNumber: 9, severityText: "INFO", body: "x", traceID: trace, spanID: span)])
+        let logs = encoder.encode(logs: [LogLine(
+            timeUnixNano: 1, level: .notice, label: "l", message: "x",
+            fields: ["nested": .dictionary(["a": ["b", .dictionary([:])]]), "empty": .array([]), "n": .stringConvertible(Double.nan)],
+            file: "F.swift", line: 3, trace: LogTraceContext(traceIDHigh: trace.high, traceIDLow: trace.low, spanID: span.value))])
         try Data(encoder.encode(spans: [fullSpan]) + [10] + logs + [10]).write(to: URL(fileURLWithPath: path))
         #expect(try OTLPSchemaValidator.run([path]).status == 0)
         // base64 ids (what SwiftProtobuf writes), a string enum, a number where a 64-bit string belongs.

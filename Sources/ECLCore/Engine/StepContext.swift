@@ -55,8 +55,8 @@ public struct StepContext: Sendable {
                 let durationMs = Logger.rounded(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
                 switch result {
                 case .success(let response):
-                    span.attributes[SpanAttribute.genAIInputTokens] = response.usage.input
-                    span.attributes[SpanAttribute.genAIOutputTokens] = response.usage.output
+                    span.attributes[SpanAttributeName.genAIInputTokens] = response.usage.input
+                    span.attributes[SpanAttributeName.genAIOutputTokens] = response.usage.output
                     llmLogger.info("LLM response received", metadata: [
                         LogField.model: .string(llm.model),
                         LogField.tokensInput: .stringConvertible(response.usage.input),

@@ -27,7 +27,7 @@ public enum LogField {
 }
 
 /// The span attribute names of ECL's field catalogue (OpenTelemetry names).
-public enum SpanAttribute {
+public enum SpanAttributeName {
     public static let workflowId = "ecl.workflow.id"
     public static let workflowName = "ecl.workflow.name"
     public static let stepId = "ecl.step.id"

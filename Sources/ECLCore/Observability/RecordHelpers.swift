@@ -23,7 +23,7 @@ extension Logger {
     public func recordValidationFailure(field: String, reason: String, file: String = #fileID, function: String = #function, line: UInt = #line) {
         warning("Validation failed", metadata: [LogField.field: .string(field), LogField.reason: .string(reason)], file: file, function: function, line: line)
         if let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: ServiceContext.current ?? .topLevel) {
-            span.addEvent(SpanEvent(name: SpanAttribute.validationFailedEvent, attributes: [
+            span.addEvent(SpanEvent(name: SpanAttributeName.validationFailedEvent, attributes: [
                 LogField.field: .string(field), LogField.reason: .string(reason),
             ]))
         }

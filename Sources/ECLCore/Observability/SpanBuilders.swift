@@ -25,8 +25,8 @@ public struct WorkflowSpan: Sendable {
         correlation.spanName = "workflow \(name)"
         context.eclCorrelation = correlation
         return try await withSpan("workflow \(name)", context: context, ofKind: .internal) { span in
-            span.attributes[SpanAttribute.workflowId] = workflowId.description
-            span.attributes[SpanAttribute.workflowName] = name
+            span.attributes[SpanAttributeName.workflowId] = workflowId.description
+            span.attributes[SpanAttributeName.workflowName] = name
             return try await body(span)
         }
     }
@@ -79,11 +79,11 @@ public struct StepSpan: Sendable {
         correlation.spanName = "step \(stepId)"
         context.eclCorrelation = correlation
         return try await withSpan("step \(stepId)", context: context, ofKind: .internal) { span in
-            span.attributes[SpanAttribute.workflowId] = workflowId.description
-            span.attributes[SpanAttribute.stepId] = stepId.rawValue
-            span.attributes[SpanAttribute.stepName] = name
-            span.attributes[SpanAttribute.stepAttempt] = attemptNumber
-            span.attributes[SpanAttribute.stepExecutionIndex] = index
+            span.attributes[SpanAttributeName.workflowId] = workflowId.description
+            span.attributes[SpanAttributeName.stepId] = stepId.rawValue
+            span.attributes[SpanAttributeName.stepName] = name
+            span.attributes[SpanAttributeName.stepAttempt] = attemptNumber
+            span.attributes[SpanAttributeName.stepExecutionIndex] = index
             return try await body(span)
         }
     }
@@ -126,10 +126,10 @@ public struct LLMSpan: Sendable {
         if context.eclCorrelation?.workflowId != workflowId { context.eclCorrelation = Correlation(workflowId: workflowId) }
         if let step, context.eclCorrelation?.stepId == nil { context.eclCorrelation?.stepId = step }
         return try await withSpan("chat \(model)", context: context, ofKind: .client) { span in
-            span.attributes[SpanAttribute.genAISystem] = system
-            span.attributes[SpanAttribute.genAIRequestModel] = model
-            span.attributes[SpanAttribute.workflowId] = workflowId.description
-            if let step { span.attributes[SpanAttribute.stepId] = step.rawValue }
+            span.attributes[SpanAttributeName.genAISystem] = system
+            span.attributes[SpanAttributeName.genAIRequestModel] = model
+            span.attributes[SpanAttributeName.workflowId] = workflowId.description
+            if let step { span.attributes[SpanAttributeName.stepId] = step.rawValue }
             return try await body(span)
         }
     }
@@ -165,9 +165,9 @@ public struct DatabaseSpan: Sendable {
     ) async rethrows -> T {
         let name = tableName.map { "\(operation) \($0)" } ?? operation
         return try await withSpan(name, ofKind: .client) { span in
-            span.attributes[SpanAttribute.dbSystemName] = system
-            span.attributes[SpanAttribute.dbOperationName] = operation
-            if let tableName { span.attributes[SpanAttribute.dbCollectionName] = tableName }
+            span.attributes[SpanAttributeName.dbSystemName] = system
+            span.attributes[SpanAttributeName.dbOperationName] = operation
+            if let tableName { span.attributes[SpanAttributeName.dbCollectionName] = tableName }
             return try await body(span)
         }
     }

@@ -1,4 +1,6 @@
 import JSONWriting
+import Logging
+import LogLineCore
 
 /// Writes OTLP/JSON to the letter of opentelemetry-proto's "JSON Protobuf Encoding": `resourceSpans` →
 /// `scopeSpans` → `spans` (and `resourceLogs` → `scopeLogs` → `logRecords`), lowerCamelCase keys, trace and
@@ -30,8 +32,8 @@ public struct OTLPJSONEncoder: Sendable {
         return out
     }
 
-    /// One `LogsData` document holding `records`, grouped by scope (logger) in first-seen order.
-    public func encode(logs records: [LogRecordData]) -> [UInt8] {
+    /// One `LogsData` document holding `records`, grouped by scope (the logger's label) in first-seen order.
+    public func encode(logs records: [LogLine]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + records.count * 300)
         out.append(#"{"resourceLogs":[{"resource":"#)
@@ -40,7 +42,7 @@ public struct OTLPJSONEncoder: Sendable {
         var scopes: [String] = []
         var byScope: [String: [Int]] = [:]
         for (index, record) in records.enumerated() {
-            let scope = record.scopeName.isEmpty ? resource.scopeName : record.scopeName
+            let scope = record.label.isEmpty ? resource.scopeName : record.label
             if byScope[scope] == nil { scopes.append(scope) }
             byScope[scope, default: []].append(index)
         }
@@ -158,27 +160,94 @@ public struct OTLPJSONEncoder: Sendable {
         out.append("}")
     }
 
-    private func appendLog(_ record: LogRecordData, _ out: inout [UInt8]) {
+    /// A log line as a `LogRecord`: its fields as attributes (in the line's order), then where it was
+    /// logged (`code.filepath`, `code.lineno`) when known, and the span it was logged in.
+    private func appendLog(_ record: LogLine, _ out: inout [UInt8]) {
         out.append(#"{"timeUnixNano":""#)
         out.append(decimal: Int(clamping: record.timeUnixNano))
         out.append(#"","observedTimeUnixNano":""#)
-        out.append(decimal: Int(clamping: record.observedTimeUnixNano))
+        out.append(decimal: Int(clamping: record.timeUnixNano))
+        let severity = LogLevelTable.severity(record.level)
         out.append(#"","severityNumber":"#)
-        out.append(decimal: record.severityNumber)
-        out.append(#","severityText":"#)
-        out.append(jsonString: record.severityText)
-        out.append(#","body":{"stringValue":"#)
-        out.append(jsonString: record.body)
+        out.append(decimal: severity.number)
+        out.append(#","severityText":""#)
+        out.append(severity.text)
+        out.append(#"","body":{"stringValue":"#)
+        out.append(jsonString: record.message)
         out.append("}")
-        if !record.attributes.isEmpty {
-            out.append(#","attributes":"#)
-            Self.appendAttributes(record.attributes, &out)
+        let hasLocation = !record.file.isEmpty
+        record.withOrderedFields { fields in
+            guard !fields.isEmpty || hasLocation else { return }
+            out.append(#","attributes":["#)
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(ascii: ",") }
+                out.append(#"{"key":"#)
+                out.append(jsonString: field.key)
+                out.append(#","value":"#)
+                Self.appendValue(field.value, &out)
+                out.append("}")
+            }
+            if hasLocation {
+                if !fields.isEmpty { out.append(ascii: ",") }
+                out.append(#"{"key":"code.filepath","value":{"stringValue":"#)
+                out.append(jsonString: record.file)
+                out.append(#"}},{"key":"code.lineno","value":{"intValue":""#)
+                out.append(decimal: Int(record.line))
+                out.append(#""}}"#)
+            }
+            out.append(ascii: "]")
         }
-        if let trace = record.traceID, let span = record.spanID {
-            out.append(#","flags":1,"#)
-            Self.appendIDs(trace, span, &out)
+        if let trace = record.trace, let traceID = TraceID(high: trace.traceIDHigh, low: trace.traceIDLow), let spanID = SpanID(trace.spanID) {
+            out.append(#","flags":"#)
+            out.append(decimal: Int(trace.flags))
+            out.append(ascii: ",")
+            Self.appendIDs(traceID, spanID, &out)
         }
         out.append("}")
+    }
+
+    /// A log field's value as an `AnyValue`: scalars typed, arrays as `arrayValue`, dictionaries as
+    /// `kvlistValue` (keys in order).
+    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8]) {
+        switch value {
+        case .array(let values):
+            out.append(#"{"arrayValue":{"#)
+            if !values.isEmpty {
+                out.append(#""values":["#)
+                for (index, element) in values.enumerated() {
+                    if index > 0 { out.append(ascii: ",") }
+                    appendValue(element, &out)
+                }
+                out.append("]")
+            }
+            out.append("}}")
+        case .dictionary(let members):
+            out.append(#"{"kvlistValue":{"#)
+            if !members.isEmpty {
+                out.append(#""values":["#)
+                for (index, key) in members.keys.sorted().enumerated() {
+                    if index > 0 { out.append(ascii: ",") }
+                    out.append(#"{"key":"#)
+                    out.append(jsonString: key)
+                    out.append(#","value":"#)
+                    appendValue(members[key]!, &out)
+                    out.append("}")
+                }
+                out.append("]")
+            }
+            out.append("}}")
+        case .string(let text):
+            out.append(#"{"stringValue":"#)
+            out.append(jsonString: text)
+            out.append("}")
+        case .stringConvertible:
+            switch value.scalar! {
+            case .string(let text): appendValue(Logger.MetadataValue.string(text), &out)
+            case .int(let number): appendValue(TelemetryValue.int(number), &out)
+            case .double(let number): appendValue(TelemetryValue.double(number), &out)
+            case .bool(let flag): appendValue(TelemetryValue.bool(flag), &out)
+            }
+        }
     }
 
     static func appendAttributes(_ attributes: [TelemetryAttribute], _ out: inout [UInt8]) {

@@ -1,42 +1,25 @@
 import ECLCore
 import Foundation
+import LogLineCore
 import OTLPExporter
 
 /// Log events as OTLP log records and back, so events the database could not take go to the same fallback
 /// file as the OTLP exporter's, and `replay --log-sql` can load them later.
-public enum LogEventOTLP {
+public enum StoredLogLineOTLP {
     /// One `LogsData` document holding `events`.
-    public static func encode(_ events: [LogEvent], encoder: OTLPJSONEncoder) -> [UInt8] {
-        encoder.encode(logs: events.map(record))
-    }
-
-    /// An event as an OTLP log record: its fields become attributes, and so do the workflow, step, duration
-    /// and token columns when the fields lack them, so that nothing is lost on the way back.
-    public static func record(_ event: LogEvent) -> LogRecordData {
-        let nanos = UInt64(max(0, event.timestamp.timeIntervalSince1970 * 1_000_000_000).rounded())
-        var object: [String: JSONValue] = [:]
-        if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.fields.utf8)) { object = fields }
-        if object[LogField.workflowId] == nil, let id = event.workflowId { object[LogField.workflowId] = .string(id) }
-        if object[LogField.stepId] == nil, let id = event.stepId { object[LogField.stepId] = .string(id) }
-        if object[LogField.durationMs] == nil, let duration = event.durationMs { object[LogField.durationMs] = .number(duration) }
-        if object[LogField.tokensUsed] == nil, let tokens = event.tokensUsed { object[LogField.tokensUsed] = .number(Double(tokens)) }
-        let attributes = object.keys.sorted().map { TelemetryAttribute($0, value(object[$0]!)) }
-        let (number, text) = severity(event.level)
-        return LogRecordData(
-            timeUnixNano: nanos, observedTimeUnixNano: nanos, severityNumber: number, severityText: text, body: event.message,
-            attributes: attributes, traceID: event.traceId.flatMap { TraceID(hex: $0) },
-            spanID: event.spanId.flatMap { SpanID(hex: $0) }, scopeName: event.logger)
+    public static func encode(_ events: [StoredLogLine], encoder: OTLPJSONEncoder) -> [UInt8] {
+        encoder.encode(logs: events.map { $0.logLine() })
     }
 
     /// The events of one `LogsData` JSON document (a spool or dump line, ours or any producer's); nil when it
     /// is not one. Read as the OTLP/JSON mapping allows: 64-bit integers as strings or numbers, hex ids in
     /// either case, any `AnyValue` (arrays, kvlists as objects, bytes as their base64 text) in attributes and
     /// body, `observedTimeUnixNano` when `timeUnixNano` is absent or 0.
-    public static func events(fromLogsData line: [UInt8]) -> [LogEvent]? {
+    public static func events(fromLogsData line: [UInt8]) -> [StoredLogLine]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
             let resources = object["resourceLogs"] as? [[String: Any]]
         else { return nil }
-        var events: [LogEvent] = []
+        var events: [StoredLogLine] = []
         for resource in resources {
             for scope in (resource["scopeLogs"] as? [[String: Any]]) ?? [] {
                 let logger = ((scope["scope"] as? [String: Any])?["name"] as? String) ?? ""
@@ -49,9 +32,9 @@ public enum LogEventOTLP {
                     let time = integer(record["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(record["observedTimeUnixNano"]) ?? 0
                     let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
                     let body = (record["body"] as? [String: Any]).map(plain)
-                    events.append(LogEvent(
+                    events.append(StoredLogLine(
                         timestamp: Date(timeIntervalSince1970: Double(time / 1000) / 1_000_000),
-                        level: level(severityNumber: Int(integer(record["severityNumber"]) ?? 9)), logger: logger,
+                        level: LogLevelTable.name(LogLevelTable.level(severityNumber: Int(integer(record["severityNumber"]) ?? 9))), logger: logger,
                         message: body.map(text) ?? "",
                         workflowId: fields["workflow_id"] as? String, stepId: fields["step_id"] as? String,
                         traceId: identifier(record["traceId"]), spanId: identifier(record["spanId"]),
@@ -85,40 +68,8 @@ public enum LogEventOTLP {
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 
-    static func severity(_ level: String) -> (Int, String) {
-        switch level {
-        case "trace": (1, "TRACE")
-        case "debug": (5, "DEBUG")
-        case "notice": (10, "INFO2")
-        case "warn": (13, "WARN")
-        case "error": (17, "ERROR")
-        case "critical": (21, "FATAL")
-        default: (9, "INFO")
-        }
-    }
 
-    static func level(severityNumber: Int) -> String {
-        switch severityNumber {
-        case ..<5: "trace"
-        case 5..<9: "debug"
-        case 9: "info"
-        case 10..<13: "notice"
-        case 13..<17: "warn"
-        case 17..<21: "error"
-        default: "critical"
-        }
-    }
 
-    static func value(_ json: JSONValue) -> TelemetryValue {
-        switch json {
-        case .bool(let flag): .bool(flag)
-        case .number(let number) where number.rounded() == number && abs(number) < 9e15: .int(Int64(number))
-        case .number(let number): .double(number)
-        case .string(let text): .string(text)
-        case .array(let list): .array(list.map(value))
-        case .object, .null: .string(String(decoding: (try? JSONEncoder().encode(json)) ?? Data(), as: UTF8.self))
-        }
-    }
 
     /// An OTLP `AnyValue` as a JSON-ready value: kvlists become objects, bytes their base64 text.
     static func plain(_ value: [String: Any]) -> Any {

@@ -1,19 +1,21 @@
-import ECLLogging
 import Foundation
 import JSONWriting
+import LogLineCore
 import Logging
 import Testing
 
 @Suite struct LineFormatterTests {
-    let record = LogRecord(
-        time: timespec(tv_sec: 1_764_081_908, tv_nsec: 123_456_789), level: .warning, label: "ECLCore.Executor",
+    static let ecl = FieldOrder(leadingKeys: ["workflow_id", "workflow_name", "step_id", "step_name", "attempt"])
+
+    let record = LogLine(
+        timeUnixNano: 1_764_081_908_123_456_789, level: .warning, label: "ECLCore.Executor",
         message: "Retry \"quoted\" \\ back\nnew\tline \u{01} é 😀",
-        metadata: [
+        fields: [
             "attempt": .stringConvertible(2), "duration_ms": .stringConvertible(12.5), "ok": .stringConvertible(true),
             "workflow_id": "3f2b8c1e-1234-4abc-9def-00112233aabb", "text": "a b=c", "count_text": "42",
             "list": .array(["x", .stringConvertible(1)]), "nested": .dictionary(["k": "v"]), "level": "shadowed",
         ],
-        file: "ECLCore/StepExecutor.swift", line: 42)
+        file: "ECLCore/StepExecutor.swift", line: 42, order: ecl)
 
     func json(_ formatter: LineFormatter) throws -> [String: Any] {
         let line = formatter.render(record)
@@ -45,11 +47,11 @@ import Testing
 
     @Test func fieldsComeCorrelationFirstThenByName() {
         #expect(record.orderedFields.map(\.key) == ["workflow_id", "attempt", "count_text", "duration_ms", "level", "list", "nested", "ok", "text"])
-        let correlationOnly = LogRecord(
-            time: timespec(), level: .info, label: "l", message: "m",
-            metadata: ["step_id": "s", "workflow_id": "w", "attempt": .stringConvertible(1)], file: "", line: 0)
+        let correlationOnly = LogLine(
+            timeUnixNano: 0, level: .info, label: "l", message: "m",
+            fields: ["step_id": "s", "workflow_id": "w", "attempt": .stringConvertible(1)], order: Self.ecl)
         #expect(correlationOnly.orderedFields.map(\.key) == ["workflow_id", "step_id", "attempt"])
-        let none = LogRecord(time: timespec(), level: .info, label: "l", message: "m", metadata: ["b": "2", "a": "1"], file: "", line: 0)
+        let none = LogLine(timeUnixNano: 0, level: .info, label: "l", message: "m", fields: ["b": "2", "a": "1"])
         #expect(none.orderedFields.map(\.key) == ["a", "b"])
     }
 
@@ -82,19 +84,11 @@ import Testing
         #expect(untimed.hasPrefix("WARN  "))
     }
 
-    @Test func colorsOnlyOnATerminalForPretty() {
-        #expect(LineFormatter(config: .dev, terminal: true).colors)
-        #expect(!LineFormatter(config: .dev, terminal: false).colors)
-        #expect(!LineFormatter(config: LogConfig(format: .json), terminal: true).colors)
-        #expect(!LineFormatter(config: LogConfig(useColors: false), terminal: true).colors)
-    }
-
     @Test func noFormatSendsAControlCharacterToTheTerminal() throws {
         // ESC (recolour), BEL, a newline (a fake line), DEL and a C1 CSI, in the message, a key and a value.
         let hostile = "a\u{1B}[31mred\u{07}\nfake\u{7F}\u{9B}2J é\u{202E}rtl\u{FEFF}\u{2028}"
-        let record = LogRecord(
-            time: timespec(tv_sec: 1, tv_nsec: 0), level: .info, label: "t", message: hostile,
-            metadata: ["k\u{1B}": .string(hostile)], file: "f", line: 1)
+        let record = LogLine(
+            timeUnixNano: 1_000_000_000, level: .info, label: "t", message: hostile, fields: ["k\u{1B}": .string(hostile)], file: "f", line: 1)
         for format in [LogFormat.pretty, .compact, .json] {
             let line = LineFormatter(format: format).render(record)
             let text = String(decoding: line, as: UTF8.self)
@@ -110,7 +104,7 @@ import Testing
     }
 
     @Test func everyLevelHasAName() {
-        let names = Logger.Level.allCases.map(LogRecord.levelName)
+        let names = Logger.Level.allCases.map(LogLevelTable.name)
         #expect(names == ["trace", "debug", "info", "notice", "warn", "error", "critical"])
         for level in Logger.Level.allCases {
             var copy = record
@@ -120,12 +114,14 @@ import Testing
     }
 
     @Test func numbersOfEveryWidthStayNumbers() throws {
-        var copy = record
-        copy.metadata = [
-            "i64": .stringConvertible(Int64(-5)), "i32": .stringConvertible(Int32(7)), "u32": .stringConvertible(UInt32(8)),
-            "u64": .stringConvertible(UInt64(9)), "u": .stringConvertible(UInt(10)), "f": .stringConvertible(Float(0.5)),
-            "nan": .stringConvertible(Double.nan), "other": .stringConvertible(URL(fileURLWithPath: "/x")),
-        ]
+        let copy = LogLine(
+            timeUnixNano: 0, level: .info, label: "l", message: "m",
+            fields: [
+                "i64": .stringConvertible(Int64(-5)), "i32": .stringConvertible(Int32(7)), "u32": .stringConvertible(UInt32(8)),
+                "u64": .stringConvertible(UInt64(9)), "u": .stringConvertible(UInt(10)), "f": .stringConvertible(Float(0.5)),
+                "nan": .stringConvertible(Double.nan), "other": .stringConvertible(URL(fileURLWithPath: "/x")),
+                "big": .stringConvertible(UInt64.max), "i8": .stringConvertible(Int8(-3)), "u16": .stringConvertible(UInt16(4)),
+            ])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(LineFormatter(format: .json).render(copy))) as? [String: Any])
         #expect(object["i64"] as? Int == -5)
         #expect(object["i32"] as? Int == 7)
@@ -135,5 +131,8 @@ import Testing
         #expect(object["f"] as? Double == 0.5)
         #expect(object["nan"] as? String == "nan")
         #expect(object["other"] as? String == "file:///x")
+        #expect(object["big"] as? String == "18446744073709551615")
+        #expect(object["i8"] as? Int == -3)
+        #expect(object["u16"] as? Int == 4)
     }
 }
