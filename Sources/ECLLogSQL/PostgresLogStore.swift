@@ -70,11 +70,13 @@ public final class PostgresLogStore: LogEventStore {
 
     public func events(workflowId: String, minimumLevel: String?, since: Date?) throws(ECLError) -> [StoredLogLine] {
         var sql = """
-            SELECT timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields::text, duration_ms,
+            SELECT timestamp, level, target, message, workflow_id::text, step_id, trace_id, span_id, fields::text, duration_ms,
             tokens_used FROM log_events WHERE workflow_id = $1
             """
+        // The column holds UUIDs: an id that is not one has no rows.
+        guard let uuid = UUID(uuidString: workflowId) else { return [] }
         var binds = PostgresBindings()
-        binds.append(workflowId)
+        binds.append(uuid)
         if let allowed = StoredLogLine.levels(atOrAbove: minimumLevel) {
             binds.append(Array(allowed))
             sql += " AND level = ANY($\(binds.count))"
@@ -192,7 +194,7 @@ public final class PostgresLogStore: LogEventStore {
     static func insertQuery(_ events: ArraySlice<StoredLogLine>) -> PostgresQuery {
         var binds = PostgresBindings(capacity: events.count * 12)
         var sql = """
-            INSERT INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields,
+            INSERT INTO log_events (timestamp, level, target, message, workflow_id, step_id, trace_id, span_id, fields,
             duration_ms, tokens_used, record_id) VALUES
             """
         sql.reserveCapacity(sql.utf8.count + events.count * 90)
@@ -207,7 +209,7 @@ public final class PostgresLogStore: LogEventStore {
             binds.append(event.level)
             binds.append(event.logger)
             binds.append(event.message)
-            binds.append(event.workflowId)
+            binds.append(event.workflowId.flatMap(UUID.init(uuidString:)))
             binds.append(event.stepId)
             binds.append(event.traceId)
             binds.append(event.spanId)
@@ -247,6 +249,15 @@ public final class PostgresLogStore: LogEventStore {
         ("v2_record_id", [
             "ALTER TABLE log_events ADD COLUMN record_id TEXT",
             "CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id)",
+        ]),
+        // The stage design's columns: the logger's label is `target`, the time defaults to now(), and the
+        // workflow id is a UUID (an id that is not one, from another producer's dump, stays in `fields`).
+        ("v3_stage_columns", [
+            "ALTER TABLE log_events RENAME COLUMN logger TO target",
+            "ALTER TABLE log_events ALTER COLUMN timestamp SET DEFAULT now()",
+            """
+            ALTER TABLE log_events ALTER COLUMN workflow_id TYPE UUID USING (CASE WHEN workflow_id ~*             '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN workflow_id::uuid END)
+            """,
         ]),
     ]
 

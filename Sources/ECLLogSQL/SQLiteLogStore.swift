@@ -51,13 +51,42 @@ public final class SQLiteLogStore: LogEventStore {
             ALTER TABLE log_events ADD COLUMN record_id TEXT;
             CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
             """),
+        // The stage design's columns: the logger's label is `target`, and a row inserted without a time gets
+        // the current one. SQLite cannot change a column's default, so the table is made again.
+        .init("v3_stage_columns", sql: """
+            CREATE TABLE log_events_v3 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                timestamp TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                level TEXT NOT NULL,
+                target TEXT NOT NULL,
+                message TEXT NOT NULL,
+                workflow_id TEXT,
+                step_id TEXT,
+                trace_id TEXT,
+                span_id TEXT,
+                fields TEXT NOT NULL DEFAULT '{}',
+                duration_ms REAL,
+                tokens_used INTEGER,
+                record_id TEXT
+            );
+            INSERT INTO log_events_v3 (id, timestamp, level, target, message, workflow_id, step_id, trace_id, span_id, fields,
+                duration_ms, tokens_used, record_id)
+            SELECT id, timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields, duration_ms,
+                tokens_used, record_id FROM log_events;
+            DROP TABLE log_events;
+            ALTER TABLE log_events_v3 RENAME TO log_events;
+            CREATE INDEX log_events_workflow_id ON log_events (workflow_id);
+            CREATE INDEX log_events_timestamp ON log_events (timestamp);
+            CREATE INDEX log_events_level ON log_events (level);
+            CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
+            """),
     ])
 
     public func insert(_ events: [StoredLogLine]) throws(ECLError) -> Int {
         do {
             return try database.write { db in
                 let statement = try db.makeStatement(sql: """
-                    INSERT OR IGNORE INTO log_events (timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id,
+                    INSERT OR IGNORE INTO log_events (timestamp, level, target, message, workflow_id, step_id, trace_id, span_id,
                     fields, duration_ms, tokens_used, record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 var added = 0
@@ -94,7 +123,7 @@ public final class SQLiteLogStore: LogEventStore {
                 try Row.fetchAll(db, sql: query, arguments: bound).map { row in
                     StoredLogLine(
                         timestamp: UTCTimestamp.parse(row["timestamp"]) ?? Date(timeIntervalSince1970: 0), level: row["level"],
-                        logger: row["logger"], message: row["message"], workflowId: row["workflow_id"], stepId: row["step_id"],
+                        logger: row["target"], message: row["message"], workflowId: row["workflow_id"], stepId: row["step_id"],
                         traceId: row["trace_id"], spanId: row["span_id"], fields: row["fields"], durationMs: row["duration_ms"],
                         tokensUsed: row["tokens_used"])
                 }

@@ -10,7 +10,10 @@ import Testing
 /// The PostgreSQL engine against a real server on 127.0.0.1 (Debian's postgresql, started by the tests).
 @Suite(.enabled(if: LocalPostgres.isInstalled, "PostgreSQL server binaries are not installed (make test installs them)"))
 struct PostgresLogStoreTests {
-    func event(_ index: Int, workflow: String = "w1", at base: Date = Date(timeIntervalSince1970: 1_764_081_908.25)) -> StoredLogLine {
+    static let w1 = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+    static let w2 = "0f2b8c1e-1234-4abc-9def-00112233aabb"
+
+    func event(_ index: Int, workflow: String = w1, at base: Date = Date(timeIntervalSince1970: 1_764_081_908.25)) -> StoredLogLine {
         StoredLogLine(
             timestamp: base.addingTimeInterval(Double(index) / 1000), level: index % 5 == 0 ? "warn" : "info", logger: "ECLCore.Executor",
             message: "line \(index)", workflowId: workflow, stepId: "generate", traceId: "3f2b8c1e12344abc9def00112233aabb",
@@ -23,27 +26,39 @@ struct PostgresLogStoreTests {
         let store = try PostgresLogStore(url: url)
         let base = Date(timeIntervalSince1970: 1_764_081_908.123456)
         try store.insert([
-            StoredLogLine(timestamp: base, level: "info", logger: "a", message: "one", workflowId: "w1", stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
-            StoredLogLine(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: "w1"),
-            StoredLogLine(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: "w1"),
-            StoredLogLine(timestamp: base, level: "error", logger: "a", message: "other", workflowId: "w2"),
+            StoredLogLine(timestamp: base, level: "info", logger: "a", message: "one", workflowId: Self.w1, stepId: "s", fields: #"{"k":1}"#, durationMs: 1.5, tokensUsed: 3),
+            StoredLogLine(timestamp: base.addingTimeInterval(1), level: "warn", logger: "a", message: "two", workflowId: Self.w1),
+            StoredLogLine(timestamp: base.addingTimeInterval(2), level: "debug", logger: "a", message: "three", workflowId: Self.w1),
+            StoredLogLine(timestamp: base, level: "error", logger: "a", message: "other", workflowId: Self.w2),
+            // Another producer's id that is not a UUID: the column stays empty, the fields keep it.
+            StoredLogLine(timestamp: base, level: "info", logger: "b", message: "foreign", workflowId: "job-7", fields: #"{"workflow_id":"job-7"}"#),
         ])
         store.close()
         // Opened again (and a second time at once): the migrations are not run twice.
         let reopened = try PostgresLogStore(url: url)
         _ = try PostgresLogStore(url: url)
-        #expect(try server.query(url.redactedForTest(server), "SELECT count(*) FROM ecl_log_migrations") == "2")
+        let database = url.redactedForTest(server)
+        #expect(try server.query(database, "SELECT count(*) FROM ecl_log_migrations") == "3")
+        // The stage design's columns: target, a UUID workflow id, a time that defaults to now().
+        #expect(try server.query(database, """
+            SELECT column_name || ' ' || data_type || ' ' || coalesce(column_default, '-') FROM information_schema.columns
+            WHERE table_name = 'log_events' AND column_name IN ('target', 'workflow_id', 'timestamp') ORDER BY 1
+            """) == "target text -\ntimestamp timestamp with time zone now()\nworkflow_id uuid -")
+        #expect(try server.query(database, "SELECT count(*) FROM log_events WHERE workflow_id IS NULL AND fields->>'workflow_id' = 'job-7'") == "1")
+        #expect(try server.query(database, "INSERT INTO log_events (level, target, message, fields) VALUES ('info', 'psql', 'by hand', '{}') RETURNING timestamp > now() - interval '1 minute'") == "t")
         #expect(try server.query(url.redactedForTest(server), "SELECT indexname FROM pg_indexes WHERE tablename = 'log_events' ORDER BY 1")
             == "log_events_level\nlog_events_pkey\nlog_events_record_id\nlog_events_timestamp\nlog_events_workflow_id")
-        let all = try reopened.events(workflowId: "w1")
+        let all = try reopened.events(workflowId: Self.w1)
         #expect(all.map(\.message) == ["one", "two", "three"])
+        #expect(all[0].workflowId == Self.w1 && all[0].logger == "a")
         #expect(all[0].durationMs == 1.5 && all[0].tokensUsed == 3 && all[0].stepId == "s" && all[0].fields == #"{"k": 1}"#)
         #expect(abs(all[0].timestamp.timeIntervalSince(base)) < 0.000_002)
-        #expect(try reopened.events(workflowId: "w1", minimumLevel: "warn", since: nil).map(\.message) == ["two"])
-        #expect(try reopened.events(workflowId: "w1", minimumLevel: nil, since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
+        #expect(try reopened.events(workflowId: Self.w1, minimumLevel: "warn", since: nil).map(\.message) == ["two"])
+        #expect(try reopened.events(workflowId: Self.w1, minimumLevel: nil, since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
         #expect(try reopened.events(workflowId: "nobody").isEmpty)
-        #expect(try reopened.deleteEvents(olderThan: base.addingTimeInterval(1)) == 2)
-        #expect(try reopened.events(workflowId: "w1").map(\.message) == ["two", "three"])
+        #expect(try reopened.events(workflowId: "job-7").isEmpty)
+        #expect(try reopened.deleteEvents(olderThan: base.addingTimeInterval(1)) == 3)
+        #expect(try reopened.events(workflowId: Self.w1).map(\.message) == ["two", "three"])
     }
 
     @Test func largeBatchesSpanSeveralStatementsInOneTransaction() throws {
@@ -51,12 +66,12 @@ struct PostgresLogStoreTests {
         let store = try PostgresLogStore(url: try PostgresURL(parsing: try server.freshDatabase(), source: "test"))
         let events = (0..<12_000).map { event($0) }
         #expect(try store.insert(events) == 12_000)
-        let back = try store.events(workflowId: "w1")
+        let back = try store.events(workflowId: Self.w1)
         #expect(back.count == 12_000)
         #expect(back.map(\.tokensUsed) == events.map(\.tokensUsed))
         // The same events again (a replayed dump) add no row.
         #expect(try store.insert(events) == 0)
-        #expect(try store.events(workflowId: "w1").count == 12_000)
+        #expect(try store.events(workflowId: Self.w1).count == 12_000)
     }
 
     @Test func aWrongPasswordOrNoServerIsOneLineWithoutThePassword() throws {
@@ -114,7 +129,7 @@ struct PostgresLogStoreTests {
             store: store, bufferSize: 50, synchronous: false, spool: try spool(), encode: { StoredLogLineOTLP.encode($0, encoder: encoder) },
             report: { _ in })
         next.shutdown()
-        #expect(try store.events(workflowId: "w1").map(\.message) == events.map(\.message))
+        #expect(try store.events(workflowId: Self.w1).map(\.message) == events.map(\.message))
         #expect(try sqlSpooledEvents(spoolPath).isEmpty)
     }
 }

@@ -34,6 +34,41 @@ import Testing
         #expect(try reopened.events(workflowId: "w1").map(\.message) == ["two", "three"])
     }
 
+    @Test func aFileOfTheLastSchemaGetsTheStageColumnsAndKeepsItsRows() throws {
+        defer { cleanUp() }
+        // A log database as the previous version left it: v1 and v2, one row with the `logger` column.
+        let old = try DatabaseQueue(path: path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1_log_events'), ('v2_record_id');
+                CREATE TABLE log_events (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL, level TEXT NOT NULL,
+                    logger TEXT NOT NULL, message TEXT NOT NULL, workflow_id TEXT, step_id TEXT, trace_id TEXT, span_id TEXT,
+                    fields TEXT NOT NULL, duration_ms REAL, tokens_used INTEGER, record_id TEXT);
+                CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
+                INSERT INTO log_events (timestamp, level, logger, message, workflow_id, fields, record_id)
+                    VALUES ('2026-11-25T14:45:08.250000Z', 'info', 'old.logger', 'kept', 'w1', '{}', 'r1');
+                """)
+        }
+        try old.close()
+        let store = try SQLiteLogStore(path: path)
+        #expect(try store.events(workflowId: "w1").map { "\($0.logger) \($0.message)" } == ["old.logger kept"])
+        store.close()
+        let check = try DatabaseQueue(path: path)
+        let columns = try check.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(log_events)").map { "\($0["name"] as String) \(($0["dflt_value"] as String?) ?? "-")" } }
+        #expect(columns.contains("target -") && !columns.contains { $0.hasPrefix("logger ") })
+        #expect(columns.contains { $0.hasPrefix("timestamp ") && $0.contains("strftime(") })
+        // A row written by another tool without a time gets the current one; the indexes survived the rebuild.
+        let stamped = try check.write { db -> String in
+            try db.execute(sql: "INSERT INTO log_events (level, target, message) VALUES ('info', 'sqlite3', 'by hand')")
+            return try String.fetchOne(db, sql: "SELECT timestamp FROM log_events WHERE target = 'sqlite3'")!
+        }
+        #expect(stamped.hasPrefix(String(UTCTimestamp.format(Date()).prefix(10))) && stamped.hasSuffix("Z"))
+        let indexes = try check.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_events' AND name NOT LIKE 'sqlite_%' ORDER BY 1") }
+        #expect(indexes == ["log_events_level", "log_events_record_id", "log_events_timestamp", "log_events_workflow_id"])
+        try check.close()
+    }
+
     @Test func writerBatchesAndShutdownWritesEverything() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)

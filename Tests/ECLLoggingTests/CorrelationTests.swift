@@ -102,6 +102,7 @@ import Testing
         #expect(lines[0]["message"] as? String == "Operation completed")
         #expect(lines[0]["duration_ms"] as? Double == 12.346)
         #expect(lines[0]["tokens_used"] as? Int == 99)
+        #expect(lines[0]["operation"] == nil)
         #expect(lines[1]["message"] as? String == "Retrying after failure")
         #expect(lines[1]["level"] as? String == "warn")
         #expect(lines[1]["attempt"] as? Int == 1)

@@ -58,7 +58,10 @@ import Testing
         let run = try cli.run(arguments: ["run", "simple"], environment: ["ECL_LOG_LEVEL": "debug", "ECL_LOG_FORMAT": "json"])
         #expect(run.status == 0)
         let logs = try jsonLines(run.stderr)
-        #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "Database operation" })
+        #expect(logs.contains {
+            $0["level"] as? String == "debug" && $0["message"] as? String == "Operation completed" && $0["operation"] as? String == "INSERT"
+                && $0["table"] as? String == "step_executions" && $0["duration_ms"] is Double
+        })
         #expect(logs.contains { $0["level"] as? String == "debug" && $0["message"] as? String == "LLM request started" })
         let quiet = try cli.run(arguments: ["run", "simple"], environment: ["ECL_LOG_FORMAT": "json"])
         #expect(try jsonLines(quiet.stderr).allSatisfy { $0["level"] as? String != "debug" })
@@ -334,7 +337,7 @@ struct PostgresLogsCommandTests {
         #expect(seen.isSuperset(of: [
             "Logging initialized", "Workflow execution started", "Workflow execution completed successfully", "Workflow execution failed",
             "Step execution started", "Step execution completed", "Step execution failed", "Retrying after failure", "Revision requested",
-            "LLM request started", "LLM response received", "LLM request failed", "Database operation",
+            "LLM request started", "LLM response received", "LLM request failed", "Operation completed",
         ]), "\(seen.sorted())")
         #expect(seen.subtracting(catalogue).isEmpty, "not in docs/logging.md's catalogue: \(seen.subtracting(catalogue).sorted())")
     }

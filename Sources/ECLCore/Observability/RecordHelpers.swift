@@ -3,11 +3,21 @@ import Tracing
 
 /// The stage design's standard log lines, with their messages and fields.
 extension Logger {
-    /// "Operation completed" with `duration_ms` and `tokens_used`.
-    public func recordPerformance(durationMs: Double, tokensUsed: Int, file: String = #fileID, function: String = #function, line: UInt = #line) {
-        info(
-            "Operation completed",
-            metadata: [LogField.durationMs: .stringConvertible(Self.rounded(durationMs)), LogField.tokensUsed: .stringConvertible(tokensUsed)],
+    /// "Operation completed": an operation the caller measured, with `operation` (when named), `duration_ms`
+    /// and `tokens_used` (when it used a model), plus `fields`; at `level` (info unless said).
+    public func recordPerformance(
+        operation: String? = nil, durationMs: Double, tokensUsed: Int? = nil, level: Logger.Level = .info, fields: Logger.Metadata = [:],
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        log(
+            level: level, "Operation completed",
+            metadata: {
+                var metadata = fields
+                if let operation { metadata[LogField.operation] = .string(operation) }
+                metadata[LogField.durationMs] = .stringConvertible(Self.rounded(durationMs))
+                if let tokensUsed { metadata[LogField.tokensUsed] = .stringConvertible(tokensUsed) }
+                return metadata
+            }(),
             file: file, function: function, line: line)
     }
 

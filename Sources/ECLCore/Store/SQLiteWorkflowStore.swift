@@ -262,11 +262,13 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         return try result.get()
     }
 
-    /// Runs a database operation in a ``DatabaseSpan`` and logs it at debug with `operation` and `table`.
+    /// Runs a database operation in a ``DatabaseSpan`` and logs it, measured, at debug: "Operation completed"
+    /// with `operation`, `table` and `duration_ms`.
     private func observed<T: Sendable>(
         _ operation: String, _ table: String, _ body: () async -> Result<T, ECLError>
     ) async -> Result<T, ECLError> {
         await DatabaseSpan(operation: operation).table(table).run { span in
+            let start = ContinuousClock.now
             let result = await body()
             if case .failure(let error) = result {
                 span.recordError(error)
@@ -275,7 +277,10 @@ public final class SQLiteWorkflowStore: WorkflowStore {
                     LogField.operation: .string(operation), LogField.table: .string(table), LogField.error: "\(error)",
                 ])
             } else {
-                logger.debug("Database operation", metadata: [LogField.operation: .string(operation), LogField.table: .string(table)])
+                let elapsed = (ContinuousClock.now - start).components
+                logger.recordPerformance(
+                    operation: operation, durationMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15, level: .debug,
+                    fields: [LogField.table: .string(table)])
             }
             return result
         }
