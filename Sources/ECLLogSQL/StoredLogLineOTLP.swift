@@ -1,5 +1,7 @@
 import ECLCore
+import ECLLogging
 import Foundation
+import Logging
 import LogLineCore
 import OTLPExporter
 
@@ -14,7 +16,12 @@ public enum StoredLogLineOTLP {
     /// The events of one `LogsData` JSON document (a spool or dump line, ours or any producer's); nil when it
     /// is not one. Read as the OTLP/JSON mapping allows: 64-bit integers as strings or numbers, hex ids in
     /// either case, any `AnyValue` (arrays, kvlists as objects, bytes as their base64 text) in attributes and
-    /// body, `observedTimeUnixNano` when `timeUnixNano` is absent or 0.
+    /// body, `observedTimeUnixNano` when `timeUnixNano` is absent or 0, the severity's text when its number is.
+    ///
+    /// Each record becomes a ``LogLine`` and its row is made as a live line's is (``StoredLogLine/init(_:)``),
+    /// so a line stored live and the same line loaded from a dump or spool have the same ``StoredLogLine/recordID``.
+    /// The source location the OTLP exporter adds (`code.filepath`, `code.lineno`) is left out: live rows do
+    /// not store it either.
     public static func events(fromLogsData line: [UInt8]) -> [StoredLogLine]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
             let resources = object["resourceLogs"] as? [[String: Any]]
@@ -24,26 +31,58 @@ public enum StoredLogLineOTLP {
             for scope in (resource["scopeLogs"] as? [[String: Any]]) ?? [] {
                 let logger = ((scope["scope"] as? [String: Any])?["name"] as? String) ?? ""
                 for record in (scope["logRecords"] as? [[String: Any]]) ?? [] {
-                    var fields: [String: Any] = [:]
+                    var fields: Logger.Metadata = [:]
                     for attribute in (record["attributes"] as? [[String: Any]]) ?? [] {
-                        guard let key = attribute["key"] as? String, let value = attribute["value"] as? [String: Any] else { continue }
-                        fields[key] = plain(value)
+                        guard let key = attribute["key"] as? String, key != "code.filepath", key != "code.lineno",
+                            let value = (attribute["value"] as? [String: Any]).flatMap(metadata)
+                        else { continue }
+                        fields[key] = value
                     }
                     let time = integer(record["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(record["observedTimeUnixNano"]) ?? 0
-                    let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-                    let body = (record["body"] as? [String: Any]).map(plain)
-                    events.append(StoredLogLine(
-                        timestamp: Date(timeIntervalSince1970: Double(time / 1000) / 1_000_000),
-                        level: LogLevelTable.name(LogLevelTable.level(severityNumber: Int(integer(record["severityNumber"]) ?? 9))), logger: logger,
-                        message: body.map(text) ?? "",
-                        workflowId: fields["workflow_id"] as? String, stepId: fields["step_id"] as? String,
-                        traceId: identifier(record["traceId"]), spanId: identifier(record["spanId"]),
-                        fields: String(decoding: json, as: UTF8.self), durationMs: (fields["duration_ms"] as? NSNumber)?.doubleValue,
-                        tokensUsed: (fields["tokens_used"] as? NSNumber)?.intValue))
+                    let traceID = identifier(record["traceId"])
+                    let spanID = identifier(record["spanId"])
+                    var trace: LogTraceContext?
+                    if let id = traceID.flatMap({ TraceID(hex: $0) }), let span = spanID.flatMap({ SpanID(hex: $0) }) {
+                        trace = LogTraceContext(traceIDHigh: id.high, traceIDLow: id.low, spanID: span.value)
+                    }
+                    let level = LogLevelTable.level(
+                        severityNumber: Int(integer(record["severityNumber"]) ?? 0), text: record["severityText"] as? String)
+                    var event = StoredLogLine(LogLine(
+                        timeUnixNano: UInt64(max(0, time)), level: level, label: logger,
+                        message: (record["body"] as? [String: Any]).map { text(plain($0)) } ?? "", fields: fields, trace: trace,
+                        order: ECLLoggingSystem.fieldOrder))
+                    // Ids that are not a whole pair (another producer's) are kept as they came.
+                    if trace == nil {
+                        event.traceId = traceID ?? event.traceId
+                        event.spanId = spanID
+                    }
+                    events.append(event)
                 }
             }
         }
         return events
+    }
+
+    /// An OTLP `AnyValue` as a field's value, typed as a live line's would be; nil for an empty one.
+    static func metadata(_ value: [String: Any]) -> Logger.MetadataValue? {
+        if let text = value["stringValue"] as? String { return .string(text) }
+        if let flag = value["boolValue"] as? Bool { return .stringConvertible(flag) }
+        if let number = integer(value["intValue"]) { return .stringConvertible(Int(number)) }
+        if let number = value["doubleValue"] as? NSNumber { return .stringConvertible(number.doubleValue) }
+        if let text = value["doubleValue"] as? String { return Double(text).map { .stringConvertible($0) } ?? .string(text) }
+        if let list = (value["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]] {
+            return .array(list.map { metadata($0) ?? .string("") })
+        }
+        if let pairs = (value["kvlistValue"] as? [String: Any])?["values"] as? [[String: Any]] {
+            var members: Logger.Metadata = [:]
+            for pair in pairs {
+                guard let key = pair["key"] as? String, let member = (pair["value"] as? [String: Any]).flatMap(metadata) else { continue }
+                members[key] = member
+            }
+            return .dictionary(members)
+        }
+        if let bytes = value["bytesValue"] as? String { return .string(bytes) }
+        return nil
     }
 
     /// A 64-bit integer given as a decimal string or a JSON number.
@@ -67,9 +106,6 @@ public enum StoredLogLineOTLP {
         else { return "\(value)" }
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
-
-
-
 
     /// An OTLP `AnyValue` as a JSON-ready value: kvlists become objects, bytes their base64 text.
     static func plain(_ value: [String: Any]) -> Any {

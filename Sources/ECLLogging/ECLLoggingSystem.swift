@@ -1,5 +1,7 @@
 import Logging
-import LogLineCore
+// The line formats (LogFormat, LineFormatter) are part of this module's API: code that imports ECLLogging
+// alone keeps naming them.
+@_exported import LogLineCore
 import Synchronization
 
 /// Sets up swift-log from a ``LogConfig``, once per process.

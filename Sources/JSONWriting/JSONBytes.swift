@@ -70,7 +70,8 @@ extension Array where Element == UInt8 {
         var text = text
         text.withUTF8 { bytes in
             var start = 0
-            var index = 0
+            // Most text has nothing to escape: skip to the first byte that might, eight at a time.
+            var index = ByteScan.firstCandidate(bytes, quotes: true)
             while index < bytes.count {
                 let byte = bytes[index]
                 defer { index += 1 }
@@ -100,6 +101,39 @@ extension Array where Element == UInt8 {
         append(ascii: "\"")
     }
 
+}
+
+/// Finding, a machine word at a time, the first byte of a text that may need escaping.
+enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether some byte of `word` is zero.
+    @inline(__always)
+    private static func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+
+    /// The index of the first byte that is a control character (below 0x20, or DEL), above ASCII, or (with
+    /// `quotes`) a quote or a backslash; `bytes.count` when there is none. Bytes above ASCII are candidates only:
+    /// the caller decides whether their sequence is escaped.
+    @inline(__always)
+    static func firstCandidate(_ bytes: UnsafeBufferPointer<UInt8>, quotes: Bool) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let aboveASCII = word & highs != 0
+            let control = (word &- 0x20 &* ones) & ~word & highs != 0
+            let special = hasZero(word ^ (0x7F &* ones)) || (quotes && (hasZero(word ^ (0x22 &* ones)) || hasZero(word ^ (0x5C &* ones))))
+            if aboveASCII || control || special { break }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte >= 0x7F || (quotes && (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\"))) { return index }
+            index += 1
+        }
+        return index
+    }
 }
 
 /// Lowercase hex digits, for escapes.

@@ -20,7 +20,7 @@ public enum VisibleText {
     public static func needsEscaping(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            for index in 0..<bytes.count {
+            for index in ByteScan.firstCandidate(bytes, quotes: false)..<bytes.count {
                 let byte = bytes[index]
                 if byte < 0x20 || byte == 0x7F { return true }
                 if byte >= 0xC2, escapedSequenceLength(bytes, at: index) != nil { return true }

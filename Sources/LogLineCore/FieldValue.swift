@@ -12,8 +12,9 @@ extension Logger.MetadataValue {
     /// The value as a typed scalar; nil for arrays and dictionaries.
     ///
     /// Integers of any width become `.int` when they fit in 64 signed bits (a larger `UInt64` is its decimal
-    /// text); `Double` and `Float` become `.double` when finite (JSON has no NaN or infinity: those are their
-    /// text); `Bool` stays itself; anything else is its description.
+    /// text); `Double` and `Float` become `.double` (a `Float` as the decimal it prints as, so 0.1 stays 0.1;
+    /// the writers spell NaN and infinities as their formats allow); `Bool` stays itself; anything else is its
+    /// description.
     public var scalar: FieldScalar? {
         switch self {
         case .string(let text): return .string(text)
@@ -21,7 +22,7 @@ extension Logger.MetadataValue {
             // The likeliest types first: each failed cast costs a runtime lookup.
             switch convertible {
             case let number as Int: return .int(Int64(number))
-            case let number as Double: return number.isFinite ? .double(number) : .string(number.description)
+            case let number as Double: return .double(number)
             case let flag as Bool: return .bool(flag)
             case let number as Int64: return .int(number)
             case let number as UInt64: return number <= UInt64(Int64.max) ? .int(Int64(number)) : .string(number.description)
@@ -32,7 +33,7 @@ extension Logger.MetadataValue {
             case let number as UInt16: return .int(Int64(number))
             case let number as Int8: return .int(Int64(number))
             case let number as UInt8: return .int(Int64(number))
-            case let number as Float: return number.isFinite ? .double(Double(number)) : .string(number.description)
+            case let number as Float: return .double(number.isFinite ? Double(number.description) ?? Double(number) : Double(number))
             default: return .string(convertible.description)
             }
         case .array, .dictionary: return nil

@@ -29,7 +29,8 @@ extension Array where Element == UInt8 {
             switch value.scalar! {
             case .string(let text): append(jsonString: text)
             case .int(let number): append(decimal: Int(number))
-            case .double(let number): append(number.description)
+            case .double(let number) where number.isFinite: append(number.description)
+            case .double(let number): append(jsonString: number.description)  // JSON has no NaN or infinity
             case .bool(let flag): append(flag ? "true" : "false")
             }
         }

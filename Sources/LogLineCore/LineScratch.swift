@@ -16,6 +16,9 @@ final class LineScratch {
     /// The date and time of the last second rendered.
     var clock = TimestampCache()
 
+    /// The most a thread's buffer keeps between lines.
+    static let maxKeptBytes = 64 * 1024
+
     init() { bytes.reserveCapacity(512) }
 
     /// The key of each thread's scratch; the thread's exit releases it.
@@ -40,8 +43,16 @@ final class LineScratch {
         }
         scratch.bytes.removeAll(keepingCapacity: true)
         defer {
+            // A huge line's buffer is not kept for the thread's life.
+            if scratch.bytes.capacity > maxKeptBytes { scratch.bytes = [] }
             if let nested = pthread_getspecific(key) { Unmanaged<LineScratch>.fromOpaque(nested).release() }
-            pthread_setspecific(key, held ?? Unmanaged.passRetained(scratch).toOpaque())
+            if let held {
+                pthread_setspecific(key, held)
+            } else {
+                let retained = Unmanaged.passRetained(scratch)
+                // When the slot cannot be set (out of memory), the scratch is not kept rather than leaked.
+                if pthread_setspecific(key, retained.toOpaque()) != 0 { retained.release() }
+            }
         }
         return body(scratch)
     }

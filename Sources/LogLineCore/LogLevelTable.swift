@@ -59,6 +59,18 @@ public enum LogLevelTable {
         }
     }
 
+    /// The level of an OTLP record: its severity number when it has one (1–24), else its severity text (a
+    /// level's name, or OTLP's `INFO2`, `WARN`, `FATAL`), else info.
+    public static func level(severityNumber: Int, text: String?) -> Logger.Level {
+        if (1...24).contains(severityNumber) { return level(severityNumber: severityNumber) }
+        guard let text else { return .info }
+        switch text.uppercased() {
+        case "FATAL": return .critical
+        case "INFO2": return .notice
+        default: return level(named: text) ?? .info
+        }
+    }
+
     /// The level of an OTLP severity number (each range of four maps to its level; 0, unspecified, is info).
     public static func level(severityNumber: Int) -> Logger.Level {
         switch severityNumber {

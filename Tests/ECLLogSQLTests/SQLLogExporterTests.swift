@@ -134,6 +134,33 @@ import Testing
         #expect((fields["list"] as? [NSNumber])?.map(\.doubleValue) == [7, 1.5])
     }
 
+    @Test func aLineStoredLiveAndLoadedFromItsOTLPCopyIsOneRow() throws {
+        // Keys that sort differently by bytes and by Foundation's rules, a slash, a whole double, a separator
+        // character, nested values, a span, a source location (which the OTLP copy carries and rows do not).
+        let line = LogLine(
+            timeUnixNano: 1_764_081_908_123_456_789, level: .notice, label: "ECLCore.Executor", message: "a/b \u{2028} done",
+            fields: [
+                "userID": "u/1", "user_id": "x", "k10": .stringConvertible(10), "k9": .stringConvertible(3.0), "ok": .stringConvertible(true),
+                "map": .dictionary(["B": "1", "a": .array([.stringConvertible(1.5), "\u{2028}"])]),
+                "workflow_id": "3f2b8c1e-1234-4abc-9def-00112233aabb", "step_id": "generate", "duration_ms": .stringConvertible(0.05),
+                "tokens_used": .stringConvertible(12),
+            ],
+            file: "ECLCore/StepExecutor.swift", line: 42,
+            trace: LogTraceContext(traceIDHigh: 0x3f2b_8c1e_1234_4abc, traceIDLow: 0x9def_0011_2233_aabb, spanID: 0xb7ad_6b71_6920_3331),
+            order: ECLLoggingSystem.fieldOrder)
+        let live = StoredLogLine(line)
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "ecl"))
+        let loaded = try #require(StoredLogLineOTLP.events(fromLogsData: encoder.encode(logs: [line]))?.first)
+        #expect(loaded == live)
+        #expect(loaded.recordID == live.recordID)
+        #expect(live.level == "notice" && live.spanId == "b7ad6b7169203331" && live.durationMs == 0.05 && live.tokensUsed == 12)
+        // And through the database: the second load adds nothing.
+        defer { cleanUp() }
+        let store = try SQLiteLogStore(path: path)
+        #expect(try store.insert([live]) == 1)
+        #expect(try store.insert([loaded]) == 0)
+    }
+
     @Test func synchronousModeWritesAtOnce() throws {
         defer { cleanUp() }
         let store = try SQLiteLogStore(path: path)

@@ -89,6 +89,13 @@ struct Failure: Error, CustomStringConvertible {
         #expect(LogLevelTable.level(severityNumber: 24) == .critical)
         #expect(LogLevelTable.severity(.warning) == (13, "WARN"))
         #expect(LogLevelTable.displayName(.critical) == "CRITICAL")
+        // A record without a severity number is read by its text.
+        #expect(LogLevelTable.level(severityNumber: 0, text: "FATAL") == .critical)
+        #expect(LogLevelTable.level(severityNumber: 0, text: "INFO2") == .notice)
+        #expect(LogLevelTable.level(severityNumber: -1, text: "warn") == .warning)
+        #expect(LogLevelTable.level(severityNumber: 0, text: "LOUD") == .info)
+        #expect(LogLevelTable.level(severityNumber: 0, text: nil) == .info)
+        #expect(LogLevelTable.level(severityNumber: 17, text: "DEBUG") == .error)
     }
 
     @Test func oneConversionOfValues() {
@@ -96,7 +103,12 @@ struct Failure: Error, CustomStringConvertible {
         #expect(Logger.MetadataValue.stringConvertible(UInt64.max).scalar == .string("18446744073709551615"))
         #expect(Logger.MetadataValue.stringConvertible(UInt.max).scalar == .string("18446744073709551615"))
         #expect(Logger.MetadataValue.stringConvertible(Float(1.5)).scalar == .double(1.5))
-        #expect(Logger.MetadataValue.stringConvertible(Float.infinity).scalar == .string("inf"))
+        #expect(Logger.MetadataValue.stringConvertible(Float.infinity).scalar == .double(.infinity))
+        #expect(Logger.MetadataValue.stringConvertible(Float(0.1)).scalar == .double(0.1))
+        #expect(Logger.MetadataValue.stringConvertible(Float(0.1)).text == "0.1")
+        var json: [UInt8] = []
+        json.append(jsonValue: .array([.stringConvertible(Double.nan), .stringConvertible(-Double.infinity), .stringConvertible(1e-5)]))
+        #expect(String(decoding: json, as: UTF8.self) == #"["nan","-inf",1e-05]"#)
         #expect(Logger.MetadataValue.stringConvertible(true).scalar == .bool(true))
         #expect(Logger.MetadataValue.array(["a"]).scalar == nil)
         #expect(Logger.MetadataValue.dictionary(["b": .stringConvertible(2), "a": "x"]).text == #"{"a":"x","b":2}"#)
@@ -124,6 +136,14 @@ struct Failure: Error, CustomStringConvertible {
         let again = formatter.withRendered(outer) { String(decoding: $0, as: UTF8.self) }
         #expect(again == text)
         #expect(kept.all.isEmpty)
+    }
+
+    @Test func aHugeLineIsRenderedAndItsBufferNotKept() {
+        let formatter = LineFormatter(format: .json, includeTimestamps: false)
+        let huge = LogLine(timeUnixNano: 0, level: .info, label: "l", message: String(repeating: "x", count: 200_000))
+        #expect(formatter.withRendered(huge) { $0.count } > 200_000)
+        let small = LogLine(timeUnixNano: 0, level: .info, label: "l", message: "m")
+        #expect(formatter.withRendered(small) { String(decoding: $0, as: UTF8.self) } == #"{"level":"info","logger":"l","message":"m"}"#)
     }
 
     @Test func theTimestampIsRightAcrossSecondsAndDays() {
