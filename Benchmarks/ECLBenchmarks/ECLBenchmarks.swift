@@ -59,6 +59,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // As inside a step: the correlation (five fields) from the task's context, three fields at the call.
+    let stepLogger = Logger(label: "bench", factory: try! ECLLoggingSystem.handlerFactory(
+        config: LogConfig(level: .info, format: .json, useColors: false), sink: try! LogSink(output: .file("/dev/null")),
+        metadataProvider: Correlation.metadataProvider))
+    var stepContext = ServiceContext.topLevel
+    var correlation = Correlation(workflowId: WorkflowId(), workflowName: "critique-revise")
+    correlation.stepId = "generate"
+    correlation.stepName = "Generate draft"
+    correlation.attempt = 1
+    stepContext.eclCorrelation = correlation
+    let inStep = stepContext
+    Benchmark("log line json in a step (correlation + 3 fields)") { benchmark in
+        ServiceContext.withValue(inStep) {
+            for _ in benchmark.scaledIterations {
+                stepLogger.info("Step execution completed", metadata: [
+                    "attempts": .stringConvertible(1), "duration_ms": .stringConvertible(0.052), "tokens_used": .stringConvertible(512),
+                ])
+            }
+        }
+    }
+
     let quiet = logger(.json, level: .warn)
     Benchmark("log call below the level") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(quiet.debug("Database operation", metadata: sixFields)) }
@@ -101,6 +122,22 @@ let benchmarks: @Sendable () -> Void = {
     let batch = (0..<512).map(sampleSpan)
     Benchmark("OTLP JSON encode, 512 spans", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(encoder.encode(spans: batch)) }
+    }
+
+    let logLines = (0..<512).map { index in
+        LogLine(
+            timeUnixNano: 1_764_081_908_000_000_000 + UInt64(index), level: .info, label: "ECLCore.Executor", message: "Step execution completed",
+            fields: [
+                "workflow_id": "3f2b8c1e-1234-4abc-9def-00112233aabb", "workflow_name": "critique-revise", "step_id": "generate",
+                "step_name": "Generate draft", "attempt": .stringConvertible(1), "attempts": .stringConvertible(1),
+                "duration_ms": .stringConvertible(0.052), "tokens_used": .stringConvertible(512),
+            ],
+            file: "ECLCore/StepExecutor.swift", line: 205,
+            trace: LogTraceContext(traceIDHigh: 0x3f2b_8c1e_1234_4abc, traceIDLow: 0x9def_0011_2233_aabb, spanID: UInt64(index) + 1),
+            order: ECLLoggingSystem.fieldOrder)
+    }
+    Benchmark("OTLP JSON encode, 512 log records", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(encoder.encode(logs: logLines)) }
     }
 
     let encoded = encoder.encode(spans: batch)

@@ -116,32 +116,41 @@ public struct LogLine: Sendable {
                 (buffer.baseAddress! + count).initialize(to: Field(key: "error", value: .string(error)))
                 count += 1
             }
-            defer { (buffer.baseAddress!).deinitialize(count: count) }
-            // An insertion sort (a line has a handful of fields), stable: equal keys keep precedence order.
-            // Each field's rank is found once, beside it.
-            return try withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { ranks in
-                for index in 0..<count { ranks[index] = order.rank(buffer[index].key) }
+            // Sorted by index (moving a field is moving some fifty bytes): an insertion sort, since a line has
+            // a handful of fields, and stable, so equal keys keep precedence order. Each field's rank is found
+            // once.
+            return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * count) { scratch in
+                let ranks = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+                let sorted = UnsafeMutableBufferPointer(rebasing: scratch[count..<(2 * count)])
                 let unranked = order.leadingKeys.count
-                for index in 1..<max(1, count) {
+                for index in 0..<count {
+                    ranks[index] = order.rank(buffer[index].key)
                     var position = index
-                    let rank = ranks[position]
                     while position > 0 {
-                        let previousRank = ranks[position - 1]
-                        guard rank < previousRank
-                            || (rank == previousRank && rank == unranked && Self.precedes(buffer[position].key, buffer[position - 1].key))
+                        let previous = sorted[position - 1]
+                        guard ranks[index] < ranks[previous]
+                            || (ranks[index] == ranks[previous] && ranks[index] == unranked
+                                && Self.precedes(buffer[index].key, buffer[previous].key))
                         else { break }
-                        buffer.swapAt(position, position - 1)
-                        ranks.swapAt(position, position - 1)
+                        sorted[position] = previous
                         position -= 1
                     }
+                    sorted[position] = index
                 }
-                // Duplicates are now side by side, the winner first: keep the first of each key.
-                var kept = 1
-                for index in 1..<max(1, count) where buffer[index].key != buffer[kept - 1].key {
-                    if index != kept { buffer.swapAt(index, kept) }
-                    kept += 1
+                // Moved into place in that order; of equal keys (now side by side) the first wins, the others go.
+                return try withUnsafeTemporaryAllocation(of: Field.self, capacity: count) { ordered in
+                    var kept = 0
+                    for index in sorted {
+                        if kept > 0, buffer[index].key == ordered[kept - 1].key {
+                            (buffer.baseAddress! + index).deinitialize(count: 1)
+                        } else {
+                            (ordered.baseAddress! + kept).moveInitialize(from: buffer.baseAddress! + index, count: 1)
+                            kept += 1
+                        }
+                    }
+                    defer { ordered.baseAddress!.deinitialize(count: kept) }
+                    return try body(UnsafeBufferPointer(rebasing: ordered[0..<kept]))
                 }
-                return try body(UnsafeBufferPointer(rebasing: buffer[0..<kept]))
             }
         }
     }
