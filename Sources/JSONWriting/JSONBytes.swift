@@ -5,27 +5,33 @@ import Glibc
 /// Appending text, numbers, times and JSON strings to a byte buffer without intermediate strings:
 /// the shared writer of the log formats and the OTLP/JSON encoder.
 extension Array where Element == UInt8 {
+    /// Appends text as UTF-8. Inlinable, like the other small writers: they are called for every piece of
+    /// every line, from other modules.
+    @inlinable
     public mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append(contentsOf: $0) }
     }
 
+    /// Appends one ASCII character.
+    @inlinable
     public mutating func append(ascii character: Unicode.Scalar) { append(UInt8(ascii: character)) }
 
     /// `value` as decimal, left-padded with zeros to `width` digits.
+    @inlinable
     public mutating func append(decimal value: Int, width: Int = 0) {
         if value < 0 { append(ascii: "-") }
-        let magnitude = value.magnitude
-        var divisor: UInt = 1
-        var count = 1
-        while magnitude / divisor >= 10 {
-            divisor *= 10
-            count += 1
-        }
-        if width > count { append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
-        while divisor > 0 {
-            append(UInt8(truncatingIfNeeded: 48 + (magnitude / divisor) % 10))
-            divisor /= 10
+        var magnitude = value.magnitude
+        // Digits from the last, into a stack buffer (dividing by a constant is a multiplication).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if width > 20 - start { append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - (20 - start))) }
+            append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 
