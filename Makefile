@@ -105,14 +105,16 @@ bench-peer: setup
 	@echo "Exporters compared on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/peer.py Benchmarks/PeerComparison/.build/release/PeerSpans 3 100000
 
-# Line coverage of the whole suite; the logging code (ECLLogging + ECLCore/Observability) is reported on its own.
+# Line coverage of the whole suite; the logging code (LogLineCore, ECLLogging, ECLCore/Observability, the OTLP
+# log output and the SQL rows) is reported on its own.
 coverage: setup test-tools
 	$(SWIFT) test --enable-code-coverage $(PG_TRAIT)
 	@bin=$$($(SWIFT) build --show-bin-path $(PG_TRAIT)); \
 	tests="$$bin/ECLPackageTests.xctest"; profile="$$bin/codecov/default.profdata"; \
 	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" -ignore-filename-regex='\.build/|Tests/'; \
-	echo; echo "Logging code (Sources/ECLLogging, Sources/ECLCore/Observability):"; \
-	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" Sources/ECLLogging Sources/ECLCore/Observability | tail -1 | \
+	echo; echo "Logging code (Sources/LogLineCore, Sources/ECLLogging, Sources/ECLCore/Observability, OTLPLogOutput, StoredLogLine*):"; \
+	$(LLVM_COV) report "$$tests" -instr-profile="$$profile" Sources/LogLineCore Sources/ECLLogging Sources/ECLCore/Observability \
+	  Sources/OTLPExporter/Export/OTLPLogOutput.swift Sources/ECLLogSQL/StoredLogLine.swift Sources/ECLLogSQL/StoredLogLineOTLP.swift | tail -1 | \
 	  awk '{ print "  line coverage: " $$(NF-3) " (" $$(NF-5) " lines, " $$(NF-4) " missed)" }'
 
 clean:

@@ -4,8 +4,10 @@ collector (status line, headers and body in one write, TCP_NODELAY), and counts 
 
 Usage: otlp_counter.py PORT. Prints "ready" once listening. GET /count answers the spans received so far;
 GET /counts answers {"spans": N, "logs": M}.
-Counting: gzip-decompress the body and count "startTimeUnixNano" (one per span in ECL's encoding) in
-/v1/traces, "observedTimeUnixNano" (one per log record) in /v1/logs.
+Counting: gzip-decompress the body; OTLP/JSON: count "startTimeUnixNano" (one per span) in /v1/traces,
+"observedTimeUnixNano" (one per log record) in /v1/logs; OTLP/protobuf (Content-Type application/x-protobuf):
+parse the request with the official opentelemetry-proto classes and count its spans. /counts also gives the
+bytes received on the wire (bodies as sent, compressed or not).
 """
 import gzip
 import http.server
@@ -18,17 +20,30 @@ PORT = int(sys.argv[1])
 LOCK = threading.Lock()
 SPANS = 0
 LOGS = 0
+BYTES = 0
 KEY = b'"startTimeUnixNano"'
 LOG_KEY = b'"observedTimeUnixNano"'
 
 
 class Handler(RealHandler):
     def do_POST(self):
-        global SPANS, LOGS
+        global SPANS, LOGS, BYTES
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        wire = len(body)
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        if self.headers.get("Content-Type", "").startswith("application/x-protobuf"):
+            from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+            request = ExportTraceServiceRequest.FromString(body)
+            spans = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
+            with LOCK:
+                SPANS += spans
+                BYTES += wire
+            # An empty ExportTraceServiceResponse, as the protocol defines success.
+            self.answer(b"", content_type="application/x-protobuf")
+            return
         with LOCK:
+            BYTES += wire
             if self.path.endswith("/v1/logs"):
                 LOGS += body.count(LOG_KEY)
             else:
@@ -37,9 +52,9 @@ class Handler(RealHandler):
 
     def do_GET(self):
         with LOCK:
-            spans, logs = SPANS, LOGS
+            spans, logs, wire = SPANS, LOGS, BYTES
         if self.path == "/counts":
-            self.answer(('{"spans": %d, "logs": %d}' % (spans, logs)).encode())
+            self.answer(('{"spans": %d, "logs": %d, "bytes": %d}' % (spans, logs, wire)).encode())
         else:
             self.answer(str(spans).encode())
 

@@ -1,32 +1,66 @@
 #!/usr/bin/env python3
-"""Runs PeerSpans for each exporter, alternating, and prints the medians with ratios against ECL's exporter.
+"""Runs PeerSpans for each exporter, alternating, against a counting OTLP receiver in its own process
+(otlp_counter.py), and prints the medians with ratios against ECL's exporter: spans the receiver got (delivered,
+not created), delivered spans a second (from the first span until the exporter has sent the last), the
+exporter process's CPU a delivered span (the receiver's CPU is not counted), and bytes a span on the wire.
 Usage: peer.py BINARY RUNS SPANS"""
 import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
+import urllib.request
 
-binary, runs, spans = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+binary, runs, spans = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+here = os.path.dirname(os.path.abspath(__file__))
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+receiver = subprocess.Popen([sys.executable, os.path.join(here, "otlp_counter.py"), str(port)], stdout=subprocess.PIPE, text=True)
+receiver.stdout.readline()
+
+
+def counts():
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/counts") as answer:
+        return json.loads(answer.read())
+
+
 modes = ["ecl", "swift-otel-protobuf", "swift-otel-json"]
 results = {mode: [] for mode in modes}
-for _ in range(runs):
-    for mode in modes:
-        out = subprocess.run([binary, mode, spans], capture_output=True, text=True, check=True).stdout
-        results[mode].append(json.loads(out.strip().splitlines()[-1]))
+try:
+    for _ in range(runs):
+        for mode in modes:
+            before = counts()
+            out = subprocess.run([binary, mode, str(spans), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+            row = json.loads(out.strip().splitlines()[-1])
+            after = counts()
+            row["delivered"] = after["spans"] - before["spans"]
+            row["wire_bytes"] = after["bytes"] - before["bytes"]
+            results[mode].append(row)
+finally:
+    receiver.terminate()
 
 
 def median(mode, key):
     return statistics.median(r[key] for r in results[mode])
 
 
-ecl_wall, ecl_cpu = median("ecl", "wall_ms"), median("ecl", "cpu_ms")
-print(f"| exporter ({spans} spans, 3 attributes, batches of 512, to 127.0.0.1; median of {runs}) | spans/s | CPU a span | bytes a span | time vs ECL | CPU vs ECL |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
+def rate(mode):
+    return statistics.median(r["delivered"] / r["wall_ms"] * 1000 for r in results[mode])
+
+
+def cpu_per_span(mode):
+    return statistics.median(r["cpu_ms"] * 1000 / max(1, r["delivered"]) for r in results[mode])
+
+
+print(f"| exporter ({spans:,} spans as traces of a root and 4 children, 3 attributes each, to a receiver in another "
+      f"process; median of {runs}) | delivered | delivered spans/s | exporter CPU a span | bytes a span | rate: ECL × | CPU: × ECL |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+names = {"ecl": "ECL OTLPExporter (JSON, gzip)", "swift-otel-protobuf": "swift-otel 1.6.0 (HTTP protobuf)",
+         "swift-otel-json": "swift-otel 1.6.0 (HTTP JSON)"}
 for mode in modes:
-    wall, cpu = median(mode, "wall_ms"), median(mode, "cpu_ms")
-    rate = int(int(spans) / wall * 1000)
-    per_span = cpu * 1000 / int(spans)
-    size = median(mode, "wire_bytes") / int(spans)
-    name = {"ecl": "ECL OTLPExporter (JSON, gzip)", "swift-otel-protobuf": "swift-otel 1.6.0 (HTTP protobuf)",
-            "swift-otel-json": "swift-otel 1.6.0 (HTTP JSON)"}[mode]
-    print(f"| {name} | {rate:,} | {per_span:.1f} µs | {size:.0f} | {wall / ecl_wall:.1f}× | {cpu / ecl_cpu:.1f}× |")
+    delivered = int(median(mode, "delivered"))
+    size = median(mode, "wire_bytes") / max(1, delivered)
+    print(f"| {names[mode]} | {delivered:,} of {spans:,} | {rate(mode):,.0f} | {cpu_per_span(mode):.1f} µs | {size:.0f} | "
+          f"{rate('ecl') / rate(mode):.1f}× | {cpu_per_span(mode) / cpu_per_span('ecl'):.1f}× |")

@@ -19,7 +19,6 @@ let package = Package(
             name: "PeerSpans",
             dependencies: [
                 .product(name: "OTLPExporter", package: "ECL"),
-                .product(name: "TestSupport", package: "ECL"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -1,3 +1,4 @@
+import Foundation
 import ECLCore
 import Testing
 
@@ -36,6 +37,12 @@ import Testing
         #expect(WorkflowId("not-a-uuid") == nil)
         #expect(WorkflowId("") == nil)
         #expect(WorkflowId() != WorkflowId())
+        // Written from the bytes: the same text Foundation gives, lowercased, for any id.
+        for _ in 0..<200 {
+            let uuid = UUID()
+            #expect(WorkflowId(uuid).description == uuid.uuidString.lowercased())
+        }
+        #expect(WorkflowId(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF))).description == "00000000-0000-0000-0000-0000000000ff")
     }
 
     @Test func randomIdsAreVersion4() {

@@ -19,8 +19,26 @@ public struct WorkflowId: Hashable, Sendable, Codable, CustomStringConvertible {
         self.uuid = uuid
     }
 
-    /// The lowercase canonical form, such as `3f2b…-…`.
-    public var description: String { uuid.uuidString.lowercased() }
+    /// The lowercase canonical form, such as `3f2b…-…`: written straight from the bytes (one allocation; it
+    /// is on every span and log line of a run).
+    public var description: String {
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    for nibble in [byte >> 4, byte & 0xF] {
+                        text[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                        position += 1
+                    }
+                }
+                return position
+            }
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)

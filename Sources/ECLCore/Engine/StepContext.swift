@@ -55,8 +55,10 @@ public struct StepContext: Sendable {
                 let durationMs = Logger.rounded(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
                 switch result {
                 case .success(let response):
-                    span.attributes[SpanAttributeName.genAIInputTokens] = response.usage.input
-                    span.attributes[SpanAttributeName.genAIOutputTokens] = response.usage.output
+                    span.updateAttributes { attributes in
+                        attributes[SpanAttributeName.genAIInputTokens] = response.usage.input
+                        attributes[SpanAttributeName.genAIOutputTokens] = response.usage.output
+                    }
                     llmLogger.info("LLM response received", metadata: [
                         LogField.model: .string(llm.model),
                         LogField.tokensInput: .stringConvertible(response.usage.input),

@@ -198,11 +198,11 @@ public struct StepExecutor: Sendable {
             if let stored = await record(outcome.state, output: json, error: nil) {
                 return .finished(.failed(stored), json: nil)
             }
-            let fields: Logger.Metadata = [
+            // Built only when the line is written (the metadata argument is an autoclosure).
+            logger.info("Step execution completed", metadata: [
                 LogField.attempts: .stringConvertible(attempt), LogField.tokensUsed: .stringConvertible(context.tokensUsed),
                 LogField.durationMs: .stringConvertible(Logger.rounded(clock.now().timeIntervalSince(attemptStart) * 1000)),
-            ]
-            logger.info("Step execution completed", metadata: fields)
+            ])
             return .finished(outcome, json: json)
         case .failed(let error, let canRetry):
             failure = error

@@ -25,8 +25,11 @@ public struct WorkflowSpan: Sendable {
         correlation.spanName = "workflow \(name)"
         context.eclCorrelation = correlation
         return try await withSpan("workflow \(name)", context: context, ofKind: .internal) { span in
-            span.attributes[SpanAttributeName.workflowId] = workflowId.description
-            span.attributes[SpanAttributeName.workflowName] = name
+            // One update for all (each `span.attributes[…] =` copies the whole set).
+            span.updateAttributes { attributes in
+                attributes[SpanAttributeName.workflowId] = workflowId.description
+                attributes[SpanAttributeName.workflowName] = name
+            }
             return try await body(span)
         }
     }
@@ -79,11 +82,13 @@ public struct StepSpan: Sendable {
         correlation.spanName = "step \(stepId)"
         context.eclCorrelation = correlation
         return try await withSpan("step \(stepId)", context: context, ofKind: .internal) { span in
-            span.attributes[SpanAttributeName.workflowId] = workflowId.description
-            span.attributes[SpanAttributeName.stepId] = stepId.rawValue
-            span.attributes[SpanAttributeName.stepName] = name
-            span.attributes[SpanAttributeName.stepAttempt] = attemptNumber
-            span.attributes[SpanAttributeName.stepExecutionIndex] = index
+            span.updateAttributes { attributes in
+                attributes[SpanAttributeName.workflowId] = workflowId.description
+                attributes[SpanAttributeName.stepId] = stepId.rawValue
+                attributes[SpanAttributeName.stepName] = name
+                attributes[SpanAttributeName.stepAttempt] = attemptNumber
+                attributes[SpanAttributeName.stepExecutionIndex] = index
+            }
             return try await body(span)
         }
     }
@@ -126,10 +131,12 @@ public struct LLMSpan: Sendable {
         if context.eclCorrelation?.workflowId != workflowId { context.eclCorrelation = Correlation(workflowId: workflowId) }
         if let step, context.eclCorrelation?.stepId == nil { context.eclCorrelation?.stepId = step }
         return try await withSpan("chat \(model)", context: context, ofKind: .client) { span in
-            span.attributes[SpanAttributeName.genAISystem] = system
-            span.attributes[SpanAttributeName.genAIRequestModel] = model
-            span.attributes[SpanAttributeName.workflowId] = workflowId.description
-            if let step { span.attributes[SpanAttributeName.stepId] = step.rawValue }
+            span.updateAttributes { attributes in
+                attributes[SpanAttributeName.genAISystem] = system
+                attributes[SpanAttributeName.genAIRequestModel] = model
+                attributes[SpanAttributeName.workflowId] = workflowId.description
+                if let step { attributes[SpanAttributeName.stepId] = step.rawValue }
+            }
             return try await body(span)
         }
     }
@@ -165,9 +172,11 @@ public struct DatabaseSpan: Sendable {
     ) async rethrows -> T {
         let name = tableName.map { "\(operation) \($0)" } ?? operation
         return try await withSpan(name, ofKind: .client) { span in
-            span.attributes[SpanAttributeName.dbSystemName] = system
-            span.attributes[SpanAttributeName.dbOperationName] = operation
-            if let tableName { span.attributes[SpanAttributeName.dbCollectionName] = tableName }
+            span.updateAttributes { attributes in
+                attributes[SpanAttributeName.dbSystemName] = system
+                attributes[SpanAttributeName.dbOperationName] = operation
+                if let tableName { attributes[SpanAttributeName.dbCollectionName] = tableName }
+            }
             return try await body(span)
         }
     }
