@@ -41,52 +41,90 @@ public struct DerivedSpanIDs: SpanIDPolicy {
 
     /// The trace id of a workflow: its UUID's bytes (nil for the all-zero UUID, which no trace may use).
     public static func traceID(for workflowId: WorkflowId) -> TraceID? {
-        let uuid = workflowId.uuid.uuid
-        return TraceID(bytes: [
-            uuid.0, uuid.1, uuid.2, uuid.3, uuid.4, uuid.5, uuid.6, uuid.7,
-            uuid.8, uuid.9, uuid.10, uuid.11, uuid.12, uuid.13, uuid.14, uuid.15,
-        ])
+        let (high, low) = halves(workflowId)
+        return TraceID(high: high, low: low)
     }
 
     /// The workflow's own span.
     public static func workflowSpanID(_ workflowId: WorkflowId) -> SpanID {
-        var bytes = Array("ecl.workflow".utf8) + [0]
-        bytes += uuidBytes(workflowId)
-        return hash(bytes)
+        var hasher = SpanIDHasher()
+        hasher.add("ecl.workflow")
+        hasher.add(workflowId)
+        return hasher.id
     }
 
     /// One try of one execution of one step.
     public static func stepSpanID(workflowId: WorkflowId, stepId: StepId, executionIndex: Int, attempt: Int) -> SpanID {
-        var bytes = Array("ecl.step".utf8) + [0]
-        bytes += uuidBytes(workflowId)
-        bytes += Array(stepId.rawValue.utf8) + [0]
-        bytes += bigEndian(UInt32(truncatingIfNeeded: executionIndex))
-        bytes += bigEndian(UInt32(truncatingIfNeeded: attempt))
-        return hash(bytes)
+        var hasher = SpanIDHasher()
+        hasher.add("ecl.step")
+        hasher.add(workflowId)
+        hasher.add(stepId.rawValue)
+        hasher.add(bigEndian: UInt32(truncatingIfNeeded: executionIndex))
+        hasher.add(bigEndian: UInt32(truncatingIfNeeded: attempt))
+        return hasher.id
     }
 
     /// The `sequence`-th child of `parent`.
     public static func childSpanID(parent: SpanID, sequence: UInt32) -> SpanID {
-        var bytes = Array("ecl.child".utf8) + [0]
-        bytes += parent.bytes
-        bytes += bigEndian(sequence)
-        return hash(bytes)
+        var hasher = SpanIDHasher()
+        hasher.add("ecl.child")
+        hasher.add(bigEndian: parent.value)
+        hasher.add(bigEndian: sequence)
+        return hasher.id
     }
 
     /// `H(bytes)`: FNV-1a 64, then SplitMix64's finaliser; never zero.
     public static func hash(_ bytes: [UInt8]) -> SpanID {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value = value &* 0x100_0000_01b3
-        }
-        value = (value ^ (value >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        value = (value ^ (value >> 27)) &* 0x94d0_49bb_1331_11eb
-        value ^= value >> 31
-        return SpanID(value) ?? SpanID(0x9e37_79b9_7f4a_7c15)!
+        var hasher = SpanIDHasher()
+        for byte in bytes { hasher.add(byte) }
+        return hasher.id
     }
 
-    static func uuidBytes(_ id: WorkflowId) -> [UInt8] { traceID(for: id)?.bytes ?? Array(repeating: 0, count: 16) }
+    /// A UUID's 16 bytes as two big-endian halves.
+    static func halves(_ id: WorkflowId) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: id.uuid.uuid) { bytes in
+            (UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+    }
+}
 
-    static func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
+/// `H` computed as the bytes come, without building them: FNV-1a 64 over the bytes, SplitMix64's finaliser at
+/// the end. Strings are added with the 0x00 that ends them in the hashed text.
+struct SpanIDHasher {
+    private var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ byte: UInt8) {
+        value ^= UInt64(byte)
+        value = value &* 0x100_0000_01b3
+    }
+
+    /// The text's UTF-8, then 0x00.
+    mutating func add(_ text: String) {
+        for byte in text.utf8 { add(byte) }
+        add(0)
+    }
+
+    /// The UUID's 16 bytes.
+    mutating func add(_ id: WorkflowId) {
+        let (high, low) = DerivedSpanIDs.halves(id)
+        add(bigEndian: high)
+        add(bigEndian: low)
+    }
+
+    mutating func add(bigEndian number: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { add(UInt8(truncatingIfNeeded: number >> UInt32(shift))) }
+    }
+
+    mutating func add(bigEndian number: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { add(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
+    }
+
+    /// The id: the finaliser applied; never zero.
+    var id: SpanID {
+        var mixed = (value ^ (value >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
+        mixed ^= mixed >> 31
+        return SpanID(mixed) ?? SpanID(0x9e37_79b9_7f4a_7c15)!
+    }
 }
