@@ -26,6 +26,12 @@ func logger(_ format: LogFormat, level: LogLevel = .info) -> Logger {
     return Logger(label: "bench", factory: factory)
 }
 
+/// The SQL benchmark's writer, between its setup and its teardown.
+enum SQLBench {
+    // Safe unsynchronised: the harness runs a benchmark's setup, iterations and teardown one after another.
+    nonisolated(unsafe) static var writer: SQLLogWriter?
+}
+
 /// Throws batches away: the span benchmarks measure the caller's side.
 struct DiscardingExporter: BatchExporter {
     var destination: String { "discard" }
@@ -87,12 +93,21 @@ let benchmarks: @Sendable () -> Void = {
 
     // The SQL log exporter on the caller's side: the event built (fields as JSON) and buffered; a writer thread
     // inserts batches of 1000 into a SQLite file meanwhile.
+    // The database is made when this benchmark runs and removed after it (each benchmark runs in a process of
+    // its own that registers them all: a file made here would be left behind by every other one).
     let sqlPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-bench-\(UUID()).db").path
-    let sqlWriter = SQLLogWriter(store: try! SQLiteLogStore(path: sqlPath), bufferSize: 1000, synchronous: false, report: { _ in })
-    let sqlLog = Logger(label: "bench") { LogLineHandler(label: $0, level: .info, outputs: [sqlWriter]) }
-    Benchmark("log line to the SQL exporter (async), 6 fields") { benchmark in
-        for _ in benchmark.scaledIterations { sqlLog.info("Step succeeded", metadata: sixFields) }
-    }
+    Benchmark(
+        "log line to the SQL exporter (async), 6 fields",
+        closure: { benchmark in
+            let sqlLog = Logger(label: "bench") { LogLineHandler(label: $0, level: .info, outputs: [SQLBench.writer!]) }
+            for _ in benchmark.scaledIterations { sqlLog.info("Step succeeded", metadata: sixFields) }
+        },
+        setup: { SQLBench.writer = SQLLogWriter(store: try SQLiteLogStore(path: sqlPath), bufferSize: 1000, synchronous: false, report: { _ in }) },
+        teardown: {
+            SQLBench.writer?.shutdown()
+            SQLBench.writer = nil
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlPath + suffix) }
+        })
 
     let json = logger(.json)
     Benchmark("1000 log lines, json", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
