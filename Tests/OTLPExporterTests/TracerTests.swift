@@ -13,6 +13,30 @@ struct DictionaryExtractor: Extractor {
     func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
 }
 
+@Suite struct RandomIDTests {
+    @Test func randomIdsAreDistinctOnEveryThreadAndSpreadOverTheirBits() async {
+        // Four threads' generators (each seeded on its own), 5,000 ids each: no repeat, no zero, every bit used.
+        let batches = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    await Task.detached { (0..<5_000).map { _ in SpanID.random().value } }.value
+                }
+            }
+            var all: [[UInt64]] = []
+            for await batch in group { all.append(batch) }
+            return all
+        }
+        let ids = batches.flatMap { $0 }
+        #expect(Set(ids).count == 20_000)
+        #expect(!ids.contains(0))
+        #expect(ids.reduce(0, |) == UInt64.max)
+        #expect(ids.reduce(UInt64.max, &) == 0)
+        let traces = (0..<5_000).map { _ in TraceID.random() }
+        #expect(Set(traces).count == 5_000)
+        #expect(Set(traces.map(\.high)).count == 5_000 && Set(traces.map(\.low)).count == 5_000)
+    }
+}
+
 @Suite struct TracerTests {
     let processor = CollectingProcessor()
     var tracer: OTLPTracer { OTLPTracer(processor: processor) }

@@ -83,6 +83,7 @@ public struct StepSpan: Sendable {
         context.eclCorrelation = correlation
         return try await withSpan("step \(stepId)", context: context, ofKind: .internal) { span in
             span.updateAttributes { attributes in
+                attributes.reserveCapacity(5)
                 attributes[SpanAttributeName.workflowId] = workflowId.description
                 attributes[SpanAttributeName.stepId] = stepId.rawValue
                 attributes[SpanAttributeName.stepName] = name
@@ -132,6 +133,7 @@ public struct LLMSpan: Sendable {
         if let step, context.eclCorrelation?.stepId == nil { context.eclCorrelation?.stepId = step }
         return try await withSpan("chat \(model)", context: context, ofKind: .client) { span in
             span.updateAttributes { attributes in
+                attributes.reserveCapacity(6)
                 attributes[SpanAttributeName.genAISystem] = system
                 attributes[SpanAttributeName.genAIRequestModel] = model
                 attributes[SpanAttributeName.workflowId] = workflowId.description
@@ -173,6 +175,7 @@ public struct DatabaseSpan: Sendable {
         let name = tableName.map { "\(operation) \($0)" } ?? operation
         return try await withSpan(name, ofKind: .client) { span in
             span.updateAttributes { attributes in
+                attributes.reserveCapacity(3)
                 attributes[SpanAttributeName.dbSystemName] = system
                 attributes[SpanAttributeName.dbOperationName] = operation
                 if let tableName { attributes[SpanAttributeName.dbCollectionName] = tableName }

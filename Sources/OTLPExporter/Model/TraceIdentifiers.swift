@@ -26,11 +26,10 @@ public struct TraceID: Hashable, Sendable, CustomStringConvertible {
         self.init(high: high, low: low)
     }
 
-    /// A random id.
+    /// A random id (from a per-thread generator seeded by the system; see ``IDGenerator``).
     public static func random() -> TraceID {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            if let id = TraceID(high: generator.next(), low: generator.next()) { return id }
+            if let id = TraceID(high: IDGenerator.next(), low: IDGenerator.next()) { return id }
         }
     }
 
@@ -58,11 +57,10 @@ public struct SpanID: Hashable, Sendable, CustomStringConvertible {
         self.init(value)
     }
 
-    /// A random id.
+    /// A random id (from a per-thread generator seeded by the system; see ``IDGenerator``).
     public static func random() -> SpanID {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            if let id = SpanID(generator.next()) { return id }
+            if let id = SpanID(IDGenerator.next()) { return id }
         }
     }
 
@@ -109,8 +107,15 @@ enum HexDigits {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Appends the 16 digits at once.
     static func append(_ value: UInt64, to buffer: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) { buffer.append(digits[Int((value >> UInt64(shift)) & 0xF)]) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+            for index in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+                text[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(text))
+        }
     }
 }
 

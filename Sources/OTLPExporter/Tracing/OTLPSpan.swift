@@ -50,6 +50,24 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     public var attributes: SpanAttributes {
         get { state.withLock { $0.attributes } }
         set { state.withLock { $0.attributes = newValue } }
+        // `span.attributes[key] = value` edits the set in place: it is taken out (the span holds an empty one
+        // meanwhile, so the edit copies nothing) and put back. A get and a set would copy the whole set each time.
+        _modify {
+            var taken = state.withLock { state in
+                defer { state.attributes = SpanAttributes() }
+                return state.attributes
+            }
+            defer {
+                let edited = taken
+                state.withLock { state in
+                    // Attributes set by someone else meanwhile are kept, under the ones edited here.
+                    if state.attributes.count > 0 { state.attributes.merge(edited) } else { state.attributes = edited }
+                }
+            }
+            // A span's attributes are a handful: room for them at the first, not a regrowth at each.
+            if taken.isEmpty { taken.reserveCapacity(8) }
+            yield &taken
+        }
     }
 
     public var isRecording: Bool { state.withLock { !$0.ended } }
