@@ -19,11 +19,13 @@ extension Logger.MetadataValue {
         switch self {
         case .string(let text): return .string(text)
         case .stringConvertible(let convertible):
-            // The likeliest types first: each failed cast costs a runtime lookup.
+            // The common types by their metatype first: comparing two pointers, where each failed `as?` cast
+            // is a runtime search.
+            let type = ObjectIdentifier(Swift.type(of: convertible))
+            if type == ObjectIdentifier(Int.self), let number = convertible as? Int { return .int(Int64(number)) }
+            if type == ObjectIdentifier(Double.self), let number = convertible as? Double { return .double(number) }
+            if type == ObjectIdentifier(Bool.self), let flag = convertible as? Bool { return .bool(flag) }
             switch convertible {
-            case let number as Int: return .int(Int64(number))
-            case let number as Double: return .double(number)
-            case let flag as Bool: return .bool(flag)
             case let number as Int64: return .int(number)
             case let number as UInt64: return number <= UInt64(Int64.max) ? .int(Int64(number)) : .string(number.description)
             case let number as UInt: return number <= UInt(Int64.max) ? .int(Int64(number)) : .string(number.description)
