@@ -132,6 +132,18 @@ import Testing
         #expect((fields["map"] as? [String: String]) == ["k": "v"])
         #expect(fields["raw"] as? String == "AQID")
         #expect((fields["list"] as? [NSNumber])?.map(\.doubleValue) == [7, 1.5])
+        // An empty AnyValue is no field; a bytes body is its base64 text; no body is an empty message; no
+        // severity number, the text decides; a trace id without a span id is kept as it came.
+        let odd = #"""
+            {"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"5","severityText":"FATAL","traceId":"5B8EFFF798038103D269B633813FC60C",
+            "body":{"bytesValue":"AQID"},"attributes":[{"key":"empty","value":{}},{"key":"k","value":{"stringValue":"v"}}]},
+            {"timeUnixNano":"6","severityNumber":9}]}]}]}
+            """#.replacingOccurrences(of: "\n", with: "")
+        let others = try #require(StoredLogLineOTLP.events(fromLogsData: Array(odd.utf8)))
+        #expect(others.map(\.message) == ["AQID", ""])
+        #expect(others.map(\.level) == ["critical", "info"])
+        #expect(others[0].fields == #"{"k":"v"}"# && others[0].traceId == "5b8efff798038103d269b633813fc60c" && others[0].spanId == nil)
+        #expect(StoredLogLineOTLP.events(fromLogsData: Array("[1]".utf8)) == nil)
     }
 
     @Test func aLineStoredLiveAndLoadedFromItsOTLPCopyIsOneRow() throws {

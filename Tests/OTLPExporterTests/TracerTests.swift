@@ -1,5 +1,7 @@
 import Foundation
 import Instrumentation
+import LogLineCore
+import Logging
 import OTLPExporter
 import ServiceContextModule
 import Tracing
@@ -34,6 +36,35 @@ struct DictionaryExtractor: Extractor {
         let traces = (0..<5_000).map { _ in TraceID.random() }
         #expect(Set(traces).count == 5_000)
         #expect(Set(traces.map(\.high)).count == 5_000 && Set(traces.map(\.low)).count == 5_000)
+    }
+}
+
+@Suite struct OTLPLogOutputTests {
+    @Test func linesGoToTheLogPipelineWithTheSpanTheyWereLoggedIn() throws {
+        let exporter = ScriptedExporter()
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
+        let logs = BatchProcessor<LogLine>(
+            signal: .logs, configuration: BatchConfiguration(), encode: { encoder.encode(logs: $0) }, exporter: exporter, spool: nil,
+            report: { _ in })
+        let logger = Logger(label: "plugin.user") { OTLPLogOutput.handler(label: $0, level: .info, processor: logs) }
+        let tracer = OTLPTracer(processor: CollectingProcessor())
+        let span = tracer.startSpan("work", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        ServiceContext.withValue(span.context) {
+            logger.info("inside", metadata: ["n": .stringConvertible(1)])
+        }
+        logger.debug("below the level")
+        logger.warning("outside")
+        span.end()
+        #expect(logs.forceFlush(timeoutSeconds: 10))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(exporter.batches.first?.json ?? [])) as? [String: Any])
+        let scope = try #require(((document["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])?.first)
+        #expect((scope["scope"] as? [String: Any])?["name"] as? String == "plugin.user")
+        let records = try #require(scope["logRecords"] as? [[String: Any]])
+        #expect(records.count == 2)
+        #expect(records[0]["traceId"] as? String == span.spanContext.traceID.description)
+        #expect(records[0]["spanId"] as? String == span.spanContext.spanID.description)
+        #expect(records[1]["traceId"] == nil && records[1]["severityText"] as? String == "WARN")
+        logs.shutdown(timeoutSeconds: 5)
     }
 }
 
