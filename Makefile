@@ -60,9 +60,9 @@ bench: setup
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target ECLBenchmarks --no-progress --format markdown > ../.build-bench/report.md
 	@echo "Benchmarks on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/summarize.py < .build-bench/report.md
-	@cd Benchmarks && $(SWIFT) build -c release --product WorkflowOverhead > /dev/null 2>&1
-	@cd Benchmarks && $(SWIFT) build -c release --product SQLLogBench > /dev/null 2>&1
-	@cd Benchmarks && $(SWIFT) build -c release --product SpanBurst > /dev/null 2>&1
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks --product WorkflowOverhead
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks --product SQLLogBench
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks --product SpanBurst
 	@echo
 	@echo "Span bursts through the Tracer at default settings to a counting receiver in another process:"
 	@for run in "100000 up" "1000000 up" "100000 down-first-half" "1000000 down-first-half"; do \
@@ -74,7 +74,7 @@ bench: setup
 	@echo "Model calls against a local Messages API that answers in 200 ms:"
 	@python3 Benchmarks/model_concurrency.py $(BIN) 16 3
 	@echo
-	@cd Benchmarks && $(SWIFT) build -c release --product ecl-workflows > /dev/null 2>&1
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks --product ecl-workflows
 	@echo "What telemetry costs a workflow (the command, release build):"
 	@python3 Benchmarks/user_cost.py Benchmarks/.build/release/ecl-workflows 2000 3
 	@echo
@@ -89,8 +89,8 @@ PG_BENCH_DIR := /tmp/ecl-bench-pg
 PG_BENCH_PORT := 55439
 bench-pg: setup
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_TEST_PACKAGES)"
-	@cd Benchmarks && $(SWIFT) build -c release $(PG_TRAIT) --product WorkflowOverhead > /dev/null 2>&1
-	@cd Benchmarks && $(SWIFT) build -c release $(PG_TRAIT) --product SQLLogBench > /dev/null 2>&1
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks $(PG_TRAIT) --product WorkflowOverhead
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks $(PG_TRAIT) --product SQLLogBench
 	@scripts/local-postgres.sh stop $(PG_BENCH_DIR) immediate; rm -rf $(PG_BENCH_DIR)
 	@url=$$(scripts/local-postgres.sh start $(PG_BENCH_DIR) $(PG_BENCH_PORT) bench-password) && \
 	  trap 'scripts/local-postgres.sh stop $(PG_BENCH_DIR); rm -rf $(PG_BENCH_DIR)' EXIT && \
@@ -101,7 +101,7 @@ bench-pg: setup
 # Our OTLP exporter against swift-otel on the same span loop (Benchmarks/PeerComparison, its own package: building
 # swift-otel, SwiftNIO and AsyncHTTPClient in release mode takes 10-15 minutes on 2 cores the first time).
 bench-peer: setup
-	@cd Benchmarks/PeerComparison && $(SWIFT) build -c release > /dev/null 2>&1
+	@SWIFT="$(SWIFT)" scripts/release-build.sh Benchmarks/PeerComparison
 	@echo "Exporters compared on $$(nproc) cores, $$(date -u +%Y-%m-%d):"
 	@python3 Benchmarks/peer.py Benchmarks/PeerComparison/.build/release/PeerSpans 3 100000
 
