@@ -33,8 +33,15 @@ class Handler(RealHandler):
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         if self.headers.get("Content-Type", "").startswith("application/x-protobuf"):
-            from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-            request = ExportTraceServiceRequest.FromString(body)
+            if not self.path.endswith("/v1/traces"):
+                self.answer(b"", status=404, content_type="application/x-protobuf")
+                return
+            try:
+                from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+                request = ExportTraceServiceRequest.FromString(body)
+            except Exception as error:  # the module missing (make test-tools installs it) or a body that is not one
+                self.answer(str(error).encode(), status=400, content_type="text/plain")
+                return
             spans = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
             with LOCK:
                 SPANS += spans

@@ -18,7 +18,8 @@ with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
 receiver = subprocess.Popen([sys.executable, os.path.join(here, "otlp_counter.py"), str(port)], stdout=subprocess.PIPE, text=True)
-receiver.stdout.readline()
+if receiver.stdout.readline().strip() != "ready":
+    sys.exit("the counting receiver did not start")
 
 
 def counts():
@@ -40,6 +41,7 @@ try:
             results[mode].append(row)
 finally:
     receiver.terminate()
+    receiver.wait()
 
 
 def median(mode, key):
@@ -47,7 +49,7 @@ def median(mode, key):
 
 
 def rate(mode):
-    return statistics.median(r["delivered"] / r["wall_ms"] * 1000 for r in results[mode])
+    return statistics.median(r["delivered"] / r["wall_ms"] * 1000 for r in results[mode]) or 1e-9
 
 
 def cpu_per_span(mode):

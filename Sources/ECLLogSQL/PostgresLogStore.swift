@@ -223,6 +223,9 @@ public final class PostgresLogStore: LogEventStore {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
+    /// A UUID in its text form, either case.
+    static let uuidPattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
     /// Each migration once, in order, under an advisory lock so that two processes starting together agree.
     static let migrations: [(id: String, statements: [String])] = [
         ("v1_log_events", [
@@ -255,8 +258,14 @@ public final class PostgresLogStore: LogEventStore {
         ("v3_stage_columns", [
             "ALTER TABLE log_events RENAME COLUMN logger TO target",
             "ALTER TABLE log_events ALTER COLUMN timestamp SET DEFAULT now()",
+            // An id that is not a UUID leaves the column: first it is put in the row's fields, if they lack it.
             """
-            ALTER TABLE log_events ALTER COLUMN workflow_id TYPE UUID USING (CASE WHEN workflow_id ~*             '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN workflow_id::uuid END)
+            UPDATE log_events SET fields = jsonb_set(fields, '{workflow_id}', to_jsonb(workflow_id))
+            WHERE workflow_id !~* '\(uuidPattern)' AND NOT fields ? 'workflow_id'
+            """,
+            """
+            ALTER TABLE log_events ALTER COLUMN workflow_id TYPE UUID
+            USING (CASE WHEN workflow_id ~* '\(uuidPattern)' THEN workflow_id::uuid END)
             """,
         ]),
     ]

@@ -56,7 +56,7 @@ public final class SQLiteLogStore: LogEventStore {
         .init("v3_stage_columns", sql: """
             CREATE TABLE log_events_v3 (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                timestamp TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                timestamp TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'),
                 level TEXT NOT NULL,
                 target TEXT NOT NULL,
                 message TEXT NOT NULL,
@@ -73,6 +73,8 @@ public final class SQLiteLogStore: LogEventStore {
                 duration_ms, tokens_used, record_id)
             SELECT id, timestamp, level, logger, message, workflow_id, step_id, trace_id, span_id, fields, duration_ms,
                 tokens_used, record_id FROM log_events;
+            DELETE FROM sqlite_sequence WHERE name = 'log_events_v3';
+            INSERT INTO sqlite_sequence (name, seq) SELECT 'log_events_v3', seq FROM sqlite_sequence WHERE name = 'log_events';
             DROP TABLE log_events;
             ALTER TABLE log_events_v3 RENAME TO log_events;
             CREATE INDEX log_events_workflow_id ON log_events (workflow_id);
@@ -120,17 +122,33 @@ public final class SQLiteLogStore: LogEventStore {
         let bound = StatementArguments(arguments)
         do {
             return try database.read { db in
-                try Row.fetchAll(db, sql: query, arguments: bound).map { row in
-                    StoredLogLine(
-                        timestamp: UTCTimestamp.parse(row["timestamp"]) ?? Date(timeIntervalSince1970: 0), level: row["level"],
-                        logger: row["target"], message: row["message"], workflowId: row["workflow_id"], stepId: row["step_id"],
-                        traceId: row["trace_id"], spanId: row["span_id"], fields: row["fields"], durationMs: row["duration_ms"],
-                        tokensUsed: row["tokens_used"])
-                }
+                try Row.fetchAll(db, sql: query, arguments: bound).map(Self.storedLine)
             }
         } catch {
             throw .io("cannot read log events from '\(path)': \(error)")
         }
+    }
+
+    /// A row as a line, read leniently: a file another tool wrote to (a value of the wrong type, text that is
+    /// not UTF-8) or that an earlier version made (`logger` where the column is now `target`; `logs` opens
+    /// files read-only, so it does not migrate them) gives what can be read, never a crash.
+    static func storedLine(_ row: Row) -> StoredLogLine {
+        func text(_ column: String) -> String? {
+            guard row.hasColumn(column) else { return nil }
+            let value: DatabaseValue = row[column]
+            if let string = String.fromDatabaseValue(value) { return string }
+            if let data = Data.fromDatabaseValue(value) { return String(decoding: data, as: UTF8.self) }
+            return value.isNull ? nil : value.description
+        }
+        func number<T: DatabaseValueConvertible>(_ column: String, as type: T.Type) -> T? {
+            guard row.hasColumn(column) else { return nil }
+            return T.fromDatabaseValue(row[column] as DatabaseValue)
+        }
+        return StoredLogLine(
+            timestamp: text("timestamp").flatMap(UTCTimestamp.parse) ?? Date(timeIntervalSince1970: 0), level: text("level") ?? "info",
+            logger: text("target") ?? text("logger") ?? "", message: text("message") ?? "", workflowId: text("workflow_id"),
+            stepId: text("step_id"), traceId: text("trace_id"), spanId: text("span_id"), fields: text("fields") ?? "{}",
+            durationMs: number("duration_ms", as: Double.self), tokensUsed: number("tokens_used", as: Int.self))
     }
 
     /// Checkpoints the write-ahead log into the database file (and truncates it), so the `.db` file alone

@@ -66,12 +66,15 @@ public struct StoredLogLine: Sendable, Equatable, Codable {
             guard let value = fields[key], value.scalar != nil else { return nil }
             return value.text
         }
-        let workflowId = text(LogField.workflowId)
+        // A UUID in its canonical lower-case form (as `logs --workflow-id` looks it up); another producer's
+        // id as it came.
+        let workflowId = text(LogField.workflowId).map { id in WorkflowId(id)?.description ?? id }
         let trace = line.trace.flatMap { TraceID(high: $0.traceIDHigh, low: $0.traceIDLow) }
         self.init(
             timestamp: Date(timeIntervalSince1970: Double(line.timeUnixNano / 1000) / 1_000_000), level: LogLevelTable.name(line.level),
             logger: line.label, message: line.message, workflowId: workflowId, stepId: text(LogField.stepId),
-            traceId: trace?.description ?? workflowId.map { String($0.filter { $0 != "-" }) },
+            // Outside a span, the trace a workflow's lines belong to is its id (when it is a UUID).
+            traceId: trace?.description ?? workflowId.flatMap(WorkflowId.init).map { String($0.description.filter { $0 != "-" }) },
             spanId: line.trace.flatMap { SpanID($0.spanID) }?.description, fields: String(decoding: json, as: UTF8.self),
             durationMs: text(LogField.durationMs).flatMap(Double.init), tokensUsed: text(LogField.tokensUsed).flatMap(Int.init))
     }
@@ -81,7 +84,7 @@ public struct StoredLogLine: Sendable, Equatable, Codable {
     /// is lost on the way to an OTLP record and back).
     public func logLine() -> LogLine {
         var fields: Logger.Metadata = [:]
-        if case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(self.fields.utf8)) {
+        if let members = try? JSONSerialization.jsonObject(with: Data(self.fields.utf8)) as? [String: Any] {
             for (key, value) in members { fields[key] = Self.metadata(value) }
         }
         if fields[LogField.workflowId] == nil, let workflowId { fields[LogField.workflowId] = .string(workflowId) }
@@ -98,16 +101,23 @@ public struct StoredLogLine: Sendable, Equatable, Codable {
             message: message, fields: fields, trace: trace, order: ECLLoggingSystem.fieldOrder)
     }
 
-    /// A JSON value as a field's value: whole numbers as integers, objects as dictionaries, null as `null`.
-    static func metadata(_ value: JSONValue) -> Logger.MetadataValue {
+    /// A parsed JSON value as a field's value, the kind of each number kept: `5` an integer, `5.0` a double (so
+    /// that the row made again from it is the same text, and has the same identity), integers of 64 bits whole,
+    /// objects as dictionaries, null as `null`.
+    static func metadata(_ value: Any) -> Logger.MetadataValue {
         switch value {
-        case .null: .string("null")
-        case .bool(let flag): .stringConvertible(flag)
-        case .number(let number):
-            number.rounded() == number && abs(number) < 9e15 ? .stringConvertible(Int(number)) : .stringConvertible(number)
-        case .string(let text): .string(text)
-        case .array(let values): .array(values.map(metadata))
-        case .object(let members): .dictionary(members.mapValues(metadata))
+        case let text as String: return .string(text)
+        case let number as NSNumber:
+            // By the kind of number the parser made (`as Bool` would also take the integers 0 and 1).
+            switch String(cString: number.objCType) {
+            case "c", "B": return .stringConvertible(number.boolValue)
+            case "d", "f": return .stringConvertible(number.doubleValue)
+            case "Q": return .stringConvertible(number.uint64Value)
+            default: return .stringConvertible(Int(number.int64Value))
+            }
+        case let list as [Any]: return .array(list.map(metadata))
+        case let object as [String: Any]: return .dictionary(object.mapValues(metadata))
+        default: return .string("null")
         }
     }
 

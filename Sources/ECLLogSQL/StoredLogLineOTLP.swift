@@ -39,22 +39,24 @@ public enum StoredLogLineOTLP {
                         fields[key] = value
                     }
                     let time = integer(record["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(record["observedTimeUnixNano"]) ?? 0
-                    let traceID = identifier(record["traceId"])
-                    let spanID = identifier(record["spanId"])
+                    // Ids that are not ids (wrong length, not hex, all zeros) are left out.
+                    let traceID = identifier(record["traceId"]).flatMap { TraceID(hex: $0) }
+                    let spanID = identifier(record["spanId"]).flatMap { SpanID(hex: $0) }
                     var trace: LogTraceContext?
-                    if let id = traceID.flatMap({ TraceID(hex: $0) }), let span = spanID.flatMap({ SpanID(hex: $0) }) {
-                        trace = LogTraceContext(traceIDHigh: id.high, traceIDLow: id.low, spanID: span.value)
+                    if let traceID, let spanID {
+                        trace = LogTraceContext(traceIDHigh: traceID.high, traceIDLow: traceID.low, spanID: spanID.value)
                     }
                     let level = LogLevelTable.level(
                         severityNumber: Int(integer(record["severityNumber"]) ?? 0), text: record["severityText"] as? String)
                     var event = StoredLogLine(LogLine(
                         timeUnixNano: UInt64(max(0, time)), level: level, label: logger,
-                        message: (record["body"] as? [String: Any]).map { text(plain($0)) } ?? "", fields: fields, trace: trace,
+                        message: (record["body"] as? [String: Any]).map { body in body.isEmpty ? "" : text(plain(body)) } ?? "",
+                        fields: fields, trace: trace,
                         order: ECLLoggingSystem.fieldOrder))
-                    // Ids that are not a whole pair (another producer's) are kept as they came.
+                    // Half a pair (another producer's) is kept.
                     if trace == nil {
-                        event.traceId = traceID ?? event.traceId
-                        event.spanId = spanID
+                        event.traceId = traceID?.description ?? event.traceId
+                        event.spanId = spanID?.description
                     }
                     events.append(event)
                 }
@@ -68,6 +70,8 @@ public enum StoredLogLineOTLP {
         if let text = value["stringValue"] as? String { return .string(text) }
         if let flag = value["boolValue"] as? Bool { return .stringConvertible(flag) }
         if let number = integer(value["intValue"]) { return .stringConvertible(Int(number)) }
+        // An integer too large for 64 bits is kept as its digits rather than lost.
+        if let digits = value["intValue"] as? String { return .string(digits) }
         if let number = value["doubleValue"] as? NSNumber { return .stringConvertible(number.doubleValue) }
         if let text = value["doubleValue"] as? String { return Double(text).map { .stringConvertible($0) } ?? .string(text) }
         if let list = (value["arrayValue"] as? [String: Any])?["values"] as? [[String: Any]] {

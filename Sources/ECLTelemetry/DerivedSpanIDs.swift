@@ -73,13 +73,6 @@ public struct DerivedSpanIDs: SpanIDPolicy {
         return hasher.id
     }
 
-    /// `H(bytes)`: FNV-1a 64, then SplitMix64's finaliser; never zero.
-    public static func hash(_ bytes: [UInt8]) -> SpanID {
-        var hasher = SpanIDHasher()
-        for byte in bytes { hasher.add(byte) }
-        return hasher.id
-    }
-
     /// A UUID's 16 bytes as two big-endian halves.
     static func halves(_ id: WorkflowId) -> (UInt64, UInt64) {
         withUnsafeBytes(of: id.uuid.uuid) { bytes in

@@ -35,40 +35,6 @@ extension Array where Element == UInt8 {
         }
     }
 
-    /// RFC 3339 UTC with microseconds: `2026-11-25T14:45:08.123456Z`.
-    public mutating func append(timestamp time: timespec) {
-        var seconds = time_t(time.tv_sec)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        append(decimal: Int(parts.tm_year) + 1900, width: 4)
-        append(ascii: "-")
-        append(decimal: Int(parts.tm_mon) + 1, width: 2)
-        append(ascii: "-")
-        append(decimal: Int(parts.tm_mday), width: 2)
-        append(ascii: "T")
-        append(clock: time, parts: parts, fractionDigits: 6)
-        append(ascii: "Z")
-    }
-
-    /// `HH:MM:SS.fff…` in UTC.
-    public mutating func append(clock time: timespec, parts: tm? = nil, fractionDigits: Int) {
-        let parts = parts ?? {
-            var seconds = time_t(time.tv_sec)
-            var parts = tm()
-            gmtime_r(&seconds, &parts)
-            return parts
-        }()
-        append(decimal: Int(parts.tm_hour), width: 2)
-        append(ascii: ":")
-        append(decimal: Int(parts.tm_min), width: 2)
-        append(ascii: ":")
-        append(decimal: Int(parts.tm_sec), width: 2)
-        append(ascii: ".")
-        var fraction = Int(time.tv_nsec)
-        for _ in fractionDigits..<9 { fraction /= 10 }
-        append(decimal: fraction, width: fractionDigits)
-    }
-
     /// A JSON string literal: quotes, backslashes and control characters escaped (C0, DEL, and what
     /// ``VisibleText`` escapes above ASCII, so that the line is safe on a terminal too); other text as UTF-8.
     public mutating func append(jsonString text: String) {

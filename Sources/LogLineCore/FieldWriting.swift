@@ -47,6 +47,10 @@ extension Array where Element == UInt8 {
         }
     }
 
+    /// A field's name in a `key=value` line: bare when it is a plain token, else quoted like a value, so that no
+    /// name can split a pair or fake one (`a b`, `x=y`, a quote, a control character, the empty name).
+    mutating func append(logfmtKey key: String) { append(logfmtText: key) }
+
     /// Text as a logfmt value: bare when it is a plain token (no space, quote, `=`, backslash or control
     /// character), else a quoted JSON string.
     mutating func append(logfmtText text: String) {

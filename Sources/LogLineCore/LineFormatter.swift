@@ -1,19 +1,6 @@
 import JSONWriting
 import Logging
 
-/// How lines are written for people and log tools.
-public enum LogFormat: String, Sendable, Codable, CaseIterable {
-    /// For people: level, message, then the fields; colored on a terminal.
-    case pretty
-    /// One greppable line of `key=value` pairs (logfmt).
-    case compact
-    /// One JSON object per line, fields as typed values.
-    case json
-
-    /// The accepted names, for error messages.
-    public static let acceptedNames = "pretty, compact, json"
-}
-
 /// Writes a ``LogLine`` as one line of text in a ``LogFormat``.
 public struct LineFormatter: Sendable {
     /// The format.
@@ -105,6 +92,15 @@ public struct LineFormatter: Sendable {
         }
     }
 
+    /// Whether the compact line itself uses `key` (ts, level, logger, msg, at); a field with one of these names
+    /// is written as `field.<name>`, so no field can pass for the line's own.
+    static func isReservedCompactKey(_ key: String) -> Bool {
+        switch key {
+        case "ts", "level", "logger", "msg", "at": true
+        default: false
+        }
+    }
+
     // ts=… level=info logger=… msg="…" key=value …
     private func renderCompact(_ line: LogLine, into bytes: inout [UInt8], clock: inout TimestampCache) {
         if includeTimestamps {
@@ -121,7 +117,12 @@ public struct LineFormatter: Sendable {
         line.withOrderedFields { fields in
             for field in fields {
                 bytes.append(ascii: " ")
-                bytes.append(visibleText: field.key)
+                if Self.isReservedCompactKey(field.key) {
+                    bytes.append("field.")
+                    bytes.append(field.key)
+                } else {
+                    bytes.append(logfmtKey: field.key)
+                }
                 bytes.append(ascii: "=")
                 bytes.append(logfmtValue: field.value)
             }
@@ -155,7 +156,7 @@ public struct LineFormatter: Sendable {
             for field in fields {
                 bytes.append(ascii: " ")
                 style(.dim, into: &bytes)
-                bytes.append(visibleText: field.key)
+                bytes.append(logfmtKey: field.key)
                 bytes.append(ascii: "=")
                 style(.reset, into: &bytes)
                 bytes.append(logfmtValue: field.value)

@@ -1,11 +1,5 @@
 import Logging
 
-/// Where captured lines go: a formatted console or file, an OTLP log pipeline, a SQL writer.
-public protocol LogLineOutput: Sendable {
-    /// Takes one line. Called on the logging thread: queue or write, never wait on the network.
-    func write(_ line: LogLine)
-}
-
 /// The swift-log handler of every ECL log backend: captures each line once (``LogLine``) and hands the same
 /// capture to each of its outputs.
 public struct LogLineHandler: LogHandler {

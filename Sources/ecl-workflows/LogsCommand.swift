@@ -15,7 +15,7 @@ extension ECLWorkflows {
         @Option(name: .customLong("workflow-id"), help: "The run's id (a UUID).")
         var workflowId: String
 
-        @Option(help: "Only lines at this level or above: trace, debug, info, warn, error.")
+        @Option(help: "Only lines at this level or above: trace, debug, info, notice, warn, error, critical.")
         var level: String?
 
         @Option(help: "Only lines from this time on (RFC 3339 UTC, such as 2026-11-25T14:00:00Z).")
@@ -35,10 +35,11 @@ extension ECLWorkflows {
             }
             var minimum: String?
             if let level {
-                guard let parsed = LogLevel(name: level) else {
-                    throw UsageError(option: "--level", value: level, expected: LogLevel.acceptedNames)
+                // Every level a stored line can have, not only the five the log level can be set to.
+                guard let parsed = LogLevelTable.level(named: level) else {
+                    throw UsageError(option: "--level", value: level, expected: LogLevelTable.names.joined(separator: ", "))
                 }
-                minimum = parsed.rawValue
+                minimum = LogLevelTable.name(parsed)
             }
             let sinceDate = try since.map { text in
                 guard let date = UTCTimestamp.parse(text) else {
@@ -72,7 +73,10 @@ extension ECLWorkflows {
                 Console.out(String(decoding: formatter.render(event.logLine()), as: UTF8.self))
             }
             if events.isEmpty, format == .text {
-                Console.out("No log lines stored for workflow \(id).")
+                var filters: [String] = []
+                if let minimum { filters.append("at \(minimum) or above") }
+                if let since { filters.append("since \(since)") }
+                Console.out("No log lines\(filters.isEmpty ? "" : " " + filters.joined(separator: ", ")) stored for workflow \(id).")
             }
         }
     }

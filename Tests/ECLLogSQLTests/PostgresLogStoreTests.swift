@@ -61,6 +61,26 @@ struct PostgresLogStoreTests {
         #expect(try reopened.events(workflowId: Self.w1).map(\.message) == ["two", "three"])
     }
 
+    @Test func aDatabaseOfTheLastSchemaKeepsAnIdThatIsNotAUUIDInItsFields() throws {
+        let server = try LocalPostgres.shared()
+        let url = try PostgresURL(parsing: try server.freshDatabase(), source: "test")
+        let database = url.redactedForTest(server)
+        // As the previous version left it: v1 and v2 applied, workflow_id as text.
+        try server.query(database, """
+            CREATE TABLE ecl_log_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+            INSERT INTO ecl_log_migrations (id) VALUES ('v1_log_events'), ('v2_record_id');
+            CREATE TABLE log_events (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, timestamp TIMESTAMPTZ NOT NULL,
+                level TEXT NOT NULL, logger TEXT NOT NULL, message TEXT NOT NULL, workflow_id TEXT, step_id TEXT, trace_id TEXT,
+                span_id TEXT, fields JSONB NOT NULL, duration_ms DOUBLE PRECISION, tokens_used BIGINT, record_id TEXT);
+            INSERT INTO log_events (timestamp, level, logger, message, workflow_id, fields) VALUES
+                (now(), 'info', 'a', 'ours', '\(Self.w1)', '{}'), (now(), 'info', 'b', 'theirs', 'job-7', '{"k":1}');
+            """)
+        let store = try PostgresLogStore(url: url)
+        #expect(try store.events(workflowId: Self.w1).map { "\($0.logger) \($0.message)" } == ["a ours"])
+        #expect(try server.query(database, "SELECT fields->>'workflow_id' || ' ' || (workflow_id IS NULL)::text FROM log_events WHERE message = 'theirs'") == "job-7 true")
+        store.close()
+    }
+
     @Test func largeBatchesSpanSeveralStatementsInOneTransaction() throws {
         let server = try LocalPostgres.shared()
         let store = try PostgresLogStore(url: try PostgresURL(parsing: try server.freshDatabase(), source: "test"))

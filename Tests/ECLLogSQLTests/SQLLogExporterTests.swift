@@ -48,11 +48,25 @@ import Testing
                 CREATE UNIQUE INDEX log_events_record_id ON log_events (record_id);
                 INSERT INTO log_events (timestamp, level, logger, message, workflow_id, fields, record_id)
                     VALUES ('2026-11-25T14:45:08.250000Z', 'info', 'old.logger', 'kept', 'w1', '{}', 'r1');
+                INSERT INTO log_events (timestamp, level, logger, message, workflow_id, fields, record_id)
+                    VALUES ('2026-11-25T14:45:09.000000Z', 'info', 'old.logger', 'deleted by retention', 'w1', '{}', 'r2');
+                DELETE FROM log_events WHERE record_id = 'r2';
+                -- Rows another tool wrote: a label that is not UTF-8, a duration that is not a number.
+                INSERT INTO log_events (timestamp, level, logger, message, workflow_id, fields, duration_ms)
+                    VALUES ('2026-11-25T14:45:08.500000Z', 'warn', X'C328', 'odd', 'w1', 'not json', 'fast');
                 """)
         }
         try old.close()
+        // `logs` opens it read-only, as it is (no migration): the old column is read, odd values do not crash.
+        let readOnly = try SQLiteLogStore(path: path, readOnly: true)
+        let asLeft = try readOnly.events(workflowId: "w1")
+        #expect(asLeft.map { "\($0.logger) \($0.message)" } == ["old.logger kept", "\u{FFFD}( odd"])
+        #expect(asLeft[1].durationMs == nil && asLeft[1].fields == "not json" && asLeft[1].logLine().orderedFields.map(\.key) == ["workflow_id"])
+        readOnly.close()
         let store = try SQLiteLogStore(path: path)
-        #expect(try store.events(workflowId: "w1").map { "\($0.logger) \($0.message)" } == ["old.logger kept"])
+        #expect(try store.events(workflowId: "w1").map { "\($0.logger) \($0.message)" } == ["old.logger kept", "\u{FFFD}( odd"])
+        // The rebuilt table goes on counting where the old one stopped: no id of a deleted row is used again.
+        #expect(try store.insert([StoredLogLine(timestamp: Date(), level: "info", logger: "new", message: "after", workflowId: "w1")]) == 1)
         store.close()
         let check = try DatabaseQueue(path: path)
         let columns = try check.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(log_events)").map { "\($0["name"] as String) \(($0["dflt_value"] as String?) ?? "-")" } }
@@ -66,6 +80,7 @@ import Testing
         #expect(stamped.hasPrefix(String(UTCTimestamp.format(Date()).prefix(10))) && stamped.hasSuffix("Z"))
         let indexes = try check.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_events' AND name NOT LIKE 'sqlite_%' ORDER BY 1") }
         #expect(indexes == ["log_events_level", "log_events_record_id", "log_events_timestamp", "log_events_workflow_id"])
+        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT id FROM log_events WHERE message = 'after'") } == 4)
         try check.close()
     }
 
@@ -171,6 +186,27 @@ import Testing
         let store = try SQLiteLogStore(path: path)
         #expect(try store.insert([live]) == 1)
         #expect(try store.insert([loaded]) == 0)
+    }
+
+    @Test func aRowReadBackKeepsItsNumbersAndItsIdentity() throws {
+        // A whole double stays a double, an integer of 64 bits stays whole, an upper-case UUID is stored in the
+        // lower case `logs --workflow-id` looks for.
+        let line = LogLine(
+            timeUnixNano: 1_764_081_908_000_000_000, level: .info, label: "l", message: "m",
+            fields: [
+                "ratio": .stringConvertible(5.0), "big": .stringConvertible(Int.max), "huge": .stringConvertible(UInt64.max),
+                "one": .stringConvertible(1), "zero": .stringConvertible(0), "yes": .stringConvertible(true), "no": .stringConvertible(false),
+                "workflow_id": "3F2B8C1E-1234-4ABC-9DEF-00112233AABB",
+            ])
+        let row = StoredLogLine(line)
+        #expect(row.workflowId == "3f2b8c1e-1234-4abc-9def-00112233aabb" && row.traceId == "3f2b8c1e12344abc9def00112233aabb")
+        #expect(row.fields.contains(#""ratio":5.0"#) && row.fields.contains(#""big":9223372036854775807"#))
+        let again = StoredLogLine(row.logLine())
+        #expect(again.fields == row.fields && again.recordID == row.recordID)
+        #expect(row.fields.contains(#""one":1"#) && row.fields.contains(#""zero":0"#) && row.fields.contains(#""yes":true"#))
+        // Another producer's id that is not a UUID makes no trace id.
+        let foreign = StoredLogLine(LogLine(timeUnixNano: 1, level: .info, label: "l", message: "m", fields: ["workflow_id": "job-7"]))
+        #expect(foreign.workflowId == "job-7" && foreign.traceId == nil)
     }
 
     @Test func synchronousModeWritesAtOnce() throws {

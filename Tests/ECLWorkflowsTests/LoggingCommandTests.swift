@@ -159,6 +159,12 @@ import Testing
             #expect(warnings.status == 0)
             #expect(warnings.stdoutLines.allSatisfy { $0.contains(" WARN ") || $0.contains(" ERROR ") || $0.hasPrefix("No log lines") })
         }
+        // Every level a stored line can have is a filter; an empty answer says what it filtered.
+        let critical = try cli.run(arguments: ["logs", "--workflow-id", ids[0], "--log-sql", url, "--level", "critical"], environment: environment)
+        #expect(critical.status == 0, "\(critical.stderr)")
+        #expect(critical.stdout == "No log lines at critical or above stored for workflow \(ids[0]).\n")
+        let loud = try cli.run(arguments: ["logs", "--workflow-id", ids[0], "--log-sql", url, "--level", "loud"], environment: environment)
+        #expect(loud.status == 2 && loud.stderr.contains("trace, debug, info, notice, warn, error, critical"), "\(loud.stderr)")
     }
 
     @Test func storedLinesComeBackInTheFormatTheyWereLoggedIn() throws {

@@ -72,6 +72,16 @@ import Testing
         #expect(!text.contains("\n"))
     }
 
+    @Test func noFieldCanPassForTheLinesOwnOrSplitAPair() {
+        let spoof = LogLine(
+            timeUnixNano: 0, level: .info, label: "l", message: "m",
+            fields: ["msg": "SPOOFED", "level": "error", "ts": "1999", "logger": "x", "at": "y", "a b": "1", "x=y": "2", "": "3", "k\"": "4"])
+        let text = String(decoding: LineFormatter(format: .compact, includeTimestamps: false).render(spoof), as: UTF8.self)
+        #expect(text == #"level=info logger=l msg="m" ""=3 "a b"=1 field.at=y "k\""=4 field.level=error field.logger=x field.msg=SPOOFED field.ts=1999 "x=y"=2"#)
+        let pretty = String(decoding: LineFormatter(format: .pretty, includeTimestamps: false).render(spoof), as: UTF8.self)
+        #expect(pretty.contains(#" "a b"=1"#) && pretty.contains(#" "x=y"=2"#))
+    }
+
     @Test func prettyReadsAtAGlance() {
         let plain = String(decoding: LineFormatter(format: .pretty).render(record), as: UTF8.self)
         #expect(plain.hasPrefix("14:45:08.123 WARN  Retry"))

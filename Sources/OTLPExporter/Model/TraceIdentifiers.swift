@@ -26,10 +26,12 @@ public struct TraceID: Hashable, Sendable, CustomStringConvertible {
         self.init(high: high, low: low)
     }
 
-    /// A random id (from a per-thread generator seeded by the system; see ``IDGenerator``).
+    /// A random id: 128 bits from the system's random source (one call a trace; W3C Trace Context asks trace
+    /// ids to be random and globally unique).
     public static func random() -> TraceID {
+        var generator = SystemRandomNumberGenerator()
         while true {
-            if let id = TraceID(high: IDGenerator.next(), low: IDGenerator.next()) { return id }
+            if let id = TraceID(high: generator.next(), low: generator.next()) { return id }
         }
     }
 

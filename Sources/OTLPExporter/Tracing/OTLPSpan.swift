@@ -47,27 +47,11 @@ public final class OTLPSpan: Tracing.Span, Sendable {
         set { state.withLock { $0.name = newValue } }
     }
 
+    /// The span's attributes. Each `span.attributes[key] = value` copies the whole set out and back (the
+    /// tracing API's get and set); `span.updateAttributes { … }` sets several at the cost of one.
     public var attributes: SpanAttributes {
         get { state.withLock { $0.attributes } }
         set { state.withLock { $0.attributes = newValue } }
-        // `span.attributes[key] = value` edits the set in place: it is taken out (the span holds an empty one
-        // meanwhile, so the edit copies nothing) and put back. A get and a set would copy the whole set each time.
-        _modify {
-            var taken = state.withLock { state in
-                defer { state.attributes = SpanAttributes() }
-                return state.attributes
-            }
-            defer {
-                let edited = taken
-                state.withLock { state in
-                    // Attributes set by someone else meanwhile are kept, under the ones edited here.
-                    if state.attributes.count > 0 { state.attributes.merge(edited) } else { state.attributes = edited }
-                }
-            }
-            // A span's attributes are a handful: room for them at the first, not a regrowth at each.
-            if taken.isEmpty { taken.reserveCapacity(8) }
-            yield &taken
-        }
     }
 
     public var isRecording: Bool { state.withLock { !$0.ended } }
