@@ -3,6 +3,7 @@ import ECLCore
 import ECLLogSQL
 import ECLTelemetry
 import Foundation
+import JSONWriting
 import OTLPExporter
 
 extension ECLWorkflows {
@@ -88,8 +89,20 @@ extension ECLWorkflows {
                 let bytes = Array(line)
                 if bytes.isEmpty { continue }
                 guard let events = StoredLogLineOTLP.events(fromLogsData: bytes) else {
-                    let spans = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["resourceSpans"] != nil
-                    if !spans { Console.warning("\(file): line \(number): not OTLP log JSON; skipped") }
+                    let parsed = Result { try JSONSerialization.jsonObject(with: Data(bytes)) }
+                    let spans = ((try? parsed.get()) as? [String: Any])?["resourceSpans"] != nil
+                    if !spans {
+                        // Why, in a few words: a line that is not JSON at all (one bad character, such as a lone
+                        // surrogate escape, makes a whole line unreadable) or JSON of another shape.
+                        let why: String
+                        if case .failure(let error) = parsed {
+                            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+                            why = "not valid JSON (\(VisibleText.escape(String(detail.prefix(120)))))"
+                        } else {
+                            why = "JSON, but not an OTLP LogsData object"
+                        }
+                        Console.warning("\(file): line \(number): \(why); skipped")
+                    }
                     skipped += spans ? 0 : 1
                     spanLines += spans ? 1 : 0
                     continue

@@ -213,6 +213,15 @@ import Testing
         #expect(again.stdout.hasPrefix("loaded 0 log lines") && again.stdout.contains("\(lines.count + 1) were stored already"), "\(again.stdout)")
         let after = try cli.run(arguments: ["logs", "--workflow-id", id, "--log-sql", "sqlite:replayed.db", "--output", "json"])
         #expect(after.stdoutLines.count == lines.count)
+        // A line that cannot be read is named with the reason, and the others still load.
+        let dump = try String(contentsOf: cli.directory.appendingPathComponent("dump-logs.jsonl"), encoding: .utf8)
+        try (#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"\ud800"}}]}]}]}"# + "\n[1]\n" + dump)
+            .write(to: cli.directory.appendingPathComponent("odd.jsonl"), atomically: true, encoding: .utf8)
+        let odd = try cli.run(arguments: ["replay", "odd.jsonl", "--log-sql", "sqlite:odd.db"])
+        #expect(odd.status == 0, "\(odd.stderr)")
+        #expect(odd.stderr.contains("odd.jsonl: line 1: not valid JSON (") && odd.stderr.contains("surrogate"), "\(odd.stderr)")
+        #expect(odd.stderr.contains("odd.jsonl: line 2: JSON, but not an OTLP LogsData object; skipped"), "\(odd.stderr)")
+        #expect(odd.stdout.hasPrefix("loaded \(lines.count + 1) log lines"), "\(odd.stdout)")
     }
 
     @Test func logLinesADatabaseCouldNotTakeWaitInTheSpoolAndReplayLoadsThem() throws {
