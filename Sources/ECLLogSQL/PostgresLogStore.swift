@@ -79,7 +79,7 @@ public final class PostgresLogStore: LogEventStore {
         binds.append(uuid)
         if let allowed = StoredLogLine.levels(atOrAbove: minimumLevel) {
             binds.append(Array(allowed))
-            sql += " AND level = ANY($\(binds.count))"
+            sql += " AND lower(level) = ANY($\(binds.count))"
         }
         if let since {
             binds.append(since)

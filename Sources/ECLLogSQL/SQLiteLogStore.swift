@@ -110,7 +110,8 @@ public final class SQLiteLogStore: LogEventStore {
         var sql = "SELECT * FROM log_events WHERE workflow_id = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [workflowId]
         if let allowed = StoredLogLine.levels(atOrAbove: minimumLevel) {
-            sql += " AND level IN (\(allowed.map { _ in "?" }.joined(separator: ",")))"
+            // Lower-cased: a row another tool wrote as `WARN` is a warning too.
+            sql += " AND lower(level) IN (\(allowed.map { _ in "?" }.joined(separator: ",")))"
             arguments += allowed.map { $0 as (any DatabaseValueConvertible)? }
         }
         if let since {

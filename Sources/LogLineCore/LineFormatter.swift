@@ -63,13 +63,9 @@ public struct LineFormatter: Sendable {
         line.withOrderedFields { fields in
             for field in fields {
                 bytes.append(ascii: ",")
-                if Self.isReservedJSONKey(field.key) {
-                    bytes.append("\"field.")
-                    bytes.append(field.key)
-                    bytes.append(ascii: "\"")
-                } else {
-                    bytes.append(jsonString: field.key)
-                }
+                // A field named like the line's own keys is written `field.<name>`, and so is one whose name
+                // starts with `field.` (`field.field.level`): no two fields ever get the same key.
+                bytes.append(jsonString: Self.isReservedJSONKey(field.key) || field.key.hasPrefix("field.") ? "field." + field.key : field.key)
                 bytes.append(ascii: ":")
                 bytes.append(jsonValue: field.value)
             }
@@ -84,7 +80,7 @@ public struct LineFormatter: Sendable {
     }
 
     /// Whether the JSON line itself uses `key` (timestamp, level, logger, message, file, line); a field with one
-    /// of these names is written as `field.<name>`. A switch, not a set: no hashing on every field of every line.
+    /// of these names is written as `field.<name>` (and one named `field.…` gets a second prefix). A switch, not a set: no hashing on every field of every line.
     static func isReservedJSONKey(_ key: String) -> Bool {
         switch key {
         case "timestamp", "level", "logger", "message", "file", "line": true
@@ -93,7 +89,8 @@ public struct LineFormatter: Sendable {
     }
 
     /// Whether the compact line itself uses `key` (ts, level, logger, msg, at); a field with one of these names
-    /// is written as `field.<name>`, so no field can pass for the line's own.
+    /// is written as `field.<name>` (and one named `field.…` gets a second prefix), so no field can pass for the
+    /// line's own or for another field.
     static func isReservedCompactKey(_ key: String) -> Bool {
         switch key {
         case "ts", "level", "logger", "msg", "at": true
@@ -117,12 +114,7 @@ public struct LineFormatter: Sendable {
         line.withOrderedFields { fields in
             for field in fields {
                 bytes.append(ascii: " ")
-                if Self.isReservedCompactKey(field.key) {
-                    bytes.append("field.")
-                    bytes.append(field.key)
-                } else {
-                    bytes.append(logfmtKey: field.key)
-                }
+                bytes.append(logfmtKey: Self.isReservedCompactKey(field.key) || field.key.hasPrefix("field.") ? "field." + field.key : field.key)
                 bytes.append(ascii: "=")
                 bytes.append(logfmtValue: field.value)
             }

@@ -29,6 +29,9 @@ import Testing
         #expect(all[0].durationMs == 1.5 && all[0].tokensUsed == 3 && all[0].stepId == "s" && all[0].fields == #"{"k":1}"#)
         #expect(abs(all[0].timestamp.timeIntervalSince(base)) < 0.000_002)
         #expect(try reopened.events(workflowId: "w1", minimumLevel: "warn", since: nil).map(\.message) == ["two"])
+        // A level another tool wrote in capitals is still that level.
+        try reopened.insert([StoredLogLine(timestamp: base.addingTimeInterval(3), level: "ERROR", logger: "other", message: "caps", workflowId: "w9")])
+        #expect(try reopened.events(workflowId: "w9", minimumLevel: "warn", since: nil).map(\.message) == ["caps"])
         #expect(try reopened.events(workflowId: "w1", minimumLevel: nil, since: base.addingTimeInterval(1)).map(\.message) == ["two", "three"])
         #expect(try reopened.deleteEvents(olderThan: base.addingTimeInterval(1)) == 2)
         #expect(try reopened.events(workflowId: "w1").map(\.message) == ["two", "three"])

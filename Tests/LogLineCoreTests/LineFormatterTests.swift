@@ -78,6 +78,12 @@ import Testing
             fields: ["msg": "SPOOFED", "level": "error", "ts": "1999", "logger": "x", "at": "y", "a b": "1", "x=y": "2", "": "3", "k\"": "4"])
         let text = String(decoding: LineFormatter(format: .compact, includeTimestamps: false).render(spoof), as: UTF8.self)
         #expect(text == #"level=info logger=l msg="m" ""=3 "a b"=1 field.at=y "k\""=4 field.level=error field.logger=x field.msg=SPOOFED field.ts=1999 "x=y"=2"#)
+        // A field literally named like a renamed one keeps its own key.
+        let both = LogLine(timeUnixNano: 0, level: .info, label: "l", message: "m", fields: ["level": "a", "field.level": "b"])
+        let json = String(decoding: LineFormatter(format: .json, includeTimestamps: false).render(both), as: UTF8.self)
+        #expect(json == #"{"level":"info","logger":"l","message":"m","field.field.level":"b","field.level":"a"}"#)
+        let compact = String(decoding: LineFormatter(format: .compact, includeTimestamps: false).render(both), as: UTF8.self)
+        #expect(compact == #"level=info logger=l msg="m" field.field.level=b field.level=a"#)
         let pretty = String(decoding: LineFormatter(format: .pretty, includeTimestamps: false).render(spoof), as: UTF8.self)
         #expect(pretty.contains(#" "a b"=1"#) && pretty.contains(#" "x=y"=2"#))
     }
