@@ -65,7 +65,7 @@ public struct LineFormatter: Sendable {
                 bytes.append(ascii: ",")
                 // A field named like the line's own keys is written `field.<name>`, and so is one whose name
                 // starts with `field.` (`field.field.level`): no two fields ever get the same key.
-                bytes.append(jsonString: Self.isReservedJSONKey(field.key) || field.key.hasPrefix("field.") ? "field." + field.key : field.key)
+                bytes.append(jsonString: Self.isReservedJSONKey(field.key) || Self.isPrefixed(field.key) ? "field." + field.key : field.key)
                 bytes.append(ascii: ":")
                 bytes.append(jsonValue: field.value)
             }
@@ -86,6 +86,11 @@ public struct LineFormatter: Sendable {
         case "timestamp", "level", "logger", "message", "file", "line": true
         default: false
         }
+    }
+
+    /// Whether `key` starts with `field.` (its first byte is looked at first: most keys end the test there).
+    static func isPrefixed(_ key: String) -> Bool {
+        key.utf8.first == UInt8(ascii: "f") && key.hasPrefix("field.")
     }
 
     /// Whether the compact line itself uses `key` (ts, level, logger, msg, at); a field with one of these names
@@ -114,7 +119,7 @@ public struct LineFormatter: Sendable {
         line.withOrderedFields { fields in
             for field in fields {
                 bytes.append(ascii: " ")
-                bytes.append(logfmtKey: Self.isReservedCompactKey(field.key) || field.key.hasPrefix("field.") ? "field." + field.key : field.key)
+                bytes.append(logfmtKey: Self.isReservedCompactKey(field.key) || Self.isPrefixed(field.key) ? "field." + field.key : field.key)
                 bytes.append(ascii: "=")
                 bytes.append(logfmtValue: field.value)
             }
