@@ -145,6 +145,7 @@ public final class Telemetry: Sendable {
             var copies: [OTLPSignal: [any BatchExporter]] = [:]
             var availability: CollectorAvailability?
             if let otlp = options.otlp {
+                if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment) { report("OTLP: \(warning)") }
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
                 availability = CollectorAvailability(name: "the collector at \(otlp.collectorName)", report: { report("OTLP: \($0)") })
                 if !otlp.tracesURL.isEmpty { destinations[.traces] = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report) }

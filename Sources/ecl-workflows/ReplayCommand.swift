@@ -43,6 +43,7 @@ extension ECLWorkflows {
             do { batch = try BatchConfiguration.spans(environment: environment) } catch { throw UsageError(error.message) }
             let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl; replay)"
             let report: @Sendable (String) -> Void = { Console.warning($0) }
+            if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment) { report("OTLP: \(warning)") }
             let traces = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report)
             let logs = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report)
             let summary: OTLPReplay.Summary

@@ -2,6 +2,20 @@ import OTLPExporter
 import Testing
 
 @Suite struct ConfigurationTests {
+    @Test func aProtocolOtherThanHTTPJSONIsAWarningNotAStop() {
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: [:]) == nil)
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]) == nil)
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": " HTTP/JSON "]) == nil)
+        let grpc = OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
+        #expect(grpc == "OTEL_EXPORTER_OTLP_PROTOCOL=grpc: this exporter sends OTLP/HTTP with JSON only (the protocols are grpc, http/protobuf, http/json); http/json is used")
+        // The per-signal form wins for its signal.
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: [
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/json",
+        ]) == nil)
+        let logs = OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/protobuf\u{1B}[31m"])
+        #expect(logs?.hasPrefix(#"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf\u001b[31m: "#) == true, "\(logs ?? "")")
+    }
+
     func resolve(_ environment: [String: String] = [:], endpoint: String? = nil, headers: [String] = [], compression: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
         try OTLPHTTPConfiguration.resolve(environment: environment, endpointFlag: endpoint, headerFlags: headers, compressionFlag: compression)
     }

@@ -143,6 +143,24 @@ import Testing
         #expect(clock.sleeps.reduce(0, +) < 3)
     }
 
+    @Test func aSuccessThatIsNotAnOTLPResponseIsSaidOnce() throws {
+        // A web server's page where a collector should be: the batches count as delivered (it answered 2xx),
+        // and one warning says what answered.
+        let page = LocalHTTPServer.Reply.respond(status: 200, headers: ["Content-Type": "text/html"], body: "<html><body>Welcome</body></html>")
+        let server = try LocalHTTPServer(script: [page, page])
+        let sender = exporter(server)
+        #expect(sender.export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(sender.export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.contains("\(server.baseURL)/v1/traces answered HTTP 200 with a body that is not an OTLP response (text/html): <html><body>Welcome") == true, "\(warnings.all)")
+        // An empty body and a JSON object are what collectors answer: no warning.
+        let quiet = try LocalHTTPServer(script: [.respond(status: 200, body: ""), .respond(status: 200, body: "{}")])
+        let before = warnings.all.count
+        #expect(exporter(quiet).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(exporter(quiet).export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(warnings.all.count == before)
+    }
+
     @Test func partialSuccessIsAWarning() throws {
         let server = try LocalHTTPServer(script: [.respond(status: 200, body: #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#)])
         #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)

@@ -1,4 +1,5 @@
 import CurlClient
+import JSONWriting
 
 /// How to reach an OTLP/HTTP collector, resolved from flags and the environment per the OTLP exporter
 /// specification.
@@ -120,6 +121,28 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
             timeout = Double(milliseconds) / 1000
         }
         return OTLPHTTPConfiguration(tracesURL: tracesURL, logsURL: logsURL, headers: headers, compression: compression, timeoutSeconds: timeout)
+    }
+
+    /// A warning when the environment asks for a protocol other than OTLP/HTTP with JSON, the one this exporter
+    /// speaks (`OTEL_EXPORTER_OTLP_PROTOCOL`, or its `_TRACES_` / `_LOGS_` form, which wins for its signal);
+    /// nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
+    /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
+    /// warning says why.
+    public static func protocolWarning(environment: [String: String]) -> String? {
+        let generic = environment["OTEL_EXPORTER_OTLP_PROTOCOL"].flatMap { $0.isEmpty ? nil : $0 }
+        var asked: [String] = []
+        for signal in ["TRACES", "LOGS"] {
+            let name = "OTEL_EXPORTER_OTLP_\(signal)_PROTOCOL"
+            if let value = environment[name].flatMap({ $0.isEmpty ? nil : $0 }) {
+                if value.trimmingSpaces().lowercased() != "http/json" { asked.append("\(name)=\(VisibleText.escape(value))") }
+            } else if let generic, generic.trimmingSpaces().lowercased() != "http/json" {
+                let entry = "OTEL_EXPORTER_OTLP_PROTOCOL=\(VisibleText.escape(generic))"
+                if !asked.contains(entry) { asked.append(entry) }
+            }
+        }
+        guard !asked.isEmpty else { return nil }
+        return "\(asked.joined(separator: ", ")): this exporter sends OTLP/HTTP with JSON only (the protocols are grpc, "
+            + "http/protobuf, http/json); http/json is used"
     }
 
     /// Accepts `http://host[:port][/path]` and `https://…`. An error never shows credentials: user

@@ -1,5 +1,7 @@
 import CurlClient
 import Foundation
+import JSONWriting
+import Synchronization
 
 /// Sends batches to an OTLP/HTTP collector as JSON (`Content-Type: application/json`), gzip-compressed by
 /// default, over one kept-alive libcurl connection.
@@ -23,6 +25,8 @@ public final class OTLPHTTPExporter: BatchExporter {
     public let maxBackoff: Double
     /// The delay before a retry, given the backoff: full jitter (at random in 0...backoff) by default.
     private let jitter: @Sendable (Double) -> Double
+    /// Whether an answer that was not an OTLP response has been reported (once is enough).
+    private let warnedOfBody = Atomic<Bool>(false)
 
     /// Creates an exporter for one signal.
     public init(
@@ -68,6 +72,7 @@ public final class OTLPHTTPExporter: BatchExporter {
                 switch response.status {
                 case 200..<300:
                     reportPartialSuccess(response, batch: batch)
+                    reportUnexpectedBody(response)
                     return .delivered
                 case 429, 502, 503, 504:
                     retryReason = "HTTP \(response.status)"
@@ -100,6 +105,18 @@ public final class OTLPHTTPExporter: BatchExporter {
             if let date = formatter.date(from: trimmed) { return max(0, date.timeIntervalSince1970 - wallNow) }
         }
         return nil
+    }
+
+    /// Says once when a 2xx answer's body is not an OTLP response (a JSON object): the URL may be a web
+    /// server or a proxy's page rather than a collector's OTLP/HTTP endpoint. The batch still counts as
+    /// delivered (the server said so), and the user is told what answered.
+    private func reportUnexpectedBody(_ response: HTTPResponse) {
+        guard !response.body.isEmpty, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] == nil,
+            !warnedOfBody.exchange(true, ordering: .relaxed)
+        else { return }
+        let type = response.headers["content-type"].map { " (\(VisibleText.escape($0)))" } ?? ""
+        report("OTLP: \(URLText.redacted(url)) answered HTTP \(response.status) with a body that is not an OTLP response\(type): "
+            + "\(VisibleText.escape(Self.summary(response.text)).prefix(120)); batches count as delivered, but is this a collector's OTLP/HTTP endpoint?")
     }
 
     private func reportPartialSuccess(_ response: HTTPResponse, batch: EncodedBatch) {
