@@ -20,8 +20,8 @@ import Testing
                 TelemetryAttribute("a", .array([.int(1), .string("x")])), TelemetryAttribute("nan", .double(.nan)),
             ],
             events: [SpanEventData(name: "exception", timeUnixNano: 1_764_081_908_200_000_000, attributes: [TelemetryAttribute("exception.message", .string("boom"))])],
-            links: [SpanLinkData(traceID: trace, spanID: parent)],
-            statusCode: .error, statusMessage: "boom")
+            links: [SpanLinkData(traceID: trace, spanID: parent, traceState: "congo=t61rcWkgMzE")],
+            statusCode: .error, statusMessage: "boom", traceState: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
     }
 
     /// The exact bytes for a root span: a golden fixture, so a change of encoding is a visible decision.

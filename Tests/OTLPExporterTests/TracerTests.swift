@@ -127,6 +127,49 @@ struct DictionaryExtractor: Extractor {
         #expect(untouched.otlpRemoteParent == nil)
     }
 
+    @Test func tracestateGoesFromTheParentToItsChildrenAndOut() throws {
+        var context = ServiceContext.topLevel
+        tracer.extract(
+            ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": " congo=t61rcWkgMzE ,, rojo=00f067aa0ba902b7"],
+            into: &context, using: DictionaryExtractor())
+        let server = tracer.startSpan("in", context: context, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        let client = tracer.startSpan("out", context: server.context, ofKind: .client, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        #expect(client.spanContext.traceState == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        var headers: [String: String] = [:]
+        tracer.inject(client.context, into: &headers, using: DictionaryInjector())
+        #expect(headers["tracestate"] == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        // Ended spans carry it, and so do links to them; the encoder writes it where OTLP has it.
+        let linked = tracer.startSpan("later", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        linked.addLink(SpanLink(context: client.context, attributes: [:]))
+        client.end()
+        linked.end()
+        let ended = processor.ended
+        #expect(ended[0].traceState == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        #expect(ended[1].traceState == nil && ended[1].links.first?.traceState == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        let text = String(decoding: OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t")).encode(spans: ended), as: UTF8.self)
+        #expect(text.components(separatedBy: #""traceState":"congo=t61rcWkgMzE,rojo=00f067aa0ba902b7""#).count == 3)
+        // A new trace starts without one; an invalid one is dropped, and a tracestate without a traceparent.
+        #expect(linked.spanContext.traceState == nil)
+        var invalid = ServiceContext.topLevel
+        tracer.extract(["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "Upper=1"], into: &invalid, using: DictionaryExtractor())
+        #expect(invalid.otlpRemoteParent != nil && invalid.otlpRemoteParent?.traceState == nil)
+        var alone = ServiceContext.topLevel
+        tracer.extract(["tracestate": "congo=1"], into: &alone, using: DictionaryExtractor())
+        #expect(alone.otlpRemoteParent == nil)
+        headers = [:]
+        tracer.inject(linked.context, into: &headers, using: DictionaryInjector())
+        #expect(headers["tracestate"] == nil)
+    }
+
+    @Test(arguments: [
+        ("congo=t61rcWkgMzE", "congo=t61rcWkgMzE"), ("a=1, b=2", "a=1,b=2"), ("tenant@sys=v", "tenant@sys=v"), ("k/x*_-=a b", "k/x*_-=a b"),
+    ])
+    func validTracestates(header: String, normalized: String) { #expect(W3CTraceContext.validState(header) == normalized) }
+
+    @Test(arguments: ["", " , ", "Upper=1", "k=", "=v", "k=v,w", "k=a,b", "k=v=w", "1@Sys=v", "t@toolongsystemname=v",
+                      String(repeating: "a=1,", count: 33), "k=" + String(repeating: "x", count: 257), "k=caf\u{E9}"])
+    func invalidTracestates(header: String) { #expect(W3CTraceContext.validState(header) == nil) }
+
     @Test(arguments: [
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-00",

@@ -92,6 +92,10 @@ public struct OTLPJSONEncoder: Sendable {
     private func appendSpan(_ span: SpanData, _ out: inout [UInt8]) {
         out.append(ascii: "{")
         Self.appendIDs(span.traceID, span.spanID, &out)
+        if let state = span.traceState, !state.isEmpty {
+            out.append(#","traceState":"#)
+            out.append(jsonString: state)
+        }
         if let parent = span.parentSpanID {
             out.append(#","parentSpanId":""#)
             HexDigits.append(parent.value, to: &out)
@@ -138,6 +142,10 @@ public struct OTLPJSONEncoder: Sendable {
                 if index > 0 { out.append(ascii: ",") }
                 out.append(ascii: "{")
                 Self.appendIDs(link.traceID, link.spanID, &out)
+                if let state = link.traceState, !state.isEmpty {
+                    out.append(#","traceState":"#)
+                    out.append(jsonString: state)
+                }
                 if !link.attributes.isEmpty {
                     out.append(#","attributes":"#)
                     Self.appendAttributes(link.attributes, &out)

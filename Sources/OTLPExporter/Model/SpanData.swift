@@ -33,12 +33,15 @@ public struct SpanLinkData: Sendable, Equatable {
     public var spanID: SpanID
     /// The link's attributes.
     public var attributes: [TelemetryAttribute]
+    /// The linked span's W3C `tracestate`, if any.
+    public var traceState: String?
 
     /// Creates a link.
-    public init(traceID: TraceID, spanID: SpanID, attributes: [TelemetryAttribute] = []) {
+    public init(traceID: TraceID, spanID: SpanID, attributes: [TelemetryAttribute] = [], traceState: String? = nil) {
         self.traceID = traceID
         self.spanID = spanID
         self.attributes = attributes
+        self.traceState = traceState
     }
 }
 
@@ -58,13 +61,15 @@ public struct SpanData: Sendable, Equatable {
     public var links: [SpanLinkData]
     public var statusCode: OTLPStatusCode
     public var statusMessage: String?
+    /// The W3C `tracestate` the span carries (its parent's), if any.
+    public var traceState: String?
 
     /// Creates a span record.
     public init(
         traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, flags: UInt8 = 1, name: String,
         kind: OTLPSpanKind = .internal, startTimeUnixNano: UInt64, endTimeUnixNano: UInt64,
         attributes: [TelemetryAttribute] = [], events: [SpanEventData] = [], links: [SpanLinkData] = [],
-        statusCode: OTLPStatusCode = .unset, statusMessage: String? = nil
+        statusCode: OTLPStatusCode = .unset, statusMessage: String? = nil, traceState: String? = nil
     ) {
         self.traceID = traceID
         self.spanID = spanID
@@ -79,5 +84,6 @@ public struct SpanData: Sendable, Equatable {
         self.links = links
         self.statusCode = statusCode
         self.statusMessage = statusMessage
+        self.traceState = traceState
     }
 }

@@ -85,14 +85,21 @@ public struct SpanContextData: Hashable, Sendable {
     public var traceFlags: UInt8
     /// True when the span came from another process (extracted from a `traceparent` header).
     public var isRemote: Bool
+    /// The W3C `tracestate` (vendors' entries, such as `congo=t61rcWkgMzE`), carried from the parent to its
+    /// children and out with `traceparent`; nil when there is none.
+    public var traceState: String?
 
     /// Creates a span context.
-    public init(traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceFlags: UInt8 = 1, isRemote: Bool = false) {
+    public init(
+        traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceFlags: UInt8 = 1, isRemote: Bool = false,
+        traceState: String? = nil
+    ) {
         self.traceID = traceID
         self.spanID = spanID
         self.parentSpanID = parentSpanID
         self.traceFlags = traceFlags
         self.isRemote = isRemote
+        self.traceState = traceState
     }
 }
 

@@ -82,7 +82,8 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     public func addLink(_ link: SpanLink) {
         guard let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
-        let data = SpanLinkData(traceID: target.traceID, spanID: target.spanID, attributes: Self.convert(link.attributes))
+        let data = SpanLinkData(
+            traceID: target.traceID, spanID: target.spanID, attributes: Self.convert(link.attributes), traceState: target.traceState)
         state.withLock { if !$0.ended { $0.links.append(data) } }
     }
 
@@ -100,7 +101,8 @@ public final class OTLPSpan: Tracing.Span, Sendable {
                 traceID: spanContext.traceID, spanID: spanContext.spanID, parentSpanID: spanContext.parentSpanID,
                 flags: spanContext.traceFlags, name: state.name, kind: kind, startTimeUnixNano: startNanos,
                 endTimeUnixNano: max(endNanos, startNanos), attributes: Self.convert(state.attributes), events: state.events,
-                links: state.links, statusCode: code, statusMessage: code == .error ? state.status?.message : nil)
+                links: state.links, statusCode: code, statusMessage: code == .error ? state.status?.message : nil,
+                traceState: spanContext.traceState)
         }
         if let data { processor.onEnd(data) }
     }

@@ -43,9 +43,10 @@ public struct OTLPTracer: Tracer {
         let sequence = localParent?.nextChildSequence() ?? 0
         let request = SpanIDRequest(operationName: operationName, context: base, parent: parent, childSequence: sequence)
         let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
+        let sameTrace = parent?.traceID == ids.0
         let spanContext = SpanContextData(
-            traceID: ids.0, spanID: ids.1, parentSpanID: parent?.traceID == ids.0 ? parent?.spanID : nil,
-            traceFlags: parent?.traceFlags ?? 1)
+            traceID: ids.0, spanID: ids.1, parentSpanID: sameTrace ? parent?.spanID : nil,
+            traceFlags: parent?.traceFlags ?? 1, traceState: sameTrace ? parent?.traceState : nil)
         processor.onStart(spanContext)
         return OTLPSpan(
             name: operationName, kind: Self.kind(kind), spanContext: spanContext, startNanos: instant().nanosecondsSinceEpoch,
@@ -59,8 +60,10 @@ public struct OTLPTracer: Tracer {
     public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
     where Extract.Carrier == Carrier {
         guard let header = extractor.extract(key: W3CTraceContext.headerName, from: carrier),
-            let parent = W3CTraceContext.parse(header)
+            var parent = W3CTraceContext.parse(header)
         else { return }
+        // `tracestate` only with a valid `traceparent`, and only when it is itself valid (W3C Trace Context).
+        parent.traceState = extractor.extract(key: W3CTraceContext.stateHeaderName, from: carrier).flatMap(W3CTraceContext.validState)
         context.otlpRemoteParent = parent
     }
 
@@ -70,6 +73,7 @@ public struct OTLPTracer: Tracer {
         injector.inject(
             W3CTraceContext.header(traceID: span.traceID, spanID: span.spanID, flags: span.traceFlags),
             forKey: W3CTraceContext.headerName, into: &carrier)
+        if let state = span.traceState, !state.isEmpty { injector.inject(state, forKey: W3CTraceContext.stateHeaderName, into: &carrier) }
     }
 
     static func kind(_ kind: SpanKind) -> OTLPSpanKind {

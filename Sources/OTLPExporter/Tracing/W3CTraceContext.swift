@@ -1,7 +1,51 @@
-/// The W3C Trace Context `traceparent` header: `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`.
+import Foundation
+
+/// The W3C Trace Context headers: `traceparent` (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`) and
+/// `tracestate` (vendors' `key=value` entries, carried as they are).
 public enum W3CTraceContext {
-    /// The header's name.
+    /// The `traceparent` header's name.
     public static let headerName = "traceparent"
+    /// The `tracestate` header's name.
+    public static let stateHeaderName = "tracestate"
+
+    /// A `tracestate` value as W3C Trace Context allows it, its entries joined by commas without blanks; nil
+    /// when it is empty or invalid (then it is dropped, as the specification says): at most 32 entries and
+    /// 512 characters; keys of lowercase letters, digits and `_-*/`, optionally `tenant@system`; values of
+    /// printable ASCII without `,` or `=`, at most 256 characters, not ending in a space.
+    public static func validState(_ header: String) -> String? {
+        guard header.utf8.count <= 512 else { return nil }
+        var entries: [String] = []
+        for member in header.split(separator: ",", omittingEmptySubsequences: false) {
+            let entry = member.trimmingCharacters(in: [" ", "\t"])
+            if entry.isEmpty { continue }
+            guard let equals = entry.firstIndex(of: "=") else { return nil }
+            let key = entry[..<equals]
+            let value = entry[entry.index(after: equals)...]
+            guard validKey(key), !value.isEmpty, value.utf8.count <= 256, value.last != " ",
+                value.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "=") })
+            else { return nil }
+            entries.append(entry)
+        }
+        guard !entries.isEmpty, entries.count <= 32 else { return nil }
+        return entries.joined(separator: ",")
+    }
+
+    /// A `tracestate` key: `[a-z0-9][a-z0-9_-*/]{0,255}`, or `tenant@system` with a system of at most 14.
+    static func validKey(_ key: Substring) -> Bool {
+        func allowed(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/")].contains(byte)
+        }
+        let parts = key.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let tenant = parts.first, !tenant.isEmpty, tenant.utf8.count <= (parts.count == 2 ? 241 : 256),
+            tenant.utf8.allSatisfy(allowed), let first = tenant.utf8.first,
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { return false }
+        guard parts.count == 2 else { return true }
+        let system = parts[1]
+        guard let start = system.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(start) else { return false }
+        return system.utf8.count <= 14 && system.utf8.allSatisfy(allowed)
+    }
 
     /// Parses a `traceparent` value; nil when it is malformed, has a zero id, or uses version ff.
     public static func parse(_ header: String) -> SpanContextData? {
