@@ -99,6 +99,7 @@ final class EasyHandle: @unchecked Sendable {
         }
         curl_easy_reset(curl)
         let sink = ResponseSink()
+        if let limit = request.maxResponseBytes { sink.limit = max(0, limit) }
         // A line break in a header would end the headers early or add one: refused, the value never shown.
         if let bad = request.headers.first(where: { ($0.name + $0.value).utf8.contains { $0 == 10 || $0 == 13 || $0 == 0 } }) {
             return .failure(HTTPTransportError(kind: .other, message: "header '\(bad.name)' holds a line break (value not shown)", url: request.url))
@@ -125,6 +126,13 @@ final class EasyHandle: @unchecked Sendable {
             let bytes = size * count
             guard let data, let context else { return bytes }
             let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+            let room = sink.limit - sink.body.count
+            guard bytes <= room else {
+                // Past the limit: keep what fits and stop the transfer (returning less than given ends it).
+                sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: max(0, room)))
+                sink.truncated = true
+                return 0
+            }
             sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: bytes))
             return bytes
         }
@@ -153,13 +161,17 @@ final class EasyHandle: @unchecked Sendable {
             }
             return curl_easy_perform(curl)
         }
-        guard code == CURLE_OK else {
+        // A body stopped at its limit ends the transfer with a write error: the answer is still whole but for
+        // the rest of its body.
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.truncated) else {
             let message = String(cString: curl_easy_strerror(code))
             return .failure(HTTPTransportError(kind: Self.kind(of: code), message: message, url: request.url))
         }
         var status = 0
         ecl_curl_getinfo_response_code(curl, &status)
-        return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+        var response = HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        response.bodyTruncated = sink.truncated
+        return .success(response)
     }
 
     static func kind(of code: CURLcode) -> HTTPTransportError.Kind {
@@ -176,6 +188,10 @@ final class EasyHandle: @unchecked Sendable {
 /// Collects one response's headers and body from libcurl's callbacks.
 final class ResponseSink {
     var body: [UInt8] = []
+    /// The most body bytes kept.
+    var limit = Int.max
+    /// Whether the body went past the limit.
+    var truncated = false
     var headers: [String: String] = [:]
 
     func addHeaderLine(_ line: String) {

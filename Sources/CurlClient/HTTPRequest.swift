@@ -10,6 +10,9 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The whole request's time limit in seconds, connection included.
     public var timeoutSeconds: Double
+    /// The most bytes of the response body kept; past them the transfer stops and the response is marked
+    /// ``HTTPResponse/bodyTruncated`` (its status and headers are whole). Nil for no limit.
+    public var maxResponseBytes: Int?
 
     /// Creates a request; a POST with no headers and a 10 s limit unless told otherwise.
     public init(
@@ -17,13 +20,15 @@ public struct HTTPRequest: Sendable {
         url: String,
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
-        timeoutSeconds: Double = 10
+        timeoutSeconds: Double = 10,
+        maxResponseBytes: Int? = nil
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeoutSeconds = timeoutSeconds
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -33,8 +38,10 @@ public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     /// Response headers with lowercased names; the last value wins when a name repeats.
     public var headers: [String: String]
-    /// The raw body.
+    /// The raw body (its first ``HTTPRequest/maxResponseBytes`` when it was longer).
     public var body: [UInt8]
+    /// True when the body was longer than the request's limit and the rest was not read.
+    public var bodyTruncated = false
 
     /// Creates a response.
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {

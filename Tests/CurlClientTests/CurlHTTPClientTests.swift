@@ -18,6 +18,19 @@ import Testing
         #expect(request.headers["user-agent"] == "ecl-test/1")
     }
 
+    @Test func aBodyPastTheLimitIsCutAndTheAnswerKept() throws {
+        let big = String(repeating: "x", count: 3 << 20)
+        let server = try LocalHTTPServer(script: [.respond(status: 200, headers: ["X-Reply": "yes"], body: big), .respond(status: 200, body: big), .respond(status: 204)])
+        let client = CurlHTTPClient()
+        let cut = try client.send(HTTPRequest(url: server.baseURL + "/", maxResponseBytes: 1 << 20))
+        #expect(cut.status == 200 && cut.headers["x-reply"] == "yes")
+        #expect(cut.body.count == 1 << 20 && cut.bodyTruncated)
+        let whole = try client.send(HTTPRequest(url: server.baseURL + "/"))
+        #expect(whole.body.count == 3 << 20 && !whole.bodyTruncated)
+        // The client goes on working after a transfer it stopped.
+        #expect(try client.send(HTTPRequest(url: server.baseURL + "/", maxResponseBytes: 10)).status == 204)
+    }
+
     @Test func reusesTheConnection() throws {
         let server = try LocalHTTPServer()
         let client = CurlHTTPClient()

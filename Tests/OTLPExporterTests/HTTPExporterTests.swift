@@ -153,6 +153,14 @@ import Testing
         #expect(sender.export(batch, deadline: clock.now() + 30) == .delivered)
         #expect(warnings.all.count == 1)
         #expect(warnings.all.first?.contains("\(server.baseURL)/v1/traces answered HTTP 200 with a body that is not an OTLP response (text/html): <html><body>Welcome") == true, "\(warnings.all)")
+        // A body past 4 MiB is not read further, and said so.
+        let huge = try LocalHTTPServer(script: [.respond(status: 200, body: String(repeating: "{", count: 5 << 20))])
+        let hugeWarnings = Warnings()
+        let reader = OTLPHTTPExporter(
+            signal: .traces, configuration: OTLPHTTPConfiguration(tracesURL: huge.baseURL + "/v1/traces", logsURL: huge.baseURL + "/v1/logs"),
+            userAgent: "test/1", clock: clock, report: { hugeWarnings.add($0) })
+        #expect(reader.export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(hugeWarnings.all.count == 1 && hugeWarnings.all[0].contains("over 4 MiB (not read further)"), "\(hugeWarnings.all)")
         // An empty body and a JSON object are what collectors answer: no warning.
         let quiet = try LocalHTTPServer(script: [.respond(status: 200, body: ""), .respond(status: 200, body: "{}")])
         let before = warnings.all.count

@@ -25,6 +25,9 @@ public final class OTLPHTTPExporter: BatchExporter {
     public let maxBackoff: Double
     /// The delay before a retry, given the backoff: full jitter (at random in 0...backoff) by default.
     private let jitter: @Sendable (Double) -> Double
+    /// The most of a response's body read: 4 MiB, as the OTLP/HTTP specification bounds it (a server that
+    /// sends more, a misconfigured proxy or not a collector at all, cannot make the exporter hold it).
+    public static let maxResponseBytes = 4 << 20
     /// Whether an answer that was not an OTLP response has been reported (once is enough).
     private let warnedOfBody = Atomic<Bool>(false)
 
@@ -64,7 +67,8 @@ public final class OTLPHTTPExporter: BatchExporter {
             let remaining = deadline - clock.now()
             guard remaining > 0 else { return .unavailable("export timeout reached after \(attempt - 1) \(attempt - 1 == 1 ? "attempt" : "attempts")") }
             let request = HTTPRequest(
-                method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining))
+                method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining),
+                maxResponseBytes: Self.maxResponseBytes)
             let retryReason: String
             var retryAfter: Double?
             do {
@@ -111,11 +115,13 @@ public final class OTLPHTTPExporter: BatchExporter {
     /// server or a proxy's page rather than a collector's OTLP/HTTP endpoint. The batch still counts as
     /// delivered (the server said so), and the user is told what answered.
     private func reportUnexpectedBody(_ response: HTTPResponse) {
-        guard !response.body.isEmpty, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] == nil,
+        guard !response.body.isEmpty,
+            response.bodyTruncated || (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] == nil,
             !warnedOfBody.exchange(true, ordering: .relaxed)
         else { return }
         let type = response.headers["content-type"].map { " (\(VisibleText.escape($0)))" } ?? ""
-        report("OTLP: \(URLText.redacted(url)) answered HTTP \(response.status) with a body that is not an OTLP response\(type): "
+        let size = response.bodyTruncated ? ", over 4 MiB (not read further)" : ""
+        report("OTLP: \(URLText.redacted(url)) answered HTTP \(response.status) with a body that is not an OTLP response\(type)\(size): "
             + "\(VisibleText.escape(Self.summary(response.text)).prefix(120)); batches count as delivered, but is this a collector's OTLP/HTTP endpoint?")
     }
 
