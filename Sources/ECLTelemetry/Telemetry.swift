@@ -145,7 +145,8 @@ public final class Telemetry: Sendable {
             var copies: [OTLPSignal: [any BatchExporter]] = [:]
             var availability: CollectorAvailability?
             if let otlp = options.otlp {
-                if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment) { report("OTLP: \(warning)") }
+                let exported: [OTLPSignal] = (otlp.tracesURL.isEmpty ? [] : [.traces]) + (otlp.logsURL.isEmpty ? [] : [.logs])
+                if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: exported) { report("OTLP: \(warning)") }
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
                 availability = CollectorAvailability(name: "the collector at \(otlp.collectorName)", report: { report("OTLP: \($0)") })
                 if !otlp.tracesURL.isEmpty { destinations[.traces] = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report) }

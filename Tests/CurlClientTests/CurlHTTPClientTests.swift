@@ -29,6 +29,8 @@ import Testing
         #expect(whole.body.count == 3 << 20 && !whole.bodyTruncated)
         // The client goes on working after a transfer it stopped.
         #expect(try client.send(HTTPRequest(url: server.baseURL + "/", maxResponseBytes: 10)).status == 204)
+        // The connection of the stopped transfer was closed, not reused: the next request made a new one.
+        #expect(server.connectionsAccepted == 2)
     }
 
     @Test func reusesTheConnection() throws {

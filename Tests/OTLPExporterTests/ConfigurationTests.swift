@@ -12,6 +12,9 @@ import Testing
         #expect(OTLPHTTPConfiguration.protocolWarning(environment: [
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/json",
         ]) == nil)
+        // Only for the signals exported; blanks are no value.
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "grpc"], signals: [.traces]) == nil)
+        #expect(OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "   "]) == nil)
         let logs = OTLPHTTPConfiguration.protocolWarning(environment: ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/protobuf\u{1B}[31m"])
         #expect(logs?.hasPrefix(#"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf\u001b[31m: "#) == true, "\(logs ?? "")")
     }

@@ -163,10 +163,11 @@ struct DictionaryExtractor: Extractor {
 
     @Test(arguments: [
         ("congo=t61rcWkgMzE", "congo=t61rcWkgMzE"), ("a=1, b=2", "a=1,b=2"), ("tenant@sys=v", "tenant@sys=v"), ("k/x*_-=a b", "k/x*_-=a b"),
+        ("1tenant@sys=v", "1tenant@sys=v"), (String(repeating: " ", count: 600) + "a=1", "a=1"),
     ])
     func validTracestates(header: String, normalized: String) { #expect(W3CTraceContext.validState(header) == normalized) }
 
-    @Test(arguments: ["", " , ", "Upper=1", "k=", "=v", "k=v,w", "k=a,b", "k=v=w", "1@Sys=v", "t@toolongsystemname=v",
+    @Test(arguments: ["", " , ", "Upper=1", "k=", "=v", "k=v,w", "k=a,b", "k=v=w", "foo=1,foo=1", "foo=1,foo=2", "1k=v", "1@Sys=v", "t@toolongsystemname=v",
                       String(repeating: "a=1,", count: 33), "k=" + String(repeating: "x", count: 257), "k=caf\u{E9}"])
     func invalidTracestates(header: String) { #expect(W3CTraceContext.validState(header) == nil) }
 

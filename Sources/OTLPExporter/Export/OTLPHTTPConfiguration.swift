@@ -124,16 +124,17 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     }
 
     /// A warning when the environment asks for a protocol other than OTLP/HTTP with JSON, the one this exporter
-    /// speaks (`OTEL_EXPORTER_OTLP_PROTOCOL`, or its `_TRACES_` / `_LOGS_` form, which wins for its signal);
-    /// nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
+    /// speaks (`OTEL_EXPORTER_OTLP_PROTOCOL`, or its `_TRACES_` / `_LOGS_` form, which wins for its signal),
+    /// for the `signals` exported; nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
     /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
     /// warning says why.
-    public static func protocolWarning(environment: [String: String]) -> String? {
-        let generic = environment["OTEL_EXPORTER_OTLP_PROTOCOL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 } }
+        let generic = value("OTEL_EXPORTER_OTLP_PROTOCOL")
         var asked: [String] = []
-        for signal in ["TRACES", "LOGS"] {
+        for signal in signals.map({ $0.rawValue.uppercased() }) {
             let name = "OTEL_EXPORTER_OTLP_\(signal)_PROTOCOL"
-            if let value = environment[name].flatMap({ $0.isEmpty ? nil : $0 }) {
+            if let value = value(name) {
                 if value.trimmingSpaces().lowercased() != "http/json" { asked.append("\(name)=\(VisibleText.escape(value))") }
             } else if let generic, generic.trimmingSpaces().lowercased() != "http/json" {
                 let entry = "OTEL_EXPORTER_OTLP_PROTOCOL=\(VisibleText.escape(generic))"

@@ -115,14 +115,16 @@ public final class OTLPHTTPExporter: BatchExporter {
     /// server or a proxy's page rather than a collector's OTLP/HTTP endpoint. The batch still counts as
     /// delivered (the server said so), and the user is told what answered.
     private func reportUnexpectedBody(_ response: HTTPResponse) {
-        guard !response.body.isEmpty,
+        // Once said, not looked at again (a body can be 4 MiB).
+        guard !response.body.isEmpty, !warnedOfBody.load(ordering: .relaxed),
             response.bodyTruncated || (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] == nil,
             !warnedOfBody.exchange(true, ordering: .relaxed)
         else { return }
         let type = response.headers["content-type"].map { " (\(VisibleText.escape($0)))" } ?? ""
         let size = response.bodyTruncated ? ", over 4 MiB (not read further)" : ""
+        let start = VisibleText.escape(Self.summary(String(decoding: response.body.prefix(400), as: UTF8.self))).prefix(120)
         report("OTLP: \(URLText.redacted(url)) answered HTTP \(response.status) with a body that is not an OTLP response\(type)\(size): "
-            + "\(VisibleText.escape(Self.summary(response.text)).prefix(120)); batches count as delivered, but is this a collector's OTLP/HTTP endpoint?")
+            + "\(start); batches count as delivered, but is this a collector's OTLP/HTTP endpoint?")
     }
 
     private func reportPartialSuccess(_ response: HTTPResponse, batch: EncodedBatch) {

@@ -13,24 +13,28 @@ public enum W3CTraceContext {
     /// 512 characters; keys of lowercase letters, digits and `_-*/`, optionally `tenant@system`; values of
     /// printable ASCII without `,` or `=`, at most 256 characters, not ending in a space.
     public static func validState(_ header: String) -> String? {
-        guard header.utf8.count <= 512 else { return nil }
         var entries: [String] = []
+        var keys: Set<Substring> = []
         for member in header.split(separator: ",", omittingEmptySubsequences: false) {
             let entry = member.trimmingCharacters(in: [" ", "\t"])
             if entry.isEmpty { continue }
             guard let equals = entry.firstIndex(of: "=") else { return nil }
             let key = entry[..<equals]
             let value = entry[entry.index(after: equals)...]
-            guard validKey(key), !value.isEmpty, value.utf8.count <= 256, value.last != " ",
+            // A key given twice makes the whole header invalid.
+            guard validKey(key), keys.insert(key).inserted, !value.isEmpty, value.utf8.count <= 256, value.last != " ",
                 value.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "=") })
             else { return nil }
             entries.append(entry)
         }
-        guard !entries.isEmpty, entries.count <= 32 else { return nil }
-        return entries.joined(separator: ",")
+        let joined = entries.joined(separator: ",")
+        // The 512 characters are counted without the blanks and empty members around the entries.
+        guard !entries.isEmpty, entries.count <= 32, joined.utf8.count <= 512 else { return nil }
+        return joined
     }
 
-    /// A `tracestate` key: `[a-z0-9][a-z0-9_-*/]{0,255}`, or `tenant@system` with a system of at most 14.
+    /// A `tracestate` key: `[a-z][a-z0-9_-*/]{0,255}`, or `tenant@system` (a tenant may start with a digit,
+    /// a system of at most 14 starts with a letter).
     static func validKey(_ key: Substring) -> Bool {
         func allowed(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
@@ -41,7 +45,7 @@ public enum W3CTraceContext {
             tenant.utf8.allSatisfy(allowed), let first = tenant.utf8.first,
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
         else { return false }
-        guard parts.count == 2 else { return true }
+        guard parts.count == 2 else { return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) }
         let system = parts[1]
         guard let start = system.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(start) else { return false }
         return system.utf8.count <= 14 && system.utf8.allSatisfy(allowed)
