@@ -20,3 +20,10 @@ public struct SystemClock: ECLClock {
         try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
     }
 }
+
+extension Duration {
+    /// The duration in milliseconds, with its fraction (what `duration_ms` fields hold).
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}

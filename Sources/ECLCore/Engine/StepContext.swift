@@ -51,8 +51,7 @@ public struct StepContext: Sendable {
                 let result: Result<LLMResponse, ECLError> = await LLMCallOrigin.$current.withValue(origin) {
                     do throws(ECLError) { return .success(try await llm.complete(request)) } catch { return .failure(error) }
                 }
-                let elapsed = start.duration(to: .now)
-                let durationMs = Logger.rounded(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                let durationMs = Logger.rounded(start.duration(to: .now).milliseconds)
                 switch result {
                 case .success(let response):
                     span.updateAttributes { attributes in

@@ -277,9 +277,8 @@ public final class SQLiteWorkflowStore: WorkflowStore {
                     LogField.operation: .string(operation), LogField.table: .string(table), LogField.error: "\(error)",
                 ])
             } else {
-                let elapsed = (ContinuousClock.now - start).components
                 logger.recordPerformance(
-                    operation: operation, durationMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15, level: .debug,
+                    operation: operation, durationMs: (ContinuousClock.now - start).milliseconds, level: .debug,
                     fields: [LogField.table: .string(table)])
             }
             return result

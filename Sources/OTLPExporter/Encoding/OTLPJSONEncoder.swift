@@ -219,16 +219,7 @@ public struct OTLPJSONEncoder: Sendable {
     static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8]) {
         switch value {
         case .array(let values):
-            out.append(#"{"arrayValue":{"#)
-            if !values.isEmpty {
-                out.append(#""values":["#)
-                for (index, element) in values.enumerated() {
-                    if index > 0 { out.append(ascii: ",") }
-                    appendValue(element, &out)
-                }
-                out.append("]")
-            }
-            out.append("}}")
+            appendArrayValue(values, &out, element: appendValue)
         case .dictionary(let members):
             out.append(#"{"kvlistValue":{"#)
             if !members.isEmpty {
@@ -291,16 +282,22 @@ public struct OTLPJSONEncoder: Sendable {
             else { out.append(number.description) }
             out.append("}")
         case .array(let values):
-            out.append(#"{"arrayValue":{"#)
-            if !values.isEmpty {
-                out.append(#""values":["#)
-                for (index, element) in values.enumerated() {
-                    if index > 0 { out.append(ascii: ",") }
-                    appendValue(element, &out)
-                }
-                out.append("]")
-            }
-            out.append("}}")
+            appendArrayValue(values, &out, element: appendValue)
         }
+    }
+
+    /// An `arrayValue` (`values` left out when empty), each element written by `element`: for span and log
+    /// attribute values alike.
+    static func appendArrayValue<Element>(_ values: [Element], _ out: inout [UInt8], element: (Element, inout [UInt8]) -> Void) {
+        out.append(#"{"arrayValue":{"#)
+        if !values.isEmpty {
+            out.append(#""values":["#)
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(ascii: ",") }
+                element(value, &out)
+            }
+            out.append("]")
+        }
+        out.append("}}")
     }
 }
