@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OTLPExporterTests",
-            dependencies: ["OTLPExporter", "LogLineCore", "TestSupport"],
+            dependencies: ["OTLPExporter", "LogLineCore", "TestSupport", "CurlClient", .product(name: "InMemoryLogging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -42,7 +42,7 @@ struct DiscardingExporter: BatchExporter {
     func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome { .delivered }
 }
 
-let resource = OTLPResource.fromEnvironment([:], defaultServiceName: "bench", serviceVersion: "0", scopeName: "ecl")
+let resource = OTLPResource(configuration: OTLPConfiguration(serviceName: "bench"), scopeName: "ecl")
 let encoder = OTLPJSONEncoder(resource: resource)
 
 /// A span like ECL's step spans: five attributes, a parent.

@@ -121,6 +121,11 @@ final class EasyHandle: @unchecked Sendable {
         ecl_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
         ecl_curl_setopt_long(curl, CURLOPT_TCP_KEEPALIVE, 1)
         ecl_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList)
+        if let tls = request.tls {
+            if let file = tls.certificateAuthorityFile { ecl_curl_setopt_string(curl, CURLOPT_CAINFO, file) }
+            if let file = tls.clientCertificateFile { ecl_curl_setopt_string(curl, CURLOPT_SSLCERT, file) }
+            if let file = tls.clientKeyFile { ecl_curl_setopt_string(curl, CURLOPT_SSLKEY, file) }
+        }
         let context = Unmanaged.passUnretained(sink).toOpaque()
         ecl_curl_setopt_write_function(curl) { data, size, count, context in
             let bytes = size * count

@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     /// The most bytes of the response body kept; past them the transfer stops and the response is marked
     /// ``HTTPResponse/bodyTruncated`` (its status and headers are whole). Nil for no limit.
     public var maxResponseBytes: Int?
+    /// The files for `https://`: whom to trust and who we are. Nil for the system's trust store and no
+    /// client certificate.
+    public var tls: TLSFiles?
 
     /// Creates a request; a POST with no headers and a 10 s limit unless told otherwise.
     public init(
@@ -21,7 +24,8 @@ public struct HTTPRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
         timeoutSeconds: Double = 10,
-        maxResponseBytes: Int? = nil
+        maxResponseBytes: Int? = nil,
+        tls: TLSFiles? = nil
     ) {
         self.method = method
         self.url = url
@@ -29,7 +33,28 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeoutSeconds = timeoutSeconds
         self.maxResponseBytes = maxResponseBytes
+        self.tls = tls
     }
+}
+
+/// PEM files for a TLS connection; each nil leaves libcurl's default.
+public struct TLSFiles: Sendable, Equatable, Hashable {
+    /// The certificate authorities that may sign the server's certificate (instead of the system's store).
+    public var certificateAuthorityFile: String?
+    /// The client certificate, for servers that ask for one (mutual TLS).
+    public var clientCertificateFile: String?
+    /// The client certificate's private key.
+    public var clientKeyFile: String?
+
+    /// Creates a set of files.
+    public init(certificateAuthorityFile: String? = nil, clientCertificateFile: String? = nil, clientKeyFile: String? = nil) {
+        self.certificateAuthorityFile = certificateAuthorityFile
+        self.clientCertificateFile = clientCertificateFile
+        self.clientKeyFile = clientKeyFile
+    }
+
+    /// True when no file is set.
+    public var isEmpty: Bool { certificateAuthorityFile == nil && clientCertificateFile == nil && clientKeyFile == nil }
 }
 
 /// What the server answered.

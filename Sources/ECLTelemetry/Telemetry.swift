@@ -12,8 +12,11 @@ import Tracing
 
 /// Where telemetry goes, resolved from flags and the environment.
 public struct TelemetryOptions: Sendable {
-    /// The collector, when OTLP/HTTP export is on.
+    /// The collector, when OTLP/HTTP export is on: each exported signal's destination.
     public var otlp: OTLPHTTPConfiguration?
+    /// The OpenTelemetry settings in force (defaults with OTEL_* over them): batch limits, sampler,
+    /// propagators.
+    public var settings = OTLPConfiguration()
     /// `--jsonl-out FILE`: spans to FILE, logs to FILE with `-logs` before its extension.
     public var jsonlOut: String?
     /// The spool directory, where batches that cannot be delivered now wait until a collector takes them;
@@ -92,9 +95,10 @@ public final class Telemetry: Sendable {
         logConfig: LogConfig, options: TelemetryOptions, environment: [String: String],
         report: @escaping @Sendable (String) -> Void
     ) throws -> Telemetry {
-        let resource = OTLPResource.fromEnvironment(
-            environment, defaultServiceName: "ecl-workflows", serviceVersion: OTLPResource.sdkVersion, scopeName: "ecl", warn: report)
-        let encoder = OTLPJSONEncoder(resource: resource)
+        var settings = options.settings
+        settings.serviceName = settings.serviceName ?? "ecl-workflows"
+        settings.serviceVersion = settings.serviceVersion ?? OTLPResource.sdkVersion
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: settings, scopeName: "ecl"))
         let spoolDirectory = options.otlp != nil || options.spoolDirectory != nil || logConfig.sqlExporter != nil
             ? options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory : nil
         var spools: [OTLPSignal: Spool] = [:]
@@ -145,12 +149,11 @@ public final class Telemetry: Sendable {
             var copies: [OTLPSignal: [any BatchExporter]] = [:]
             var availability: CollectorAvailability?
             if let otlp = options.otlp {
-                let exported: [OTLPSignal] = (otlp.tracesURL.isEmpty ? [] : [.traces]) + (otlp.logsURL.isEmpty ? [] : [.logs])
-                if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: exported) { report("OTLP: \(warning)") }
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
                 availability = CollectorAvailability(name: "the collector at \(otlp.collectorName)", report: { report("OTLP: \($0)") })
-                if !otlp.tracesURL.isEmpty { destinations[.traces] = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report) }
-                if !otlp.logsURL.isEmpty { destinations[.logs] = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report) }
+                for signal in otlp.signals {
+                    destinations[signal] = OTLPHTTPExporter(signal: signal, configuration: otlp, userAgent: agent, report: report)
+                }
             }
             if let dump = options.jsonlOut {
                 let files: [(OTLPSignal, String)] = [(.traces, dump), (.logs, TelemetryOptions.logsPath(for: dump))]
@@ -161,13 +164,13 @@ public final class Telemetry: Sendable {
             }
             if let exporter = destinations[.traces] {
                 spanProcessor = BatchProcessor(
-                    signal: .traces, configuration: try BatchConfiguration.spans(environment: environment),
+                    signal: .traces, configuration: options.settings.traces.batch,
                     encode: { encoder.encode(spans: $0) }, exporter: exporter, copies: copies[.traces] ?? [], spool: spools[.traces],
                     durable: options.durable, availability: availability, report: report)
             }
             if let exporter = destinations[.logs] {
                 logProcessor = BatchProcessor(
-                    signal: .logs, configuration: try BatchConfiguration.logs(environment: environment),
+                    signal: .logs, configuration: options.settings.logs.batch,
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
                     durable: options.durable, availability: availability, report: report)
             }
@@ -175,7 +178,7 @@ public final class Telemetry: Sendable {
 
         // One capture per line, handed to the console, the collector's pipeline and the SQL writer alike.
         var outputs: [any LogLineOutput] = []
-        if let logProcessor { outputs.append(OTLPLogOutput(processor: logProcessor)) }
+        if let logProcessor { outputs.append(OTLPLogOutput(processor: logProcessor, followsSampling: options.settings.logsFollowSampling)) }
         if let sqlWriter { outputs.append(sqlWriter) }
         try ECLLoggingSystem.bootstrap(
             logConfig, metadataProvider: Correlation.metadataProvider, extraOutputs: outputs,
@@ -198,7 +201,9 @@ public final class Telemetry: Sendable {
                     write: { ECLLoggingSystem.write(line: $0) }))
             }
         }
-        InstrumentationSystem.bootstrap(OTLPTracer(processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs()))
+        InstrumentationSystem.bootstrap(OTLPTracer(
+            processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: options.settings.sampler,
+            propagators: options.settings.propagators))
         return Telemetry(
             spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter)
     }

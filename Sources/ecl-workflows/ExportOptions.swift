@@ -16,14 +16,20 @@ struct CollectorOptions: ParsableArguments {
     @Option(name: .customLong("otlp-compression"), help: "gzip (default) or none.")
     var otlpCompression: String?
 
-    /// The collector, checked; nil when no endpoint is set anywhere. With `fallbackEndpoint`, that endpoint
-    /// is used when none is set.
-    func resolve(environment: [String: String], fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
+    /// The collector, checked, from `settings` (the OTEL_* environment) and these flags; nil when no
+    /// endpoint is set anywhere. With `fallbackEndpoint`, that endpoint is used when none is set.
+    func resolve(settings: OTLPConfiguration, fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
         let otlp = try OTLPHTTPConfiguration.resolve(
-            environment: environment, endpointFlag: otlpEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
-        guard otlp == nil, let fallbackEndpoint else { return otlp }
+            settings: settings, endpointFlag: otlpEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+        guard otlp == nil, !settings.isDisabled, let fallbackEndpoint else { return otlp }
         return try OTLPHTTPConfiguration.resolve(
-            environment: environment, endpointFlag: fallbackEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+            settings: settings, endpointFlag: fallbackEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+    }
+
+    /// The OpenTelemetry environment (OTEL_*) over the defaults; each value that cannot be used is one
+    /// warning, and is ignored: an environment never stops a command.
+    static func settings(environment: [String: String]) -> OTLPConfiguration {
+        OTLPConfiguration().applyingEnvironment(environment, warn: { Console.warning("OTLP: \($0)") })
     }
 }
 
@@ -53,7 +59,8 @@ struct ExportOptions: ParsableArguments {
     /// (to ``defaultProdEndpoint`` unless an endpoint is set), with the spool.
     func resolve(environment: [String: String], consoleSpans: Bool, prod: Bool = false) throws -> TelemetryOptions {
         do {
-            let otlp = try collector.resolve(environment: environment, fallbackEndpoint: prod ? Self.defaultProdEndpoint : nil)
+            let settings = CollectorOptions.settings(environment: environment)
+            let otlp = try collector.resolve(settings: settings, fallbackEndpoint: prod ? Self.defaultProdEndpoint : nil)
             if let path = jsonlOut, path.isEmpty { throw OTLPConfigError(option: "--jsonl-out", value: path, expected: "a file path") }
             let spoolSource = spool.map { ($0, "--spool") } ?? fallbackFile.map { ($0, "--fallback-file") }
                 ?? environment["ECL_OTLP_SPOOL"].map { ($0, "ECL_OTLP_SPOOL") }
@@ -67,7 +74,9 @@ struct ExportOptions: ParsableArguments {
                 maxMegabytes = value
             }
             var options = TelemetryOptions(
-                otlp: otlp, jsonlOut: jsonlOut, spoolDirectory: spoolSource?.0, spoolMaxMegabytes: maxMegabytes, consoleSpans: consoleSpans)
+                otlp: otlp, jsonlOut: jsonlOut, spoolDirectory: spoolSource?.0, spoolMaxMegabytes: maxMegabytes,
+                consoleSpans: consoleSpans || settings.traces.exporters.contains(.console))
+            options.settings = settings
             options.spoolSource = spoolSource?.1 ?? "--spool"
             if let text = environment["ECL_OTLP_DURABLE"], !text.isEmpty {
                 switch text.lowercased() {
@@ -80,7 +89,7 @@ struct ExportOptions: ParsableArguments {
                 guard let level = Int32(text.trimmingCharacters(in: .whitespaces)), (1...9).contains(level) else {
                     throw OTLPConfigError(option: "ECL_OTLP_GZIP_LEVEL", value: text, expected: "a whole number from 1 (fastest) to 9 (smallest)")
                 }
-                options.otlp?.gzipLevel = level
+                options.otlp?.setGzipLevel(level)
             }
             return options
         } catch let error as OTLPConfigError {

@@ -30,7 +30,12 @@ extension ECLWorkflows {
             let environment = ProcessInfo.processInfo.environment
             let config = try database.load(environment: environment)
             let resolved: OTLPHTTPConfiguration?
-            do { resolved = try collectorOptions.resolve(environment: environment) } catch { throw UsageError(error.message) }
+            // A replay sends what the file holds, both signals, whatever OTEL_*_EXPORTER says for live export.
+            var settings = CollectorOptions.settings(environment: environment)
+            settings.traces.exporters = [.otlp]
+            settings.logs.exporters = [.otlp]
+            settings.isDisabled = false
+            do { resolved = try collectorOptions.resolve(settings: settings) } catch { throw UsageError(error.message) }
             guard let otlp = resolved else {
                 if let sql = config.sqlExporter {
                     let source = database.logSQL != nil ? "--log-sql" : environment["ECL_LOG_SQL_URL"].map { _ in "ECL_LOG_SQL_URL" } ?? "logging.sql_exporter.database_url"
@@ -39,11 +44,9 @@ extension ECLWorkflows {
                 }
                 throw UsageError("replay needs a collector (--otlp-endpoint URL, or OTEL_EXPORTER_OTLP_ENDPOINT) or a log database (--log-sql sqlite:PATH or postgres://…)")
             }
-            let batch: BatchConfiguration
-            do { batch = try BatchConfiguration.spans(environment: environment) } catch { throw UsageError(error.message) }
+            let batch = settings.traces.batch
             let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl; replay)"
             let report: @Sendable (String) -> Void = { Console.warning($0) }
-            if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment) { report("OTLP: \(warning)") }
             let traces = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report)
             let logs = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report)
             let summary: OTLPReplay.Summary

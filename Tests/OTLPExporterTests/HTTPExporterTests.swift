@@ -23,7 +23,7 @@ import Testing
         var sizes: [Int] = []
         for level: Int32 in [1, 9] {
             var configuration = OTLPHTTPConfiguration(tracesURL: server.baseURL + "/v1/traces", logsURL: server.baseURL + "/v1/logs")
-            configuration.gzipLevel = level
+            configuration.setGzipLevel(level)
             let exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "t", clock: clock, report: { warnings.add($0) })
             #expect(exporter.export(big, deadline: clock.now() + 30) == .delivered)
             let body = try #require(server.requests.last?.body)
@@ -31,7 +31,7 @@ import Testing
             sizes.append(body.count)
         }
         #expect(sizes[1] < sizes[0], "\(sizes)")
-        #expect(OTLPHTTPConfiguration(tracesURL: "", logsURL: "").gzipLevel == 3)
+        #expect(OTLPHTTPConfiguration(tracesURL: "http://h", logsURL: "").traces?.gzipLevel == 3)
     }
 
     @Test func postsGzipJSONWithHeaders() throws {

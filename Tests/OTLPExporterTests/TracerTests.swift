@@ -213,10 +213,16 @@ struct DictionaryExtractor: Extractor {
 }
 
 @Suite struct ResourceTests {
+    /// The resource of `code` with `environment` over it.
+    func resource(_ environment: [String: String], code: OTLPConfiguration = OTLPConfiguration(), warn: (String) -> Void = { _ in }) -> OTLPResource {
+        OTLPResource(configuration: code.applyingEnvironment(environment, warn: warn), scopeName: "ecl")
+    }
+
     @Test func serviceNameAndResourceAttributesFromTheEnvironment() {
-        let resource = OTLPResource.fromEnvironment(
-            ["OTEL_SERVICE_NAME": "billing", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod, team=a%20b,service.name=ignored"],
-            defaultServiceName: "ecl-workflows", serviceVersion: "9.9", scopeName: "ecl")
+        var code = OTLPConfiguration(serviceName: "ecl-workflows")
+        code.serviceVersion = "9.9"
+        let resource = resource(
+            ["OTEL_SERVICE_NAME": "billing", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod, team=a%20b,service.name=ignored"], code: code)
         let values = Dictionary(uniqueKeysWithValues: resource.attributes.map { ($0.key, $0.value) })
         #expect(values["service.name"] == .string("billing"))
         #expect(values["service.version"] == .string("9.9"))
@@ -226,16 +232,17 @@ struct DictionaryExtractor: Extractor {
         #expect(resource.attributes.first?.key == "service.name")
     }
 
-    @Test func resourceAttributesNameTheServiceWithoutOTELServiceName() {
-        let resource = OTLPResource.fromEnvironment(["OTEL_RESOURCE_ATTRIBUTES": "service.name=from-attrs"], defaultServiceName: "d", serviceVersion: "1", scopeName: "s")
-        #expect(resource.attributes.first?.value == .string("from-attrs"))
+    @Test func resourceAttributesNameTheServiceOverTheCodeWithoutOTELServiceName() {
+        #expect(resource(["OTEL_RESOURCE_ATTRIBUTES": "service.name=from-attrs"], code: OTLPConfiguration(serviceName: "d")).attributes.first?.value
+            == .string("from-attrs"))
+        // Nothing anywhere: unknown_service and the process's name, as the semantic conventions say.
+        guard case .string(let name)? = resource([:]).attributes.first?.value else { Issue.record("no service.name"); return }
+        #expect(name.hasPrefix("unknown_service:") && name.count > "unknown_service:".count)
     }
 
     @Test func aMalformedValueIsReportedAndIgnored() {
         let warnings = Warnings()
-        let resource = OTLPResource.fromEnvironment(
-            ["OTEL_RESOURCE_ATTRIBUTES": "good=1,broken"], defaultServiceName: "ecl-workflows", serviceVersion: "1", scopeName: "ecl",
-            warn: { warnings.add($0) })
+        let resource = resource(["OTEL_RESOURCE_ATTRIBUTES": "good=1,broken"], code: OTLPConfiguration(serviceName: "ecl-workflows"), warn: { warnings.add($0) })
         #expect(warnings.all.count == 1)
         #expect(warnings.all.first?.contains("OTEL_RESOURCE_ATTRIBUTES") == true)
         #expect(!resource.attributes.contains { $0.key == "good" })

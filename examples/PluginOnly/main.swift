@@ -1,35 +1,20 @@
 // The OTLP plugin on its own, with no ECL engine: any code instrumented with swift-distributed-tracing and
-// swift-log gets its spans and logs exported as OTLP/JSON.
+// swift-log gets its spans and logs exported as OTLP/JSON. The set-up is the first line; the rest is the
+// application. Configure it with the standard OTEL_* variables:
 //
-//   swift run example-plugin-only http://127.0.0.1:4318     # to a collector
-//   swift run example-plugin-only                          # to ./example-spans.jsonl
-import Foundation
+//   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 swift run example-plugin-only
 import Logging
 import OTLPExporter
 import Tracing
 
-let environment = ProcessInfo.processInfo.environment
-let resource = OTLPResource.fromEnvironment(environment, defaultServiceName: "plugin-example", serviceVersion: "1.0", scopeName: "example")
-let encoder = OTLPJSONEncoder(resource: resource)
-let report: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
-
-let exporter: any BatchExporter
-if CommandLine.arguments.count > 1 {
-    let configuration = try OTLPHTTPConfiguration.resolve(
-        environment: environment, endpointFlag: CommandLine.arguments[1], headerFlags: [], compressionFlag: nil)!
-    exporter = OTLPHTTPExporter(signal: .traces, configuration: configuration, userAgent: "plugin-example/1.0", report: report)
-} else {
-    exporter = JSONLFileExporter(file: try JSONLFile(path: "example-spans.jsonl", option: "output"))
-}
-let spans = BatchProcessor<SpanData>(
-    signal: .traces, configuration: BatchConfiguration(scheduledDelaySeconds: 1), encode: { encoder.encode(spans: $0) },
-    exporter: exporter, spool: try Spool(directory: "example-spool", signal: .traces), report: report)
-InstrumentationSystem.bootstrap(OTLPTracer(processor: spans))
+let otel = OTLP.bootstrap(configuration: .init(serviceName: "plugin-example"))
 
 // Ordinary instrumented code.
+let logger = Logger(label: "orders")
 func handle(order: Int) async throws {
     try await withSpan("handle order", ofKind: .server) { span in
         span.attributes["order.id"] = order
+        logger.info("Order received", metadata: ["order.id": "\(order)", "lines": ["a", "b"], "customer": ["tier": "gold"]])
         try await withSpan("charge card", ofKind: .client) { charge in
             charge.attributes["amount"] = 12.5
             if order == 3 { throw CancellationError() }  // recorded as an `exception` event
@@ -38,6 +23,7 @@ func handle(order: Int) async throws {
 }
 for order in 1...3 { try? await handle(order: order) }
 
-spans.shutdown(timeoutSeconds: 10)
-let counters = spans.counters
-print("delivered \(counters.delivered) spans; \(counters.spooled) spooled to example-spool (sent by the next run); \(counters.lost) lost")
+await otel.shutdown()
+let spans = otel.spanCounters ?? .init()
+let logs = otel.logCounters ?? .init()
+print("delivered \(spans.delivered) spans and \(logs.delivered) log records; \(spans.lost + logs.lost) lost")

@@ -56,7 +56,7 @@ let cpuStart = cpuMilliseconds()
 let start = ContinuousClock.now
 switch mode {
 case "ecl":
-    let resource = OTLPResource.fromEnvironment([:], defaultServiceName: "bench", serviceVersion: "0", scopeName: "bench")
+    let resource = OTLPResource(configuration: OTLPConfiguration(serviceName: "bench"), scopeName: "bench")
     let encoder = OTLPJSONEncoder(resource: resource)
     let configuration = OTLPHTTPConfiguration(tracesURL: receiver + "/v1/traces", logsURL: receiver + "/v1/logs")
     var batching = BatchConfiguration()

@@ -8,14 +8,14 @@ import Synchronization
 ///
 /// Retries 429, 502, 503, 504, time-outs and broken connections with exponential backoff and full jitter,
 /// honouring `Retry-After` (seconds or an HTTP date), until the batch's deadline (at most
-/// ``OTLPHTTPConfiguration/timeoutSeconds`` a batch, `OTEL_EXPORTER_OTLP_TIMEOUT`); never retries other
+/// ``OTLPHTTPConfiguration/Destination/timeoutSeconds`` a batch, `OTEL_EXPORTER_OTLP_TIMEOUT`); never retries other
 /// statuses. A refused connection or an unknown host is not retried: the collector is not there, and the
 /// batch is reported unavailable at once (the processor spools it and probes later).
 /// A 200 carrying `partialSuccess` with rejected items is reported as a warning.
 public final class OTLPHTTPExporter: BatchExporter {
     /// The URL batches are posted to.
     public let url: String
-    private let configuration: OTLPHTTPConfiguration
+    private let configuration: OTLPHTTPConfiguration.Destination
     private let client: CurlHTTPClient
     private let clock: any OTLPClock
     private let report: @Sendable (String) -> Void
@@ -31,20 +31,32 @@ public final class OTLPHTTPExporter: BatchExporter {
     /// Whether an answer that was not an OTLP response has been reported (once is enough).
     private let warnedOfBody = Atomic<Bool>(false)
 
-    /// Creates an exporter for one signal.
+    /// Creates an exporter for one signal's destination.
     public init(
-        signal: OTLPSignal, configuration: OTLPHTTPConfiguration, userAgent: String, clock: any OTLPClock = SystemOTLPClock(),
+        destination: OTLPHTTPConfiguration.Destination, userAgent: String, clock: any OTLPClock = SystemOTLPClock(),
         initialBackoff: Double = 1, maxBackoff: Double = 5, jitter: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) },
         report: @escaping @Sendable (String) -> Void
     ) {
         self.jitter = jitter
-        self.url = signal == .traces ? configuration.tracesURL : configuration.logsURL
-        self.configuration = configuration
+        self.url = destination.url
+        self.configuration = destination
         self.client = CurlHTTPClient(userAgent: userAgent)
         self.clock = clock
         self.report = report
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
+    }
+
+    /// Creates an exporter for `signal`, which `configuration` must have a destination for.
+    public convenience init(
+        signal: OTLPSignal, configuration: OTLPHTTPConfiguration, userAgent: String, clock: any OTLPClock = SystemOTLPClock(),
+        initialBackoff: Double = 1, maxBackoff: Double = 5, jitter: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) },
+        report: @escaping @Sendable (String) -> Void
+    ) {
+        guard let destination = configuration.destination(for: signal) else { preconditionFailure("no destination for \(signal.rawValue)") }
+        self.init(
+            destination: destination, userAgent: userAgent, clock: clock, initialBackoff: initialBackoff, maxBackoff: maxBackoff, jitter: jitter,
+            report: report)
     }
 
     public var destination: String { url }
@@ -68,7 +80,7 @@ public final class OTLPHTTPExporter: BatchExporter {
             guard remaining > 0 else { return .unavailable("export timeout reached after \(attempt - 1) \(attempt - 1 == 1 ? "attempt" : "attempts")") }
             let request = HTTPRequest(
                 method: "POST", url: url, headers: headers, body: body, timeoutSeconds: min(configuration.timeoutSeconds, remaining),
-                maxResponseBytes: Self.maxResponseBytes)
+                maxResponseBytes: Self.maxResponseBytes, tls: configuration.tls)
             let retryReason: String
             var retryAfter: Double?
             do {

@@ -7,11 +7,20 @@ import ServiceContextModule
 public struct OTLPLogOutput: LogLineOutput {
     /// The log pipeline.
     public let processor: BatchProcessor<LogLine>
+    /// Whether lines below warning logged in a trace the sampler dropped are left out (they go with the
+    /// trace's spans; warnings and errors are always kept).
+    public let followsSampling: Bool
 
     /// Creates an output feeding `processor`.
-    public init(processor: BatchProcessor<LogLine>) { self.processor = processor }
+    public init(processor: BatchProcessor<LogLine>, followsSampling: Bool = true) {
+        self.processor = processor
+        self.followsSampling = followsSampling
+    }
 
-    public func write(_ line: LogLine) { processor.add(line) }
+    public func write(_ line: LogLine) {
+        if followsSampling, line.level < .warning, let trace = line.trace, trace.flags & 1 == 0 { return }
+        processor.add(line)
+    }
 
     /// The span of the current task (this package's tracer's), for ``LogLineHandler/traceContext``.
     @Sendable public static func currentTraceContext() -> LogTraceContext? {

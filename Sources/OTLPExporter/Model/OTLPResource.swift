@@ -17,35 +17,21 @@ public struct OTLPResource: Sendable, Equatable {
         self.scopeVersion = scopeVersion
     }
 
-    /// A resource from the environment, per the OpenTelemetry SDK specification:
-    /// `service.name` from OTEL_SERVICE_NAME (else OTEL_RESOURCE_ATTRIBUTES, else `defaultServiceName`),
-    /// `service.version`, `telemetry.sdk.name/language/version`, and every OTEL_RESOURCE_ATTRIBUTES pair.
-    /// A malformed OTEL_RESOURCE_ATTRIBUTES is ignored whole and reported through `warn`.
-    public static func fromEnvironment(
-        _ environment: [String: String], defaultServiceName: String, serviceVersion: String, scopeName: String,
-        warn: (String) -> Void = { _ in }
-    ) -> OTLPResource {
-        var extra: [(String, String)] = []
-        if let text = environment["OTEL_RESOURCE_ATTRIBUTES"], !text.isEmpty {
-            if let pairs = parseResourceAttributes(text) {
-                extra = pairs
-            } else {
-                warn("OTEL_RESOURCE_ATTRIBUTES is malformed and was ignored (expected key1=value1,key2=value2 with percent-encoded values)")
-            }
-        }
-        var attributes: [String: String] = [
-            "service.version": serviceVersion,
-            "telemetry.sdk.name": "ecl-otlp",
-            "telemetry.sdk.language": "swift",
-            "telemetry.sdk.version": sdkVersion,
-        ]
-        for (key, value) in extra { attributes[key] = value }
-        attributes["service.name"] = environment["OTEL_SERVICE_NAME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? attributes["service.name"] ?? defaultServiceName
+    /// The resource of a configuration whose environment has been applied: `service.name` from
+    /// ``OTLPConfiguration/serviceName``, else its resource attributes, else `unknown_service:<process name>`
+    /// (as the resource semantic conventions say); `service.version` when set; `telemetry.sdk.*`.
+    public init(configuration: OTLPConfiguration, scopeName: String = "ecl-otlp") {
+        var attributes = configuration.resourceAttributes
+        let process = CommandLine.arguments.first.flatMap { $0.split(separator: "/").last.map(String.init) } ?? "swift"
+        attributes["service.name"] = configuration.serviceName ?? attributes["service.name"] ?? "unknown_service:\(process)"
+        if let version = configuration.serviceVersion { attributes["service.version"] = version }
+        attributes["telemetry.sdk.name"] = "ecl-otlp"
+        attributes["telemetry.sdk.language"] = "swift"
+        attributes["telemetry.sdk.version"] = Self.sdkVersion
         let ordered = ["service.name", "service.version", "telemetry.sdk.name", "telemetry.sdk.language", "telemetry.sdk.version"]
-        var list = ordered.map { TelemetryAttribute($0, .string(attributes[$0]!)) }
+        var list = ordered.compactMap { key in attributes[key].map { TelemetryAttribute(key, .string($0)) } }
         for key in attributes.keys.sorted() where !ordered.contains(key) { list.append(TelemetryAttribute(key, .string(attributes[key]!))) }
-        return OTLPResource(attributes: list, scopeName: scopeName)
+        self.init(attributes: list, scopeName: scopeName)
     }
 
     /// Parses `key1=value1,key2=value2` (values percent-decoded); nil when any pair is malformed.

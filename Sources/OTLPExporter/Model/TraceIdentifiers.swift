@@ -105,6 +105,7 @@ public struct SpanContextData: Hashable, Sendable {
 
 enum HexDigits {
     static let digits = Array("0123456789abcdef".utf8)
+    static let upper = Array("0123456789ABCDEF".utf8)
 
     static func string(_ value: UInt64) -> String {
         var bytes = [UInt8](repeating: 0, count: 16)

@@ -51,10 +51,13 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     /// tracing API's get and set); `span.updateAttributes { … }` sets several at the cost of one.
     public var attributes: SpanAttributes {
         get { state.withLock { $0.attributes } }
-        set { state.withLock { $0.attributes = newValue } }
+        set { if isSampled { state.withLock { $0.attributes = newValue } } }
     }
 
-    public var isRecording: Bool { state.withLock { !$0.ended } }
+    /// Whether the sampler kept this span's trace: only then is it recorded and handed to the processor.
+    public var isSampled: Bool { spanContext.traceFlags & 1 == 1 }
+
+    public var isRecording: Bool { isSampled && state.withLock { !$0.ended } }
 
     public func setStatus(_ status: SpanStatus) {
         state.withLock { state in
@@ -65,12 +68,14 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func addEvent(_ event: SpanEvent) {
+        guard isSampled else { return }
         let data = SpanEventData(name: event.name, timeUnixNano: event.nanosecondsSinceEpoch, attributes: Self.convert(event.attributes))
         state.withLock { if !$0.ended { $0.events.append(data) } }
     }
 
     /// Records `error` as an `exception` event with `exception.type` and `exception.message`.
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
+        guard isSampled else { return }
         var all: [TelemetryAttribute] = [
             TelemetryAttribute("exception.type", .string(String(reflecting: type(of: error)))),
             TelemetryAttribute("exception.message", .string("\(error)")),
@@ -88,6 +93,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        guard isSampled else { return }
         let endNanos = instant().nanosecondsSinceEpoch
         let data: SpanData? = state.withLock { state in
             guard !state.ended else { return nil }

@@ -17,8 +17,9 @@ extension SpanProcessor {
 }
 
 /// A swift-distributed-tracing `Tracer` whose spans become OTLP ``SpanData``: kinds, attributes, events, links,
-/// status, `recordError` as an `exception` event, parents through `ServiceContext`, and W3C `traceparent`
-/// inject/extract. Ids come from a ``SpanIDPolicy`` when one is given, else the parent's trace and random ids.
+/// status, `recordError` as an `exception` event, parents through `ServiceContext`, sampling, and W3C
+/// `traceparent`/`tracestate` and `baggage` inject/extract. Ids come from a ``SpanIDPolicy`` when one is
+/// given, else the parent's trace and random ids.
 public struct OTLPTracer: Tracer {
     public typealias Span = OTLPSpan
 
@@ -26,11 +27,20 @@ public struct OTLPTracer: Tracer {
     public let processor: any SpanProcessor
     /// Chooses ids, when set.
     public let idPolicy: (any SpanIDPolicy)?
+    /// Decides which traces are recorded; spans it drops never reach ``processor``.
+    public let sampler: OTLPSampler
+    /// The propagators `inject` and `extract` use.
+    public let propagators: [OTLPConfiguration.Propagator]
 
     /// Creates a tracer.
-    public init(processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil) {
+    public init(
+        processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil, sampler: OTLPSampler = .parentBased(root: .alwaysOn),
+        propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage]
+    ) {
         self.processor = processor
         self.idPolicy = idPolicy
+        self.sampler = sampler
+        self.propagators = propagators
     }
 
     public func startSpan<Instant: TracerInstant>(
@@ -44,10 +54,13 @@ public struct OTLPTracer: Tracer {
         let request = SpanIDRequest(operationName: operationName, context: base, parent: parent, childSequence: sequence)
         let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
         let sameTrace = parent?.traceID == ids.0
+        let sampled = sampler.shouldSample(traceID: ids.0, parent: sameTrace ? parent : nil)
+        // The parent's other flag bits go on within its trace; bit 0 is this decision.
+        let flags = (sameTrace ? parent?.traceFlags ?? 0 : 0) & ~1 | (sampled ? 1 : 0)
         let spanContext = SpanContextData(
             traceID: ids.0, spanID: ids.1, parentSpanID: sameTrace ? parent?.spanID : nil,
-            traceFlags: parent?.traceFlags ?? 1, traceState: sameTrace ? parent?.traceState : nil)
-        processor.onStart(spanContext)
+            traceFlags: flags, traceState: sameTrace ? parent?.traceState : nil)
+        if sampled { processor.onStart(spanContext) }
         return OTLPSpan(
             name: operationName, kind: Self.kind(kind), spanContext: spanContext, startNanos: instant().nanosecondsSinceEpoch,
             baseContext: base, processor: processor)
@@ -59,7 +72,11 @@ public struct OTLPTracer: Tracer {
 
     public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
     where Extract.Carrier == Carrier {
-        guard let header = extractor.extract(key: W3CTraceContext.headerName, from: carrier),
+        if propagators.contains(.baggage), let header = extractor.extract(key: W3CBaggage.headerName, from: carrier) {
+            let members = W3CBaggage.parse(header)
+            if !members.isEmpty { context.otlpBaggage = members }
+        }
+        guard propagators.contains(.traceContext), let header = extractor.extract(key: W3CTraceContext.headerName, from: carrier),
             var parent = W3CTraceContext.parse(header)
         else { return }
         // `tracestate` only with a valid `traceparent`, and only when it is itself valid (W3C Trace Context).
@@ -69,7 +86,10 @@ public struct OTLPTracer: Tracer {
 
     public func inject<Carrier, Inject: Injector>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject.Carrier == Carrier {
-        guard let span = context.otlpSpanContext else { return }
+        if propagators.contains(.baggage), let header = W3CBaggage.header(context.otlpBaggage) {
+            injector.inject(header, forKey: W3CBaggage.headerName, into: &carrier)
+        }
+        guard propagators.contains(.traceContext), let span = context.otlpSpanContext else { return }
         injector.inject(
             W3CTraceContext.header(traceID: span.traceID, spanID: span.spanID, flags: span.traceFlags),
             forKey: W3CTraceContext.headerName, into: &carrier)

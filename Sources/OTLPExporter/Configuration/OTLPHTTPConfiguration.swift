@@ -1,32 +1,81 @@
 import CurlClient
 import JSONWriting
 
-/// How to reach an OTLP/HTTP collector, resolved from flags and the environment per the OTLP exporter
-/// specification.
+/// Where each signal goes: for spans and for log records, the collector's URL and how to talk to it.
+/// Made by ``OTLPConfiguration`` (code, then the environment), or by ``resolve(environment:endpointFlag:headerFlags:compressionFlag:warn:)``
+/// for a command with flags; a signal that is not exported has no destination.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// Body compression.
     public enum Compression: String, Sendable, Equatable { case gzip, none }
 
-    /// Where spans go: the generic endpoint + `/v1/traces`, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is.
-    public var tracesURL: String
-    /// Where logs go: the generic endpoint + `/v1/logs`, or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as it is.
-    public var logsURL: String
-    /// Extra headers (OTEL_EXPORTER_OTLP_HEADERS, `--otlp-header K=V`); values may be secrets and are never printed.
-    public var headers: [Header]
-    /// gzip (the default) or none. Environment: OTEL_EXPORTER_OTLP_COMPRESSION.
-    public var compression: Compression
-    /// Each request's time limit in seconds. Default 10. Environment (milliseconds): OTEL_EXPORTER_OTLP_TIMEOUT.
-    public var timeoutSeconds: Double
-    /// The gzip level, 1 (fastest) to 9 (smallest): ``defaultGzipLevel`` unless set (`ECL_OTLP_GZIP_LEVEL` in
-    /// the command). Measured on ECL's batches: levels 1–3 cost half of 6's CPU; 3 sends 20% more bytes than 6.
-    public var gzipLevel: Int32 = defaultGzipLevel
+    /// One signal's collector: its URL, headers, compression, time limit and TLS files.
+    public struct Destination: Sendable, Equatable {
+        /// The URL batches are posted to, such as `http://127.0.0.1:4318/v1/traces`.
+        public var url: String
+        /// Extra headers; values may be secrets and are never printed.
+        public var headers: [Header]
+        /// gzip (the default) or none.
+        public var compression: Compression
+        /// Each request's time limit in seconds. Default 10.
+        public var timeoutSeconds: Double
+        /// The PEM files for `https://` (trusted authorities, client certificate and key); nil for the system's.
+        public var tls: TLSFiles?
+        /// The gzip level, 1 (fastest) to 9 (smallest): ``OTLPHTTPConfiguration/defaultGzipLevel`` unless set.
+        /// Measured on ECL's batches: levels 1–3 cost half of 6's CPU; 3 sends 20% more bytes than 6.
+        public var gzipLevel: Int32
+
+        /// Creates a destination.
+        public init(
+            url: String, headers: [Header] = [], compression: Compression = .gzip, timeoutSeconds: Double = 10, tls: TLSFiles? = nil,
+            gzipLevel: Int32 = OTLPHTTPConfiguration.defaultGzipLevel
+        ) {
+            self.url = url
+            self.headers = headers
+            self.compression = compression
+            self.timeoutSeconds = timeoutSeconds
+            self.tls = tls
+            self.gzipLevel = gzipLevel
+        }
+    }
+
+    /// Where spans go; nil when they are not exported.
+    public var traces: Destination?
+    /// Where log records go; nil when they are not exported.
+    public var logs: Destination?
 
     /// The default gzip level: 3, as fast as 1 and 16% smaller (see the README's benchmarks).
     public static let defaultGzipLevel: Int32 = 3
 
+    /// Creates a configuration from each signal's destination.
+    public init(traces: Destination?, logs: Destination?) {
+        self.traces = traces
+        self.logs = logs
+    }
+
+    /// Creates a configuration whose two signals share headers, compression and time limit; an empty URL
+    /// leaves that signal out.
+    public init(tracesURL: String, logsURL: String, headers: [Header] = [], compression: Compression = .gzip, timeoutSeconds: Double = 10) {
+        func destination(_ url: String) -> Destination? {
+            url.isEmpty ? nil : Destination(url: url, headers: headers, compression: compression, timeoutSeconds: timeoutSeconds)
+        }
+        self.init(traces: destination(tracesURL), logs: destination(logsURL))
+    }
+
+    /// The destination of `signal`, if it is exported.
+    public func destination(for signal: OTLPSignal) -> Destination? { signal == .traces ? traces : logs }
+
+    /// The signals that have a destination.
+    public var signals: [OTLPSignal] { (traces == nil ? [] : [.traces]) + (logs == nil ? [] : [.logs]) }
+
+    /// Sets the gzip level of every destination.
+    public mutating func setGzipLevel(_ level: Int32) {
+        traces?.gzipLevel = level
+        logs?.gzipLevel = level
+    }
+
     /// The collector's scheme, host and port, for messages (from the traces URL, else the logs URL).
     public var collectorName: String {
-        let url = tracesURL.isEmpty ? logsURL : tracesURL
+        let url = traces?.url ?? logs?.url ?? ""
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         return String(url[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
@@ -37,9 +86,9 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// spool drains to a destination only what was meant for it, so one tenant's batches are never sent to
     /// another path, or with another tenant's credentials.
     public func destinationIdentity(for signal: OTLPSignal) -> String {
-        let url = signal == .traces ? tracesURL : logsURL
-        let sorted = headers.map { $0.name.lowercased() + ":" + $0.value }.sorted()
-        return ([url] + sorted).joined(separator: "\n")
+        guard let destination = destination(for: signal) else { return "" }
+        let sorted = destination.headers.map { $0.name.lowercased() + ":" + $0.value }.sorted()
+        return ([destination.url] + sorted).joined(separator: "\n")
     }
 
     /// A header; its value is never printed.
@@ -55,72 +104,43 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         public var description: String { "\(name): <redacted>" }
     }
 
-    /// Creates a configuration.
-    public init(tracesURL: String, logsURL: String, headers: [Header] = [], compression: Compression = .gzip, timeoutSeconds: Double = 10) {
-        self.tracesURL = tracesURL
-        self.logsURL = logsURL
-        self.headers = headers
-        self.compression = compression
-        self.timeoutSeconds = timeoutSeconds
-    }
-
-    /// Resolves the configuration; nil when no endpoint is set anywhere (OTLP export off).
-    /// Flags win over the environment. Every bad value is an ``OTLPConfigError`` naming the option.
+    /// The destinations for a command: `settings` (the OpenTelemetry environment read by
+    /// ``OTLPConfiguration/applyingEnvironment(_:warn:)``), then the command's flags, which win:
+    /// `endpointFlag` over every endpoint variable, `headerFlags` added to each signal's headers,
+    /// `compressionFlag` over every compression variable. Nil when no endpoint is set anywhere (export off),
+    /// or when `settings` is disabled (OTEL_SDK_DISABLED). A flag that cannot be used is an
+    /// ``OTLPConfigError`` naming it.
     public static func resolve(
-        environment: [String: String], endpointFlag: String?, headerFlags: [String], compressionFlag: String?
+        settings: OTLPConfiguration, endpointFlag: String?, headerFlags: [String], compressionFlag: String?
     ) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
-        let generic: (String, String)? = endpointFlag.map { ($0, "--otlp-endpoint") }
-            ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"].flatMap { $0.isEmpty ? nil : ($0, "OTEL_EXPORTER_OTLP_ENDPOINT") }
-        let tracesSpecific = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        let logsSpecific = environment["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         // Flags are checked even when nothing exports: what a user typed is never silently accepted.
+        if let endpointFlag { try validate(endpointFlag, option: "--otlp-endpoint") }
         let flagHeaders = try headerFlags.map { item throws(OTLPConfigError) in try header(item, option: "--otlp-header", percentDecoded: false) }
-        if let compressionFlag, Compression(rawValue: compressionFlag.lowercased()) == nil {
-            throw OTLPConfigError(option: "--otlp-compression", value: compressionFlag, expected: "gzip or none")
-        }
-        guard generic != nil || tracesSpecific != nil || logsSpecific != nil else { return nil }
-
-        func base(_ endpoint: (String, String)) throws(OTLPConfigError) -> String {
-            try validate(endpoint.0, option: endpoint.1)
-            return endpoint.0
-        }
-        var tracesURL: String
-        var logsURL: String
-        // The flag is generic and wins over every environment endpoint. The signal's path goes before a query.
-        if let generic, generic.1 == "--otlp-endpoint" {
-            let root = try base(generic)
-            tracesURL = URLText.appendingPath(root, "v1/traces")
-            logsURL = URLText.appendingPath(root, "v1/logs")
-        } else {
-            let root = try generic.map { endpoint throws(OTLPConfigError) in try base(endpoint) }
-            if let tracesSpecific { try validate(tracesSpecific, option: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") }
-            if let logsSpecific { try validate(logsSpecific, option: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") }
-            tracesURL = tracesSpecific ?? root.map { URLText.appendingPath($0, "v1/traces") } ?? ""
-            logsURL = logsSpecific ?? root.map { URLText.appendingPath($0, "v1/logs") } ?? ""
-        }
-
-        var headers: [Header] = []
-        if let text = environment["OTEL_EXPORTER_OTLP_HEADERS"], !text.isEmpty {
-            for item in text.split(separator: ",") where !item.trimmingSpaces().isEmpty {
-                headers.append(try header(String(item), option: "OTEL_EXPORTER_OTLP_HEADERS", percentDecoded: true))
+        var flagCompression: Compression?
+        if let compressionFlag {
+            guard let value = Compression(rawValue: compressionFlag.lowercased()) else {
+                throw OTLPConfigError(option: "--otlp-compression", value: compressionFlag, expected: "gzip or none")
             }
+            flagCompression = value
         }
-        headers += flagHeaders
-
-        let compressionText = compressionFlag ?? environment["OTEL_EXPORTER_OTLP_COMPRESSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "gzip"
-        guard let compression = Compression(rawValue: compressionText.lowercased()) else {
-            throw OTLPConfigError(
-                option: compressionFlag != nil ? "--otlp-compression" : "OTEL_EXPORTER_OTLP_COMPRESSION", value: compressionText,
-                expected: "gzip or none")
+        var configuration = settings
+        guard !configuration.isDisabled,
+            endpointFlag != nil || configuration.endpoint != nil || configuration.traces.endpoint != nil || configuration.logs.endpoint != nil
+        else { return nil }
+        if let endpointFlag {
+            configuration.endpoint = endpointFlag
+            configuration.traces.endpoint = nil
+            configuration.logs.endpoint = nil
         }
-        var timeout = 10.0
-        if let text = environment["OTEL_EXPORTER_OTLP_TIMEOUT"], !text.isEmpty {
-            guard let milliseconds = Int(text.trimmingSpaces()), milliseconds > 0 else {
-                throw OTLPConfigError(option: "OTEL_EXPORTER_OTLP_TIMEOUT", value: text, expected: "milliseconds, a whole number above 0")
-            }
-            timeout = Double(milliseconds) / 1000
+        if let flagCompression {
+            configuration.compression = flagCompression
+            configuration.traces.compression = nil
+            configuration.logs.compression = nil
         }
-        return OTLPHTTPConfiguration(tracesURL: tracesURL, logsURL: logsURL, headers: headers, compression: compression, timeoutSeconds: timeout)
+        var destinations = configuration.destinations
+        destinations.traces?.headers += flagHeaders
+        destinations.logs?.headers += flagHeaders
+        return destinations
     }
 
     /// A warning when the environment asks for a protocol other than OTLP/HTTP with JSON, the one this exporter
@@ -128,7 +148,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// for the `signals` exported; nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
     /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
     /// warning says why.
-    public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+    static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 } }
         let generic = value("OTEL_EXPORTER_OTLP_PROTOCOL")
         var asked: [String] = []

@@ -1,0 +1,85 @@
+import CurlClient
+import Logging
+
+extension OTLPConfiguration {
+    /// This configuration with the environment's `OTEL_*` variables over it, per the OpenTelemetry
+    /// environment specification: an empty variable is unset, a signal's own variable wins over the shared
+    /// one, and a value that cannot be used is one warning through `warn` (naming the variable, the value,
+    /// unless it may be a secret, and what is accepted) and is otherwise ignored.
+    public func applyingEnvironment(_ environment: [String: String], warn: (String) -> Void) -> OTLPConfiguration {
+        withoutActuallyEscaping(warn) { warn in applying(EnvironmentReader(environment: environment, warn: warn)) }
+    }
+
+    private func applying(_ reader: EnvironmentReader) -> OTLPConfiguration {
+        let environment = reader.environment
+        let warn = reader.warn
+        var result = self
+        if let disabled = reader.boolean("OTEL_SDK_DISABLED") { result.isDisabled = disabled }
+        if let level = reader.choice("OTEL_LOG_LEVEL", Self.diagnosticsLevels) { result.diagnosticsLevel = level }
+        if let text = reader.text("OTEL_RESOURCE_ATTRIBUTES") {
+            if let pairs = OTLPResource.parseResourceAttributes(text) {
+                for (key, value) in pairs { result.resourceAttributes[key] = value }
+                // The environment's service.name is over the code's; OTEL_SERVICE_NAME is over both (below).
+                if let name = pairs.last(where: { $0.0 == "service.name" })?.1 { result.serviceName = name }
+            } else {
+                reader.reject("OTEL_RESOURCE_ATTRIBUTES", text, expected: "key1=value1,key2=value2 with percent-encoded values")
+            }
+        }
+        if let name = reader.text("OTEL_SERVICE_NAME") { result.serviceName = name }
+        let exporters: KeyValuePairs<String, Exporter?> = ["otlp": .otlp, "console": .console, "none": nil]
+        if let list = reader.choices("OTEL_TRACES_EXPORTER", exporters) { result.traces.exporters = list.compactMap { $0 } }
+        if let list = reader.choices("OTEL_LOGS_EXPORTER", exporters) { result.logs.exporters = list.compactMap { $0 } }
+        let propagators: KeyValuePairs<String, Propagator?> = ["tracecontext": .traceContext, "baggage": .baggage, "none": nil]
+        if let list = reader.choices("OTEL_PROPAGATORS", propagators) { result.propagators = list.compactMap { $0 } }
+        if let sampler = OTLPSampler.fromEnvironment(reader) { result.sampler = sampler }
+
+        if let url = reader.url("OTEL_EXPORTER_OTLP_ENDPOINT") { result.endpoint = url }
+        if let headers = reader.headers("OTEL_EXPORTER_OTLP_HEADERS") { result.headers = headers }
+        if let compression = reader.choice("OTEL_EXPORTER_OTLP_COMPRESSION", Self.compressions) { result.compression = compression }
+        if let seconds = reader.timeout("OTEL_EXPORTER_OTLP_TIMEOUT") { result.timeoutSeconds = seconds }
+        result.tls = Self.tlsFiles(reader, prefix: "OTEL_EXPORTER_OTLP_", over: result.tls)
+        result.traces = result.traces.applying(reader, name: "TRACES", batchPrefix: "OTEL_BSP_")
+        result.logs = result.logs.applying(reader, name: "LOGS", batchPrefix: "OTEL_BLRP_")
+
+        let exported: [OTLPSignal] = (result.traces.exporters.contains(.otlp) ? [.traces] : []) + (result.logs.exporters.contains(.otlp) ? [.logs] : [])
+        if !result.isDisabled, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: exported) { warn(warning) }
+        return result
+    }
+
+    static let compressions: KeyValuePairs<String, OTLPHTTPConfiguration.Compression> = ["gzip": .gzip, "none": .none]
+
+    static let diagnosticsLevels: KeyValuePairs<String, Logger.Level?> = [
+        "trace": .trace, "debug": .debug, "info": .info, "notice": .notice, "warn": .warning, "warning": .warning, "error": .error,
+        "critical": .critical, "none": nil,
+    ]
+
+    /// TLS files from `<prefix>CERTIFICATE`, `<prefix>CLIENT_CERTIFICATE` and `<prefix>CLIENT_KEY`, each over `files`.
+    static func tlsFiles(_ reader: EnvironmentReader, prefix: String, over files: TLSFiles) -> TLSFiles {
+        var result = files
+        if let path = reader.readableFile(prefix + "CERTIFICATE") { result.certificateAuthorityFile = path }
+        if let path = reader.readableFile(prefix + "CLIENT_CERTIFICATE") { result.clientCertificateFile = path }
+        if let path = reader.readableFile(prefix + "CLIENT_KEY") { result.clientKeyFile = path }
+        return result
+    }
+}
+
+extension OTLPConfiguration.Signal {
+    /// These settings with `OTEL_EXPORTER_OTLP_<name>_*` and the batch variables (`<batchPrefix>*`) over them.
+    func applying(_ reader: EnvironmentReader, name: String, batchPrefix: String) -> Self {
+        var result = self
+        let prefix = "OTEL_EXPORTER_OTLP_\(name)_"
+        if let url = reader.url(prefix + "ENDPOINT") { result.endpoint = url }
+        if let headers = reader.headers(prefix + "HEADERS") { result.headers = headers }
+        if let compression = reader.choice(prefix + "COMPRESSION", OTLPConfiguration.compressions) { result.compression = compression }
+        if let seconds = reader.timeout(prefix + "TIMEOUT") { result.timeoutSeconds = seconds }
+        result.tls = OTLPConfiguration.tlsFiles(reader, prefix: prefix, over: tls)
+        let positive = "a whole number above 0"
+        let limit = Int(Int32.max)
+        result.batch = BatchConfiguration(
+            maxQueueSize: reader.integer(batchPrefix + "MAX_QUEUE_SIZE", in: 1...limit, expected: positive) ?? batch.maxQueueSize,
+            maxExportBatchSize: reader.integer(batchPrefix + "MAX_EXPORT_BATCH_SIZE", in: 1...limit, expected: positive) ?? batch.maxExportBatchSize,
+            scheduledDelaySeconds: reader.duration(batchPrefix + "SCHEDULE_DELAY") ?? batch.scheduledDelaySeconds,
+            exportTimeoutSeconds: reader.timeout(batchPrefix + "EXPORT_TIMEOUT") ?? batch.exportTimeoutSeconds)
+        return result
+    }
+}

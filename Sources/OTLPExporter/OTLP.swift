@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+import Tracing
+
+/// The front door: one call that exports a process's spans and logs over OTLP/HTTP with JSON.
+///
+/// ```swift
+/// import OTLPExporter
+/// let otel = OTLP.bootstrap(configuration: .init(serviceName: "checkout"))
+/// // … code instrumented with swift-distributed-tracing and swift-log …
+/// otel.shutdown()
+/// ```
+public enum OTLP {
+    /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for
+    /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's. Call it once,
+    /// first thing (each system takes one bootstrap a process), and ``OTLPObservability/shutdown(timeoutSeconds:)``
+    /// before exit. Never throws and never stops the process: problems are warnings on `logger` (standard
+    /// error by default; pass one made before this call, or its lines would be exported too).
+    @discardableResult
+    public static func bootstrap(
+        configuration: OTLPConfiguration = OTLPConfiguration(), environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger? = nil
+    ) -> OTLPObservability {
+        let observability = OTLPObservability(configuration: configuration, environment: environment, logger: logger)
+        LoggingSystem.bootstrap { label in observability.logHandler(label: label) }
+        InstrumentationSystem.bootstrap(observability.tracer)
+        return observability
+    }
+}

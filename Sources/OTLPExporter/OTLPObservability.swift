@@ -1,0 +1,165 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import LogLineCore
+import Tracing
+
+/// Spans and log lines exported per one ``OTLPConfiguration``: a tracer, log handlers, their batch
+/// pipelines, and the flush and shutdown of all of them. ``OTLP/bootstrap(configuration:environment:logger:)``
+/// makes one and installs it for the process; make one directly to install it yourself (or not at all, in
+/// tests).
+public final class OTLPObservability: Sendable {
+    /// The configuration in force: the code's, with the environment over it.
+    public let configuration: OTLPConfiguration
+    /// The tracer (spans the sampler keeps go to the configured exporters).
+    public let tracer: OTLPTracer
+    private let spans: BatchProcessor<SpanData>?
+    private let logs: BatchProcessor<LogLine>?
+    private let logOutputs: [any LogLineOutput]
+
+    /// Builds the pipelines. `environment` overrides `configuration` (see ``OTLPConfiguration``); every
+    /// problem (a variable that cannot be used, a spool directory that cannot be made) is a warning on
+    /// `logger`, and the rest goes on: this never stops the process. `logger` defaults to standard error at
+    /// the configuration's ``OTLPConfiguration/diagnosticsLevel``.
+    public init(
+        configuration: OTLPConfiguration = OTLPConfiguration(), environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger? = nil
+    ) {
+        // Warnings found before the diagnostics logger exists (its level is itself a setting), said once it does.
+        var warnings: [String] = []
+        let resolved = configuration.applyingEnvironment(environment, warn: { warnings.append($0) })
+        let logger = logger ?? Self.diagnosticsLogger(level: resolved.diagnosticsLevel)
+        let report: @Sendable (String) -> Void = { logger.warning("\($0)") }
+        warnings.forEach(report)
+        self.configuration = resolved
+
+        guard !resolved.isDisabled else {
+            spans = nil
+            logs = nil
+            logOutputs = []
+            tracer = OTLPTracer(processor: MultiSpanProcessor([]), sampler: .alwaysOff, propagators: resolved.propagators)
+            return
+        }
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: resolved))
+        let destinations = Self.checked(resolved.destinations, report: report)
+        let availability = CollectorAvailability(name: "the collector at \(destinations.collectorName)", report: report)
+        let agent = "ecl-otlp/\(OTLPResource.sdkVersion) (swift; libcurl)"
+        func spool(_ signal: OTLPSignal) -> Spool? {
+            guard let directory = resolved.spoolDirectory else { return nil }
+            do {
+                return try Spool(
+                    directory: directory, signal: signal,
+                    prefix: Spool.prefix(signal.rawValue, destination: destinations.destinationIdentity(for: signal)), option: "spoolDirectory")
+            } catch {
+                report("\(error.message); running without a spool")
+                return nil
+            }
+        }
+        spans = destinations.traces.map { destination in
+            BatchProcessor(
+                signal: .traces, configuration: resolved.traces.batch, encode: { encoder.encode(spans: $0) },
+                exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.traces),
+                availability: availability, report: report)
+        }
+        logs = destinations.logs.map { destination in
+            BatchProcessor(
+                signal: .logs, configuration: resolved.logs.batch, encode: { encoder.encode(logs: $0) },
+                exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.logs),
+                availability: availability, report: report)
+        }
+        var processors: [any SpanProcessor] = spans.map { [$0] } ?? []
+        if resolved.traces.exporters.contains(.console) {
+            processors.append(ConsoleSpanPrinter(colors: false, keys: [], write: { line in print(line) }))
+        }
+        var outputs: [any LogLineOutput] = logs.map { [OTLPLogOutput(processor: $0, followsSampling: resolved.logsFollowSampling)] } ?? []
+        if resolved.logs.exporters.contains(.console) { outputs.append(ConsoleLogOutput()) }
+        logOutputs = outputs
+        tracer = OTLPTracer(
+            processor: processors.count == 1 ? processors[0] : MultiSpanProcessor(processors), sampler: resolved.sampler,
+            propagators: resolved.propagators)
+    }
+
+    /// A swift-log handler whose lines (at ``OTLPConfiguration/logLevel`` and above) go to the configured log
+    /// exporters, with the span they were logged in. For `LoggingSystem.bootstrap`.
+    public func logHandler(label: String, metadataProvider: Logger.MetadataProvider? = nil) -> any LogHandler {
+        guard !logOutputs.isEmpty else { return SwiftLogNoOpLogHandler(label) }
+        return LogLineHandler(
+            label: label, level: configuration.logLevel, outputs: logOutputs, metadataProvider: metadataProvider,
+            traceContext: OTLPLogOutput.currentTraceContext)
+    }
+
+    /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP.
+    public var spanCounters: BatchProcessor<SpanData>.Counters? { spans?.counters }
+    /// What has become of the log records so far. Nil when logs are not exported over OTLP.
+    public var logCounters: BatchProcessor<LogLine>.Counters? { logs?.counters }
+
+    /// Exports everything pending now, both signals at once, waiting at most `timeoutSeconds`; true when all
+    /// of it was delivered (or spooled) in time.
+    @discardableResult
+    public func forceFlush(timeoutSeconds: Double = 30) -> Bool {
+        both { $0.forceFlush(timeoutSeconds: timeoutSeconds) } logs: { $0.forceFlush(timeoutSeconds: timeoutSeconds) }
+    }
+
+    /// ``forceFlush(timeoutSeconds:)`` without blocking the caller's task.
+    @discardableResult
+    public func forceFlush(timeoutSeconds: Double = 30) async -> Bool {
+        await offThread { self.forceFlush(timeoutSeconds: timeoutSeconds) }
+    }
+
+    /// Delivers everything pending within `timeoutSeconds` (what the collector cannot take by then goes to
+    /// the spool, when there is one) and stops the pipelines. Spans and lines after it are not exported.
+    /// Later calls do nothing more. True when nothing was left behind.
+    @discardableResult
+    public func shutdown(timeoutSeconds: Double = 30) -> Bool {
+        both { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) }
+    }
+
+    /// ``shutdown(timeoutSeconds:)`` without blocking the caller's task.
+    @discardableResult
+    public func shutdown(timeoutSeconds: Double = 30) async -> Bool {
+        await offThread { self.shutdown(timeoutSeconds: timeoutSeconds) }
+    }
+
+    /// Runs the span and log operations at once and waits for both; true when both succeeded.
+    private func both(
+        spans spanWork: @Sendable (BatchProcessor<SpanData>) -> Bool, logs logWork: @Sendable (BatchProcessor<LogLine>) -> Bool
+    ) -> Bool {
+        let failed = Atomic<Bool>(false)
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let succeeded = index == 0 ? spans.map(spanWork) ?? true : logs.map(logWork) ?? true
+            if !succeeded { failed.store(true, ordering: .relaxed) }
+        }
+        return !failed.load(ordering: .relaxed)
+    }
+
+    private func offThread(_ work: @escaping @Sendable () -> Bool) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+
+    /// Destinations whose URL cannot be used (set in code) are dropped with a warning.
+    static func checked(_ destinations: OTLPHTTPConfiguration, report: (String) -> Void) -> OTLPHTTPConfiguration {
+        var result = destinations
+        for signal in destinations.signals {
+            guard let url = destinations.destination(for: signal)?.url else { continue }
+            do {
+                try OTLPHTTPConfiguration.validate(url, option: "the \(signal.rawValue) endpoint")
+            } catch {
+                report("\(error.message); \(signal.itemName) are not exported")
+                if signal == .traces { result.traces = nil } else { result.logs = nil }
+            }
+        }
+        return result
+    }
+
+    /// The default diagnostics logger: standard error, made directly (never through the bootstrapped
+    /// logging system, whose lines this exports), silent for a nil level.
+    static func diagnosticsLogger(level: Logger.Level?) -> Logger {
+        guard let level else { return Logger(label: "otlp", factory: { SwiftLogNoOpLogHandler($0) }) }
+        var logger = Logger(label: "otlp", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
+    }
+}

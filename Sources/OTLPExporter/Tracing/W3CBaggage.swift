@@ -1,0 +1,99 @@
+import ServiceContextModule
+
+/// W3C Baggage: name/value pairs that travel with a request across processes in the `baggage` header
+/// (`name=value;property,…`, values percent-encoded), kept in the ``ServiceContext`` as
+/// ``ServiceContextModule/ServiceContext/otlpBaggage``. Properties are kept as they came.
+public enum W3CBaggage {
+    /// The header's name.
+    public static let headerName = "baggage"
+    /// The most members sent or taken (W3C Baggage: at least 64 must be propagated).
+    public static let maxMembers = 64
+    /// The most bytes of the header sent or taken (W3C Baggage: at least 8192).
+    public static let maxBytes = 8192
+
+    /// One member.
+    public struct Member: Sendable, Equatable {
+        /// Its name (a token).
+        public var name: String
+        /// Its value, decoded.
+        public var value: String
+        /// Its properties (`;key=value` after the value) as they came, without the leading `;`; empty for none.
+        public var properties: String
+
+        /// Creates a member.
+        public init(name: String, value: String, properties: String = "") {
+            self.name = name
+            self.value = value
+            self.properties = properties
+        }
+    }
+
+    /// The members of a `baggage` header; malformed members are skipped, a later member of the same name
+    /// wins, and a header over ``maxBytes`` is ignored whole.
+    public static func parse(_ header: String) -> [Member] {
+        guard header.utf8.count <= maxBytes else { return [] }
+        var members: [Member] = []
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let pair = parts.first, let equals = pair.firstIndex(of: "=") else { continue }
+            let name = pair[..<equals].trimmingSpaces()
+            guard isToken(name), let value = pair[pair.index(after: equals)...].trimmingSpaces().removingPercentEncodingStrict() else { continue }
+            let properties = parts.count > 1 ? parts[1].trimmingSpaces() : ""
+            members.removeAll { $0.name == name }
+            members.append(Member(name: name, value: value, properties: properties))
+            if members.count == maxMembers { break }
+        }
+        return members
+    }
+
+    /// The `baggage` header for `members` (values percent-encoded); members past ``maxMembers`` or
+    /// ``maxBytes`` are left out. Nil when there is none.
+    public static func header(_ members: [Member]) -> String? {
+        var text = ""
+        for member in members.prefix(maxMembers) where isToken(member.name) {
+            var entry = member.name + "=" + encode(member.value)
+            if !member.properties.isEmpty { entry += ";" + member.properties }
+            let added = (text.isEmpty ? 0 : 1) + entry.utf8.count
+            if text.utf8.count + added > maxBytes { break }
+            text += (text.isEmpty ? "" : ",") + entry
+        }
+        return text.isEmpty ? nil : text
+    }
+
+    /// An RFC 7230 token: letters, digits and ``!#$%&'*+-.^_`|~``.
+    static func isToken(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// Percent-encodes what a baggage value cannot hold: controls, space, `"`, `,`, `;`, `\`, `%` and non-ASCII.
+    static func encode(_ value: String) -> String {
+        var bytes: [UInt8] = []
+        for byte in value.utf8 {
+            if byte > 0x20, byte < 0x7F, ![UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\\"), UInt8(ascii: "%")].contains(byte) {
+                bytes.append(byte)
+            } else {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(HexDigits.upper[Int(byte >> 4)])
+                bytes.append(HexDigits.upper[Int(byte & 0xF)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The W3C baggage of a context.
+enum OTLPBaggageKey: ServiceContextKey {
+    typealias Value = [W3CBaggage.Member]
+    static var nameOverride: String? { "otlp.baggage" }
+}
+
+extension ServiceContext {
+    /// The W3C baggage this context carries: extracted from a `baggage` header, set by the application, and
+    /// injected into outgoing requests (when the ``OTLPConfiguration/Propagator/baggage`` propagator is on).
+    public var otlpBaggage: [W3CBaggage.Member] {
+        get { self[OTLPBaggageKey.self] ?? [] }
+        set { self[OTLPBaggageKey.self] = newValue.isEmpty ? nil : newValue }
+    }
+}

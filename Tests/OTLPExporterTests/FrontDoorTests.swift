@@ -1,0 +1,239 @@
+import Foundation
+import InMemoryLogging
+import Instrumentation
+import Logging
+import OTLPExporter
+import ServiceContextModule
+import TestSupport
+import Testing
+import Tracing
+
+/// ``OTLPObservability``, the front door's pipelines, against a recording receiver on 127.0.0.1: what the
+/// environment says is what reaches the collector.
+@Suite struct FrontDoorTests {
+    /// What the receiver got, per signal: each request's headers and its decoded JSON.
+    struct Received {
+        var traces: [(headers: [String: String], document: [String: Any])] = []
+        var logs: [(headers: [String: String], document: [String: Any])] = []
+
+        init(_ server: LocalHTTPServer) throws {
+            for request in server.requests {
+                let body = request.headers["content-encoding"] == "gzip" ? Gzip.decompress(request.body) ?? [] : request.body
+                let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+                if request.path.hasSuffix("/v1/traces") { traces.append((request.headers, document)) }
+                if request.path.hasSuffix("/v1/logs") { logs.append((request.headers, document)) }
+            }
+        }
+
+        /// Every span: trace id and name.
+        var spans: [(trace: String, name: String)] {
+            traces.flatMap { received in
+                ((received.document["resourceSpans"] as? [[String: Any]]) ?? []).flatMap { ($0["scopeSpans"] as? [[String: Any]]) ?? [] }
+                    .flatMap { ($0["spans"] as? [[String: Any]]) ?? [] }
+                    .map { (($0["traceId"] as? String) ?? "", ($0["name"] as? String) ?? "") }
+            }
+        }
+
+        /// Every log record: trace id ("" for none), severity text and body.
+        var records: [(trace: String, severity: String, body: String)] {
+            logs.flatMap { received in
+                ((received.document["resourceLogs"] as? [[String: Any]]) ?? []).flatMap { ($0["scopeLogs"] as? [[String: Any]]) ?? [] }
+                    .flatMap { ($0["logRecords"] as? [[String: Any]]) ?? [] }
+                    .map {
+                        (($0["traceId"] as? String) ?? "", ($0["severityText"] as? String) ?? "",
+                         (($0["body"] as? [String: Any])?["stringValue"] as? String) ?? "")
+                    }
+            }
+        }
+
+        var serviceName: String? {
+            let resource = (traces.first?.document["resourceSpans"] as? [[String: Any]])?.first?["resource"] as? [String: Any]
+            let attributes = (resource?["attributes"] as? [[String: Any]]) ?? []
+            let name = attributes.first { $0["key"] as? String == "service.name" }?["value"] as? [String: Any]
+            return name?["stringValue"] as? String
+        }
+    }
+
+    /// A span with a log line in it and one child, on `observability`'s own tracer and handler.
+    func work(_ observability: OTLPObservability, name: String = "handle", warn: Bool = false) {
+        let logger = Logger(label: "app") { observability.logHandler(label: $0) }
+        let tracer = observability.tracer
+        let root = tracer.startSpan(name, context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        ServiceContext.withValue(root.context) {
+            logger.info("working")
+            if warn { logger.warning("careful") }
+            let child = tracer.startSpan("step", context: root.context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            child.end()
+        }
+        root.end()
+    }
+
+    func diagnostics() -> (Logger, InMemoryLogHandler) {
+        let handler = InMemoryLogHandler()
+        return (Logger(label: "otlp", factory: { _ in handler }), handler)
+    }
+
+    @Test func bothSignalsGoWhereTheEnvironmentSaysWithTheirOwnSettings() throws {
+        let server = try LocalHTTPServer()
+        let (logger, warnings) = diagnostics()
+        let observability = OTLPObservability(
+            configuration: OTLPConfiguration(serviceName: "from-code"),
+            environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL, "OTEL_SERVICE_NAME": "checkout",
+                "OTEL_EXPORTER_OTLP_HEADERS": "x-tenant=shared", "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-tenant=traces%20only",
+                "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION": "none",
+            ],
+            logger: logger)
+        work(observability)
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        let received = try Received(server)
+        #expect(received.spans.map(\.name).sorted() == ["handle", "step"])
+        #expect(received.records.map(\.body) == ["working"])
+        #expect(received.traces.first?.headers["x-tenant"] == "traces only" && received.traces.first?.headers["content-encoding"] == "gzip")
+        #expect(received.logs.first?.headers["x-tenant"] == "shared" && received.logs.first?.headers["content-encoding"] == nil)
+        #expect(received.serviceName == "checkout")
+        // The log line carries its span's trace.
+        #expect(received.records.first?.trace == received.spans.first?.trace)
+        #expect(observability.spanCounters?.delivered == 2 && observability.logCounters?.delivered == 1)
+        #expect(warnings.entries.isEmpty)
+    }
+
+    @Test func noEnvironmentValueStopsItBadOnesAreWarnedAboutAndIgnored() throws {
+        let server = try LocalHTTPServer()
+        let (logger, warnings) = diagnostics()
+        let observability = OTLPObservability(
+            environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL, "OTEL_EXPORTER_OTLP_TIMEOUT": "0", "OTEL_EXPORTER_OTLP_COMPRESSION": "deflate",
+                "OTEL_BSP_MAX_QUEUE_SIZE": "-1", "OTEL_BLRP_SCHEDULE_DELAY": "abc", "OTEL_TRACES_SAMPLER": "sometimes",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            ],
+            logger: logger)
+        work(observability)
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        let messages = warnings.entries.map { "\($0.message)" }
+        #expect(messages.count == 5, "\(messages)")
+        for name in ["OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BLRP_SCHEDULE_DELAY", "OTEL_TRACES_SAMPLER", "OTEL_EXPORTER_OTLP_PROTOCOL"] {
+            #expect(messages.contains { $0.hasPrefix(name) }, "\(name): \(messages)")
+        }
+        #expect(try Received(server).spans.count == 2)
+    }
+
+    @Test func disabledExportsNothingAndRecordsNothing() throws {
+        let server = try LocalHTTPServer()
+        let observability = OTLPObservability(environment: ["OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL])
+        let span = observability.tracer.startSpan("x", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        #expect(!span.isRecording)
+        #expect(observability.logHandler(label: "a") is SwiftLogNoOpLogHandler)
+        work(observability)
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        #expect(observability.spanCounters == nil && observability.logCounters == nil)
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test func alwaysOffExportsNoSpanButWarningsStillGo() throws {
+        let server = try LocalHTTPServer()
+        let observability = OTLPObservability(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL, "OTEL_TRACES_SAMPLER": "always_off"])
+        work(observability, warn: true)
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        let received = try Received(server)
+        #expect(received.spans.isEmpty)
+        // The info line went with its dropped trace; the warning is kept.
+        #expect(received.records.map(\.severity) == ["WARN"])
+    }
+
+    /// `traceidratio` keeps or drops whole traces: every span and info line of a kept trace, none of a
+    /// dropped one, and every warning.
+    @Test func aRatioKeepsWholeTraces() throws {
+        let server = try LocalHTTPServer()
+        let observability = OTLPObservability(
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL, "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"])
+        for index in 0..<200 { work(observability, name: "trace \(index)", warn: true) }
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        let received = try Received(server)
+        let spanTraces = Dictionary(grouping: received.spans, by: \.trace)
+        let kept = Set(spanTraces.keys)
+        #expect(kept.count > 0 && kept.count < 200, "\(kept.count) of 200 kept")
+        #expect(spanTraces.values.allSatisfy { $0.count == 2 }, "a trace lost some of its spans")
+        // Each kept trace is the one the sampler keeps, by its id.
+        for trace in kept { #expect(OTLPSampler.traceIDRatio(0.5).shouldSample(traceID: try #require(TraceID(hex: trace)), parent: nil)) }
+        let infos = received.records.filter { $0.severity == "INFO" }
+        #expect(Set(infos.map(\.trace)) == kept && infos.count == kept.count)
+        #expect(received.records.filter { $0.severity == "WARN" }.count == 200)
+    }
+
+    @Test func theConsoleExporterAndNoneNeedNoCollector() throws {
+        let server = try LocalHTTPServer()
+        let observability = OTLPObservability(
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL, "OTEL_TRACES_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"])
+        work(observability)
+        #expect(observability.shutdown(timeoutSeconds: 10))
+        #expect(observability.spanCounters == nil && server.requests.isEmpty)
+    }
+
+    @Test func anEndpointSetInCodeThatCannotBeUsedIsAWarning() throws {
+        var configuration = OTLPConfiguration()
+        configuration.traces.endpoint = "localhost:4318"
+        let (logger, warnings) = diagnostics()
+        let observability = OTLPObservability(configuration: configuration, environment: ["OTEL_LOGS_EXPORTER": "none"], logger: logger)
+        #expect(observability.spanCounters == nil)
+        #expect(warnings.entries.map { "\($0.message)" } == [
+            "the traces endpoint: 'localhost:4318' is not accepted; expected an http:// or https:// URL such as http://127.0.0.1:4318; spans are not exported",
+        ])
+        observability.shutdown(timeoutSeconds: 1)
+    }
+}
+
+@Suite struct SamplingTests {
+    func start(_ tracer: OTLPTracer, _ context: ServiceContext = .topLevel) -> OTLPSpan {
+        tracer.startSpan("s", context: context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+    }
+
+    @Test func aParentBasedSamplerFollowsARemoteParent() {
+        let processor = CollectingProcessor()
+        let tracer = OTLPTracer(processor: processor)
+        for (flags, recorded) in [("00", false), ("01", true)] {
+            var context = ServiceContext.topLevel
+            tracer.extract(["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-\(flags)"], into: &context, using: DictionaryExtractor())
+            let span = start(tracer, context)
+            #expect(span.isRecording == recorded)
+            // Children and outgoing requests carry the decision.
+            let child = start(tracer, span.context)
+            var headers: [String: String] = [:]
+            tracer.inject(child.context, into: &headers, using: DictionaryInjector())
+            #expect(headers["traceparent"]?.hasSuffix("-\(flags)") == true)
+            child.end()
+            span.end()
+        }
+        #expect(processor.ended.count == 2 && processor.ended.allSatisfy { $0.flags == 1 })
+    }
+
+    @Test func theRatioSamplersThreshold() throws {
+        let low = try #require(TraceID(high: 1, low: 0x0000_0000_0000_0001))
+        let high = try #require(TraceID(high: 1, low: 0x00FF_FFFF_FFFF_FFFF))
+        #expect(!OTLPSampler.traceIDRatio(0.5).shouldSample(traceID: low, parent: nil))
+        #expect(OTLPSampler.traceIDRatio(0.5).shouldSample(traceID: high, parent: nil))
+        #expect(OTLPSampler.traceIDRatio(1).shouldSample(traceID: low, parent: nil))
+        #expect(!OTLPSampler.traceIDRatio(0).shouldSample(traceID: high, parent: nil))
+        #expect(OTLPSampler.parentBased(root: .traceIDRatio(0.25)).description == "ParentBased{root=TraceIdRatioBased{0.25}}")
+    }
+
+    @Test func baggageRoundTrips() {
+        let tracer = OTLPTracer(processor: CollectingProcessor())
+        var context = ServiceContext.topLevel
+        tracer.extract(["baggage": "user.id=alice%20b, bad key=1,tier=gold;ttl=30,user.id=bob"], into: &context, using: DictionaryExtractor())
+        #expect(context.otlpBaggage == [.init(name: "tier", value: "gold", properties: "ttl=30"), .init(name: "user.id", value: "bob")])
+        let span = start(tracer, context)
+        var child = span.context
+        child.otlpBaggage.append(.init(name: "note", value: "a,b;c"))
+        var headers: [String: String] = [:]
+        tracer.inject(child, into: &headers, using: DictionaryInjector())
+        #expect(headers["baggage"] == "tier=gold;ttl=30,user.id=bob,note=a%2Cb%3Bc")
+        #expect(W3CBaggage.parse(headers["baggage"]!).last?.value == "a,b;c")
+        // No propagator: nothing in, nothing out.
+        let silent = OTLPTracer(processor: CollectingProcessor(), propagators: [])
+        var none = ServiceContext.topLevel
+        silent.extract(["baggage": "a=1", "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"], into: &none, using: DictionaryExtractor())
+        #expect(none.otlpBaggage.isEmpty && none.otlpRemoteParent == nil)
+        span.end()
+    }
+}
