@@ -28,12 +28,12 @@ let package = Package(
         .trait(name: "PostgreSQL", description: "The SQL log exporter's PostgreSQL engine (postgres://… URLs), through postgres-nio."),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
-        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System-library shim: libcurl's headers, plus inline wrappers for its variadic setters.
@@ -134,17 +134,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Examples: the plugin without the engine, and a workflow with its own step exported.
-        .executableTarget(
-            name: "example-plugin-only",
-            dependencies: [
-                "OTLPExporter", "LogLineCore",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "examples/PluginOnly",
-            swiftSettings: strict
-        ),
+        // Example: a workflow with its own step exported. (The plugin without the engine, examples/PluginOnly,
+        // is a package of its own that depends on this one, as a stranger's would.)
         .executableTarget(
             name: "example-custom-step",
             dependencies: ["ECLCore", "ECLLogging", "ECLTelemetry", .product(name: "Logging", package: "swift-log")],

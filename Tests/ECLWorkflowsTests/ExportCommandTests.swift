@@ -57,6 +57,66 @@ import Testing
         #expect(Set(try OTLPFile.spans(again).map { $0[1] + $0[2] }) == first)
     }
 
+    /// An OTEL_* value that cannot be used is one warning and the run goes on (the OpenTelemetry
+    /// environment specification); OTEL_SDK_DISABLED turns the collector export off, even the prod preset's.
+    @Test func theOpenTelemetryEnvironmentNeverStopsARun() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let run = try cli.run(
+            arguments: ["run", "simple", "--db", ":memory:", "--jsonl-out", "x.jsonl"],
+            environment: ["OTEL_BSP_MAX_QUEUE_SIZE": "-1", "OTEL_EXPORTER_OTLP_TIMEOUT": "soon", "OTEL_TRACES_SAMPLER": "xray"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let warnings = run.stderrLines.filter { $0.hasPrefix("ecl-workflows: warning: OTLP: OTEL_") }
+        #expect(warnings.count == 3, "\(run.stderr)")
+        #expect(warnings.contains("ecl-workflows: warning: OTLP: OTEL_BSP_MAX_QUEUE_SIZE: '-1' is not accepted; expected a whole number above 0; ignored"))
+        #expect(try OTLPFile.spans(path(cli, "x.jsonl")).count > 0)
+
+        let closed = try freeLocalPort()
+        let disabled = try cli.run(
+            arguments: ["run", "simple", "--db", ":memory:", "--preset", "prod"],
+            environment: ["OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"])
+        #expect(disabled.status == 0, "\(disabled.stderr)")
+        #expect(!disabled.stderr.contains("collector") && !disabled.stdout.contains("spool"), "\(disabled.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-spool")))
+    }
+
+    /// OTEL_TRACES_SAMPLER=traceidratio keeps or drops whole workflows (the trace id is the workflow id): a
+    /// kept workflow's spans and lines all reach the collector, a dropped one's none but its warnings and
+    /// errors. What was logged in all is read from the SQL log database, which sampling does not touch.
+    @Test func aRatioSamplerKeepsWholeWorkflowsAndEveryWarning() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let collector = try Collector(directory: cli.directory)
+        let database = path(cli, "logs.db")
+        let run = try cli.run(
+            arguments: [
+                "run", "critique-revise", "--count", "200", "--concurrency", "8", "--llm-fault-rate", "0.3", "--seed", "3",
+                "--otlp-endpoint", collector.endpoint, "--log-sql", "sqlite:" + database, "--output", "json", "--db", ":memory:",
+            ],
+            environment: ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"])
+        let received = collector.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let ids = Set(try results(run).map(Self.hex))
+        #expect(ids.count == 200)
+        // Kept: the id's low 56 bits at or above (1 - 0.5) × 2^56.
+        let kept = ids.filter { UInt64($0.suffix(14), radix: 16)! >= 1 << 55 }
+        #expect(kept.count > 0 && kept.count < 200, "\(kept.count) of 200")
+        #expect(Set(received.spans.map { $0[0] }) == kept)
+        let rows = try Subprocess.run("/usr/bin/env", [
+            "python3", "-c",
+            "import sqlite3, sys, json; print(json.dumps(sqlite3.connect(sys.argv[1]).execute('select coalesce(trace_id, \\'\\'), coalesce(span_id, \\'\\'), level, message from log_events').fetchall()))",
+            database,
+        ])
+        #expect(rows.status == 0, "\(rows.output)")
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(rows.output.utf8)) as? [[String]])
+        #expect(stored.contains { !kept.contains($0[0]) && !$0[0].isEmpty && $0[2] == "warn" }, "no warning in a dropped workflow to check")
+        let expected = stored.filter { $0[0].isEmpty || kept.contains($0[0]) || ["warn", "error", "critical"].contains($0[2]) }
+        #expect(received.logs.map { $0.joined(separator: " ") }.sorted() == expected.map { $0[0...1].joined(separator: " ") + " " + $0[3] }.sorted())
+        // Every span a kept workflow's lines were logged in reached the collector.
+        let spanKeys = Set(received.spans.map { $0[0] + $0[1] })
+        #expect(stored.filter { kept.contains($0[0]) && !$0[1].isEmpty }.allSatisfy { spanKeys.contains($0[0] + $0[1]) })
+    }
+
     @Test func everySpanAndLogReachesARealCollector() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }

@@ -2,7 +2,7 @@
 // swift-log gets its spans and logs exported as OTLP/JSON. The set-up is the first line; the rest is the
 // application. Configure it with the standard OTEL_* variables:
 //
-//   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 swift run example-plugin-only
+//   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 swift run --package-path examples/PluginOnly
 import Logging
 import OTLPExporter
 import Tracing
