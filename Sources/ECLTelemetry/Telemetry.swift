@@ -98,7 +98,9 @@ public final class Telemetry: Sendable {
         var settings = options.settings
         settings.serviceName = settings.serviceName ?? "ecl-workflows"
         settings.serviceVersion = settings.serviceVersion ?? OTLPResource.sdkVersion
-        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: settings, scopeName: "ecl"))
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: settings, scopeName: "ecl"), logLimits: settings.logLimits)
+        // The log database's rows wait in the spool whole: the export's attribute limits are not theirs.
+        let rowEncoder = OTLPJSONEncoder(resource: encoder.resource)
         let spoolDirectory = options.otlp != nil || options.spoolDirectory != nil || logConfig.sqlExporter != nil
             ? options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory : nil
         var spools: [OTLPSignal: Spool] = [:]
@@ -133,7 +135,7 @@ public final class Telemetry: Sendable {
             }
             sqlWriter = SQLLogWriter(
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
-                synchronous: !sql.async, spool: sqlSpool, encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: report)
+                synchronous: !sql.async, spool: sqlSpool, encode: { StoredLogLineOTLP.encode($0, encoder: rowEncoder) }, report: report)
         }
         let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
@@ -203,7 +205,7 @@ public final class Telemetry: Sendable {
         }
         InstrumentationSystem.bootstrap(OTLPTracer(
             processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: options.settings.sampler,
-            propagators: options.settings.propagators))
+            propagators: options.settings.propagators, limits: options.settings.spanLimits))
         return Telemetry(
             spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter)
     }

@@ -41,7 +41,7 @@ public final class OTLPObservability: Sendable {
             tracer = OTLPTracer(processor: MultiSpanProcessor([]), sampler: .alwaysOff, propagators: resolved.propagators)
             return
         }
-        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: resolved))
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: resolved), logLimits: resolved.logLimits)
         let destinations = Self.checked(resolved.destinations, report: report)
         let availability = CollectorAvailability(name: "the collector at \(destinations.collectorName)", report: report)
         let agent = "ecl-otlp/\(OTLPResource.sdkVersion) (swift; libcurl)"
@@ -77,7 +77,7 @@ public final class OTLPObservability: Sendable {
         logOutputs = outputs
         tracer = OTLPTracer(
             processor: processors.count == 1 ? processors[0] : MultiSpanProcessor(processors), sampler: resolved.sampler,
-            propagators: resolved.propagators)
+            propagators: resolved.propagators, limits: resolved.spanLimits)
     }
 
     /// A swift-log handler whose lines (at ``OTLPConfiguration/logLevel`` and above) go to the configured log

@@ -74,6 +74,16 @@ import Testing
         ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "50", "x"),
         ("OTEL_BLRP_SCHEDULE_DELAY", "250", "-1"),
         ("OTEL_BLRP_EXPORT_TIMEOUT", "2000", "ten"),
+        ("OTEL_ATTRIBUTE_COUNT_LIMIT", "10", "-1"),
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0", "long"),
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "10", "1e3"),
+        ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64", "-64"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0", "x"),
+        ("OTEL_SPAN_LINK_COUNT_LIMIT", "5", "y"),
+        ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "5", "-2"),
+        ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "5", "3.5"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "5", "many"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100", "99999999999"),
     ])
     func eachVariableValidAndInvalid(name: String, good: String, bad: String) {
         let defaults = OTLPConfiguration()
@@ -145,6 +155,17 @@ import Testing
         let (kept, warnings) = apply(["OTEL_EXPORTER_OTLP_ENDPOINT": "nope", "OTEL_EXPORTER_OTLP_TIMEOUT": "-3", "OTEL_TRACES_SAMPLER": "sometimes"], to: code)
         #expect(warnings.count == 3)
         #expect(kept == code)
+    }
+
+    @Test func aSignalsOwnLimitWinsOverTheSharedOne() {
+        let (config, warnings) = apply([
+            "OTEL_ATTRIBUTE_COUNT_LIMIT": "10", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "20", "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT": "30",
+            "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "40",
+        ])
+        #expect(warnings.isEmpty)
+        #expect(config.spanLimits.attributes == AttributeLimits(count: 10, valueLength: 40))
+        #expect(config.logLimits == AttributeLimits(count: 30, valueLength: 20))
+        #expect(config.spanLimits.eventCount == 128)
     }
 
     @Test func exportersAndPropagatorsAreLists() {

@@ -1,5 +1,6 @@
 import Foundation
 import InMemoryLogging
+import LogLineCore
 import Instrumentation
 import Logging
 import OTLPExporter
@@ -235,5 +236,64 @@ import Tracing
         silent.extract(["baggage": "a=1", "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"], into: &none, using: DictionaryExtractor())
         #expect(none.otlpBaggage.isEmpty && none.otlpRemoteParent == nil)
         span.end()
+    }
+}
+
+@Suite struct LimitsTests {
+    @Test func aSpanKeepsWhatItsLimitsAllowAndCountsTheRest() throws {
+        var limits = SpanLimits()
+        limits.attributes = AttributeLimits(count: 2, valueLength: 3)
+        limits.eventCount = 1
+        limits.linkCount = 1
+        limits.attributesPerEvent = 1
+        limits.attributesPerLink = 0
+        let processor = CollectingProcessor()
+        let tracer = OTLPTracer(processor: processor, limits: limits)
+        let other = tracer.startSpan("other", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        let span = tracer.startSpan("limited", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        span.updateAttributes { attributes in
+            attributes["d"] = "dddddd"
+            attributes["a"] = "abcdef"
+            attributes["b"] = ["xyzw", "12"]
+            attributes["c"] = 3
+        }
+        for index in 0..<3 { span.addEvent(SpanEvent(name: "e\(index)", attributes: ["k1": "v", "k2": "w"])) }
+        span.addLink(SpanLink(context: other.context, attributes: ["why": "because"]))
+        span.addLink(SpanLink(context: other.context, attributes: [:]))
+        span.end()
+        other.end()
+        let data = try #require(processor.ended.first { $0.name == "limited" })
+        #expect(data.attributes == [TelemetryAttribute("a", .string("abc")), TelemetryAttribute("b", .array([.string("xyz"), .string("12")]))])
+        #expect(data.droppedAttributesCount == 2 && data.droppedEventsCount == 2 && data.droppedLinksCount == 1)
+        #expect(data.events.map(\.name) == ["e0"] && data.events[0].attributes.count == 1 && data.events[0].droppedAttributesCount == 1)
+        #expect(data.links.count == 1 && data.links[0].attributes.isEmpty && data.links[0].droppedAttributesCount == 1)
+
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
+        let json = String(decoding: encoder.encode(spans: [data]), as: UTF8.self)
+        #expect(json.contains(#""droppedAttributesCount":2"#) && json.contains(#""droppedEventsCount":2"#) && json.contains(#""droppedLinksCount":1"#))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("limits-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(json.utf8 + [10]).write(to: URL(fileURLWithPath: path))
+        let validation = try OTLPSchemaValidator.run([path])
+        #expect(validation.status == 0, "\(validation.output)")
+    }
+
+    @Test func aLogRecordKeepsItsFieldsFirstAndCountsTheRest() throws {
+        let line = LogLine(
+            timeUnixNano: 1, level: .info, label: "l", message: "m", fields: ["a": "long text", "b": "2", "c": "3"], file: "F.swift", line: 9)
+        func record(_ limits: AttributeLimits) throws -> [String: Any] {
+            let json = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"), logLimits: limits).encode(logs: [line])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+            let scopes = ((document["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])
+            return try #require((scopes?.first?["logRecords"] as? [[String: Any]])?.first)
+        }
+        let cut = try record(AttributeLimits(count: 1, valueLength: 4))
+        let attributes = try #require(cut["attributes"] as? [[String: Any]])
+        #expect(attributes.count == 1 && (attributes[0]["value"] as? [String: Any])?["stringValue"] as? String == "long")
+        #expect(cut["droppedAttributesCount"] as? Int == 4)
+        // The location goes whole or not at all.
+        let room = try record(AttributeLimits(count: 4))
+        #expect((room["attributes"] as? [[String: Any]])?.count == 3 && room["droppedAttributesCount"] as? Int == 2)
+        #expect(try record(AttributeLimits())["droppedAttributesCount"] == nil)
     }
 }

@@ -41,9 +41,28 @@ extension OTLPConfiguration {
         result.traces = result.traces.applying(reader, name: "TRACES", batchPrefix: "OTEL_BSP_")
         result.logs = result.logs.applying(reader, name: "LOGS", batchPrefix: "OTEL_BLRP_")
 
+        result.applyLimits(reader)
+
         let exported: [OTLPSignal] = (result.traces.exporters.contains(.otlp) ? [.traces] : []) + (result.logs.exporters.contains(.otlp) ? [.logs] : [])
         if !result.isDisabled, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: exported) { warn(warning) }
         return result
+    }
+
+    /// The attribute, span and log record limits: a signal's own variable, else the shared `OTEL_ATTRIBUTE_*`.
+    private mutating func applyLimits(_ reader: EnvironmentReader) {
+        func limit(_ name: String) -> Int? {
+            reader.integer(name, in: 0...Int(Int32.max), expected: "a whole number from 0")
+        }
+        let count = limit("OTEL_ATTRIBUTE_COUNT_LIMIT")
+        let length = limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT")
+        if let value = limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") ?? count { spanLimits.attributes.count = value }
+        if let value = limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") ?? length { spanLimits.attributes.valueLength = value }
+        if let value = limit("OTEL_SPAN_EVENT_COUNT_LIMIT") { spanLimits.eventCount = value }
+        if let value = limit("OTEL_SPAN_LINK_COUNT_LIMIT") { spanLimits.linkCount = value }
+        if let value = limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT") { spanLimits.attributesPerEvent = value }
+        if let value = limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT") { spanLimits.attributesPerLink = value }
+        if let value = limit("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT") ?? count { logLimits.count = value }
+        if let value = limit("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT") ?? length { logLimits.valueLength = value }
     }
 
     static let compressions: KeyValuePairs<String, OTLPHTTPConfiguration.Compression> = ["gzip": .gzip, "none": .none]

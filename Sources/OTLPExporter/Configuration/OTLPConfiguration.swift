@@ -89,6 +89,14 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// The propagators `inject` and `extract` use. Default W3C Trace Context and Baggage.
     /// Environment: `OTEL_PROPAGATORS`.
     public var propagators: [Propagator] = [.traceContext, .baggage]
+    /// How many attributes, events and links a span keeps (default 128 each, strings not cut).
+    /// Environment: `OTEL_SPAN_*_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`,
+    /// and `OTEL_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` for what those leave unset.
+    public var spanLimits = SpanLimits()
+    /// How many attributes a log record keeps (default 128, strings not cut). Environment:
+    /// `OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT` (else the
+    /// `OTEL_ATTRIBUTE_*` ones).
+    public var logLimits = AttributeLimits()
     /// The lowest level of log line exported. Default info.
     public var logLevel: Logger.Level = .info
     /// Keep only warning and worse log lines of traces the sampler dropped (their info and debug lines go

@@ -11,9 +11,14 @@ import LogLineCore
 public struct OTLPJSONEncoder: Sendable {
     /// Who sends, and the instrumentation scope.
     public let resource: OTLPResource
+    /// How many attributes a log record keeps, and how long their strings may be.
+    public let logLimits: AttributeLimits
 
     /// Creates an encoder for `resource`.
-    public init(resource: OTLPResource) { self.resource = resource }
+    public init(resource: OTLPResource, logLimits: AttributeLimits = AttributeLimits()) {
+        self.resource = resource
+        self.logLimits = logLimits
+    }
 
     /// One `TracesData` document holding `spans`.
     public func encode(spans: [SpanData]) -> [UInt8] {
@@ -120,6 +125,7 @@ public struct OTLPJSONEncoder: Sendable {
             out.append(#","attributes":"#)
             Self.appendAttributes(span.attributes, &out)
         }
+        Self.appendCount("droppedAttributesCount", span.droppedAttributesCount, &out)
         if !span.events.isEmpty {
             out.append(#","events":["#)
             for (index, event) in span.events.enumerated() {
@@ -132,10 +138,12 @@ public struct OTLPJSONEncoder: Sendable {
                     out.append(#","attributes":"#)
                     Self.appendAttributes(event.attributes, &out)
                 }
+                Self.appendCount("droppedAttributesCount", event.droppedAttributesCount, &out)
                 out.append("}")
             }
             out.append("]")
         }
+        Self.appendCount("droppedEventsCount", span.droppedEventsCount, &out)
         if !span.links.isEmpty {
             out.append(#","links":["#)
             for (index, link) in span.links.enumerated() {
@@ -150,10 +158,12 @@ public struct OTLPJSONEncoder: Sendable {
                     out.append(#","attributes":"#)
                     Self.appendAttributes(link.attributes, &out)
                 }
+                Self.appendCount("droppedAttributesCount", link.droppedAttributesCount, &out)
                 out.append("}")
             }
             out.append("]")
         }
+        Self.appendCount("droppedLinksCount", span.droppedLinksCount, &out)
         if span.statusCode != .unset {
             out.append(#","status":{"#)
             if let message = span.statusMessage, !message.isEmpty {
@@ -185,18 +195,22 @@ public struct OTLPJSONEncoder: Sendable {
         out.append("}")
         let hasLocation = !record.file.isEmpty
         record.withOrderedFields { fields in
-            guard !fields.isEmpty || hasLocation else { return }
+            // Within the limit: the fields in order, then the location (both of its attributes, or neither).
+            let keptFields = fields.prefix(logLimits.count)
+            let keepLocation = hasLocation && logLimits.count - keptFields.count >= 2
+            defer { Self.appendCount("droppedAttributesCount", fields.count - keptFields.count + (hasLocation && !keepLocation ? 2 : 0), &out) }
+            guard !keptFields.isEmpty || keepLocation else { return }
             out.append(#","attributes":["#)
-            for (index, field) in fields.enumerated() {
+            for (index, field) in keptFields.enumerated() {
                 if index > 0 { out.append(ascii: ",") }
                 out.append(#"{"key":"#)
                 out.append(jsonString: field.key)
                 out.append(#","value":"#)
-                Self.appendValue(field.value, &out)
+                Self.appendValue(field.value, &out, maxLength: logLimits.valueLength)
                 out.append("}")
             }
-            if hasLocation {
-                if !fields.isEmpty { out.append(ascii: ",") }
+            if keepLocation {
+                if !keptFields.isEmpty { out.append(ascii: ",") }
                 out.append(#"{"key":"code.filepath","value":{"stringValue":"#)
                 out.append(jsonString: record.file)
                 out.append(#"}},{"key":"code.lineno","value":{"intValue":""#)
@@ -216,10 +230,11 @@ public struct OTLPJSONEncoder: Sendable {
 
     /// A log field's value as an `AnyValue`: scalars typed, arrays as `arrayValue`, dictionaries as
     /// `kvlistValue` (keys in order).
-    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8]) {
+    /// `maxLength` cuts strings to that many characters.
+    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8], maxLength: Int? = nil) {
         switch value {
         case .array(let values):
-            appendArrayValue(values, &out, element: appendValue)
+            appendArrayValue(values, &out) { appendValue($0, &$1, maxLength: maxLength) }
         case .dictionary(let members):
             out.append(#"{"kvlistValue":{"#)
             if !members.isEmpty {
@@ -229,7 +244,7 @@ public struct OTLPJSONEncoder: Sendable {
                     out.append(#"{"key":"#)
                     out.append(jsonString: key)
                     out.append(#","value":"#)
-                    appendValue(members[key]!, &out)
+                    appendValue(members[key]!, &out, maxLength: maxLength)
                     out.append("}")
                 }
                 out.append("]")
@@ -237,16 +252,26 @@ public struct OTLPJSONEncoder: Sendable {
             out.append("}}")
         case .string(let text):
             out.append(#"{"stringValue":"#)
-            out.append(jsonString: text)
+            if let maxLength, text.count > maxLength { out.append(jsonString: String(text.prefix(maxLength))) } else { out.append(jsonString: text) }
             out.append("}")
         case .stringConvertible:
             switch value.scalar! {
-            case .string(let text): appendValue(Logger.MetadataValue.string(text), &out)
+            case .string(let text): appendValue(Logger.MetadataValue.string(text), &out, maxLength: maxLength)
             case .int(let number): appendValue(TelemetryValue.int(number), &out)
             case .double(let number): appendValue(TelemetryValue.double(number), &out)
             case .bool(let flag): appendValue(TelemetryValue.bool(flag), &out)
             }
         }
+    }
+
+    /// `,"name":count` when the count is above 0 (a uint32 field: a JSON number).
+    static func appendCount(_ name: StaticString, _ count: Int, _ out: inout [UInt8]) {
+        guard count > 0 else { return }
+        out.append(ascii: ",")
+        out.append(ascii: "\"")
+        name.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(#"":"#)
+        out.append(decimal: min(count, Int(UInt32.max)))
     }
 
     static func appendAttributes(_ attributes: [TelemetryAttribute], _ out: inout [UInt8]) {

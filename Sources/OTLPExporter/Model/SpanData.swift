@@ -16,12 +16,15 @@ public struct SpanEventData: Sendable, Equatable {
     public var timeUnixNano: UInt64
     /// Its attributes.
     public var attributes: [TelemetryAttribute]
+    /// Attributes past the limit, not kept.
+    public var droppedAttributesCount: Int
 
     /// Creates an event.
-    public init(name: String, timeUnixNano: UInt64, attributes: [TelemetryAttribute] = []) {
+    public init(name: String, timeUnixNano: UInt64, attributes: [TelemetryAttribute] = [], droppedAttributesCount: Int = 0) {
         self.name = name
         self.timeUnixNano = timeUnixNano
         self.attributes = attributes
+        self.droppedAttributesCount = droppedAttributesCount
     }
 }
 
@@ -35,13 +38,18 @@ public struct SpanLinkData: Sendable, Equatable {
     public var attributes: [TelemetryAttribute]
     /// The linked span's W3C `tracestate`, if any.
     public var traceState: String?
+    /// Attributes past the limit, not kept.
+    public var droppedAttributesCount: Int
 
     /// Creates a link.
-    public init(traceID: TraceID, spanID: SpanID, attributes: [TelemetryAttribute] = [], traceState: String? = nil) {
+    public init(
+        traceID: TraceID, spanID: SpanID, attributes: [TelemetryAttribute] = [], traceState: String? = nil, droppedAttributesCount: Int = 0
+    ) {
         self.traceID = traceID
         self.spanID = spanID
         self.attributes = attributes
         self.traceState = traceState
+        self.droppedAttributesCount = droppedAttributesCount
     }
 }
 
@@ -63,6 +71,10 @@ public struct SpanData: Sendable, Equatable {
     public var statusMessage: String?
     /// The W3C `tracestate` the span carries (its parent's), if any.
     public var traceState: String?
+    /// Attributes, events and links past the span's limits (``SpanLimits``), not kept.
+    public var droppedAttributesCount = 0
+    public var droppedEventsCount = 0
+    public var droppedLinksCount = 0
 
     /// Creates a span record.
     public init(

@@ -12,6 +12,8 @@ public final class OTLPSpan: Tracing.Span, Sendable {
         var links: [SpanLinkData] = []
         var status: SpanStatus?
         var ended = false
+        var droppedEvents = 0
+        var droppedLinks = 0
     }
 
     /// The span's ids.
@@ -21,12 +23,14 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     private let baseContext: ServiceContext
     private let state: Mutex<State>
     private let processor: any SpanProcessor
+    private let limits: SpanLimits
     private let children = Atomic<UInt32>(0)
 
     init(
         name: String, kind: OTLPSpanKind, spanContext: SpanContextData, startNanos: UInt64, baseContext: ServiceContext,
-        processor: any SpanProcessor
+        processor: any SpanProcessor, limits: SpanLimits = SpanLimits()
     ) {
+        self.limits = limits
         self.spanContext = spanContext
         self.kind = kind
         self.startNanos = startNanos
@@ -69,8 +73,17 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     public func addEvent(_ event: SpanEvent) {
         guard isSampled else { return }
-        let data = SpanEventData(name: event.name, timeUnixNano: event.nanosecondsSinceEpoch, attributes: Self.convert(event.attributes))
-        state.withLock { if !$0.ended { $0.events.append(data) } }
+        let attributes = limits.apply(Self.convert(event.attributes), count: limits.attributesPerEvent)
+        append(SpanEventData(
+            name: event.name, timeUnixNano: event.nanosecondsSinceEpoch, attributes: attributes.kept, droppedAttributesCount: attributes.dropped))
+    }
+
+    /// Keeps an event within the event limit; past it, counts it.
+    private func append(_ event: SpanEventData) {
+        state.withLock { state in
+            guard !state.ended else { return }
+            if state.events.count < limits.eventCount { state.events.append(event) } else { state.droppedEvents += 1 }
+        }
     }
 
     /// Records `error` as an `exception` event with `exception.type` and `exception.message`.
@@ -81,15 +94,21 @@ public final class OTLPSpan: Tracing.Span, Sendable {
             TelemetryAttribute("exception.message", .string("\(error)")),
         ]
         all += Self.convert(attributes)
-        let event = SpanEventData(name: "exception", timeUnixNano: instant().nanosecondsSinceEpoch, attributes: all)
-        state.withLock { if !$0.ended { $0.events.append(event) } }
+        let limited = limits.apply(all, count: limits.attributesPerEvent)
+        append(SpanEventData(
+            name: "exception", timeUnixNano: instant().nanosecondsSinceEpoch, attributes: limited.kept, droppedAttributesCount: limited.dropped))
     }
 
     public func addLink(_ link: SpanLink) {
         guard let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
+        let attributes = limits.apply(Self.convert(link.attributes), count: limits.attributesPerLink)
         let data = SpanLinkData(
-            traceID: target.traceID, spanID: target.spanID, attributes: Self.convert(link.attributes), traceState: target.traceState)
-        state.withLock { if !$0.ended { $0.links.append(data) } }
+            traceID: target.traceID, spanID: target.spanID, attributes: attributes.kept, traceState: target.traceState,
+            droppedAttributesCount: attributes.dropped)
+        state.withLock { state in
+            guard !state.ended else { return }
+            if state.links.count < limits.linkCount { state.links.append(data) } else { state.droppedLinks += 1 }
+        }
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
@@ -103,12 +122,17 @@ public final class OTLPSpan: Tracing.Span, Sendable {
                 case .error?: .error
                 case nil: .unset
             }
-            return SpanData(
+            let attributes = limits.attributes.apply(Self.convert(state.attributes))
+            var data = SpanData(
                 traceID: spanContext.traceID, spanID: spanContext.spanID, parentSpanID: spanContext.parentSpanID,
                 flags: spanContext.traceFlags, name: state.name, kind: kind, startTimeUnixNano: startNanos,
-                endTimeUnixNano: max(endNanos, startNanos), attributes: Self.convert(state.attributes), events: state.events,
+                endTimeUnixNano: max(endNanos, startNanos), attributes: attributes.kept, events: state.events,
                 links: state.links, statusCode: code, statusMessage: code == .error ? state.status?.message : nil,
                 traceState: spanContext.traceState)
+            data.droppedAttributesCount = attributes.dropped
+            data.droppedEventsCount = state.droppedEvents
+            data.droppedLinksCount = state.droppedLinks
+            return data
         }
         if let data { processor.onEnd(data) }
     }
@@ -116,7 +140,8 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     /// The sequence number of the next child started under this span.
     func nextChildSequence() -> UInt32 { children.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-    /// swift-distributed-tracing attributes as OTLP values, sorted by key for stable output.
+    /// swift-distributed-tracing attributes as OTLP values, sorted by key for stable output (the attribute
+    /// limit keeps the first by key: the tracing API's attributes carry no order of setting).
     static func convert(_ attributes: SpanAttributes) -> [TelemetryAttribute] {
         var result: [TelemetryAttribute] = []
         result.reserveCapacity(attributes.count)

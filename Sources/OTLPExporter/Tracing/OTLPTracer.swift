@@ -31,12 +31,15 @@ public struct OTLPTracer: Tracer {
     public let sampler: OTLPSampler
     /// The propagators `inject` and `extract` use.
     public let propagators: [OTLPConfiguration.Propagator]
+    /// How many attributes, events and links a span keeps.
+    public let limits: SpanLimits
 
     /// Creates a tracer.
     public init(
         processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil, sampler: OTLPSampler = .parentBased(root: .alwaysOn),
-        propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage]
+        propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage], limits: SpanLimits = SpanLimits()
     ) {
+        self.limits = limits
         self.processor = processor
         self.idPolicy = idPolicy
         self.sampler = sampler
@@ -63,7 +66,7 @@ public struct OTLPTracer: Tracer {
         if sampled { processor.onStart(spanContext) }
         return OTLPSpan(
             name: operationName, kind: Self.kind(kind), spanContext: spanContext, startNanos: instant().nanosecondsSinceEpoch,
-            baseContext: base, processor: processor)
+            baseContext: base, processor: processor, limits: limits)
     }
 
     public func activeSpan(identifiedBy context: ServiceContext) -> OTLPSpan? { context.otlpSpan }
