@@ -149,10 +149,10 @@ public final class Telemetry: Sendable {
             // The collector is the destination when there is one, the dump a copy beside it; else the dump.
             var destinations: [OTLPSignal: any BatchExporter] = [:]
             var copies: [OTLPSignal: [any BatchExporter]] = [:]
-            var availability: CollectorAvailability?
+            var availabilities: [OTLPSignal: CollectorAvailability] = [:]
             if let otlp = options.otlp {
                 let agent = "ecl-workflows/\(OTLPResource.sdkVersion) (swift; libcurl)"
-                availability = CollectorAvailability(name: "the collector at \(otlp.collectorName)", report: { report("OTLP: \($0)") })
+                availabilities = otlp.availabilities(report: { report("OTLP: \($0)") })
                 for signal in otlp.signals {
                     destinations[signal] = OTLPHTTPExporter(signal: signal, configuration: otlp, userAgent: agent, report: report)
                 }
@@ -168,13 +168,13 @@ public final class Telemetry: Sendable {
                 spanProcessor = BatchProcessor(
                     signal: .traces, configuration: options.settings.traces.batch,
                     encode: { encoder.encode(spans: $0) }, exporter: exporter, copies: copies[.traces] ?? [], spool: spools[.traces],
-                    durable: options.durable, availability: availability, report: report)
+                    durable: options.durable, availability: availabilities[.traces], report: report)
             }
             if let exporter = destinations[.logs] {
                 logProcessor = BatchProcessor(
                     signal: .logs, configuration: options.settings.logs.batch,
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
-                    durable: options.durable, availability: availability, report: report)
+                    durable: options.durable, availability: availabilities[.logs], report: report)
             }
         }
 

@@ -14,8 +14,9 @@ public enum OTLP {
     /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for
     /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's. Call it once,
     /// first thing (each system takes one bootstrap a process), and ``OTLPObservability/shutdown(timeoutSeconds:)``
-    /// before exit. Never throws and never stops the process: problems are warnings on `logger` (standard
-    /// error by default; pass one made before this call, or its lines would be exported too).
+    /// before exit. Never throws, and no configuration or environment stops the process: problems are
+    /// warnings on `logger` (standard error by default; pass one made before this call, or its lines would
+    /// be exported too). A second bootstrap in one process traps, as swift-log's and swift-distributed-tracing's do.
     @discardableResult
     public static func bootstrap(
         configuration: OTLPConfiguration = OTLPConfiguration(), environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JSONWriting
 import Logging
 import Synchronization
 import LogLineCore
@@ -30,7 +31,8 @@ public final class OTLPObservability: Sendable {
         var warnings: [String] = []
         let resolved = configuration.applyingEnvironment(environment, warn: { warnings.append($0) })
         let logger = logger ?? Self.diagnosticsLogger(level: resolved.diagnosticsLevel)
-        let report: @Sendable (String) -> Void = { logger.warning("\($0)") }
+        // Escaped: a URL or a collector's answer cannot recolour the terminal or fake a line.
+        let report: @Sendable (String) -> Void = { logger.warning("\(VisibleText.escape($0))") }
         warnings.forEach(report)
         self.configuration = resolved
 
@@ -38,12 +40,15 @@ public final class OTLPObservability: Sendable {
             spans = nil
             logs = nil
             logOutputs = []
-            tracer = OTLPTracer(processor: MultiSpanProcessor([]), sampler: .alwaysOff, propagators: resolved.propagators)
+            // Disabled: nothing recorded, but contexts still cross this process (the specification: the
+            // setting "has no effect on propagators").
+            tracer = OTLPTracer(processor: MultiSpanProcessor([]), propagators: resolved.propagators, isRecording: false)
             return
         }
         let encoder = OTLPJSONEncoder(resource: OTLPResource(configuration: resolved), logLimits: resolved.logLimits)
         let destinations = Self.checked(resolved.destinations, report: report)
-        let availability = CollectorAvailability(name: "the collector at \(destinations.collectorName)", report: report)
+        if let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: destinations.signals) { report(warning) }
+        let availabilities = destinations.availabilities(report: report)
         let agent = "ecl-otlp/\(OTLPResource.sdkVersion) (swift; libcurl)"
         func spool(_ signal: OTLPSignal) -> Spool? {
             guard let directory = resolved.spoolDirectory else { return nil }
@@ -60,13 +65,13 @@ public final class OTLPObservability: Sendable {
             BatchProcessor(
                 signal: .traces, configuration: resolved.traces.batch, encode: { encoder.encode(spans: $0) },
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.traces),
-                availability: availability, report: report)
+                availability: availabilities[.traces], report: report)
         }
         logs = destinations.logs.map { destination in
             BatchProcessor(
                 signal: .logs, configuration: resolved.logs.batch, encode: { encoder.encode(logs: $0) },
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.logs),
-                availability: availability, report: report)
+                availability: availabilities[.logs], report: report)
         }
         var processors: [any SpanProcessor] = spans.map { [$0] } ?? []
         if resolved.traces.exporters.contains(.console) {
@@ -81,9 +86,11 @@ public final class OTLPObservability: Sendable {
     }
 
     /// A swift-log handler whose lines (at ``OTLPConfiguration/logLevel`` and above) go to the configured log
-    /// exporters, with the span they were logged in. For `LoggingSystem.bootstrap`.
+    /// exporters, with the span they were logged in. For `LoggingSystem.bootstrap`. When logs are not
+    /// exported (no log exporter, or disabled), swift-log's own default, standard output: the service's lines
+    /// never vanish because export is off.
     public func logHandler(label: String, metadataProvider: Logger.MetadataProvider? = nil) -> any LogHandler {
-        guard !logOutputs.isEmpty else { return SwiftLogNoOpLogHandler(label) }
+        guard !logOutputs.isEmpty else { return StreamLogHandler.standardOutput(label: label, metadataProvider: metadataProvider) }
         return LogLineHandler(
             label: label, level: configuration.logLevel, outputs: logOutputs, metadataProvider: metadataProvider,
             traceContext: OTLPLogOutput.currentTraceContext)

@@ -17,13 +17,19 @@ struct CollectorOptions: ParsableArguments {
     var otlpCompression: String?
 
     /// The collector, checked, from `settings` (the OTEL_* environment) and these flags; nil when no
-    /// endpoint is set anywhere. With `fallbackEndpoint`, that endpoint is used when none is set.
-    func resolve(settings: OTLPConfiguration, fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
-        let otlp = try OTLPHTTPConfiguration.resolve(
+    /// endpoint is set anywhere. With `fallbackEndpoint`, that endpoint is used when none is set. A protocol
+    /// other than http/json asked for a signal that is exported is one warning.
+    func resolve(settings: OTLPConfiguration, environment: [String: String], fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
+        var otlp = try OTLPHTTPConfiguration.resolve(
             settings: settings, endpointFlag: otlpEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
-        guard otlp == nil, !settings.isDisabled, let fallbackEndpoint else { return otlp }
-        return try OTLPHTTPConfiguration.resolve(
-            settings: settings, endpointFlag: fallbackEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+        if otlp == nil, !settings.isDisabled, let fallbackEndpoint {
+            otlp = try OTLPHTTPConfiguration.resolve(
+                settings: settings, endpointFlag: fallbackEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+        }
+        if let otlp, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: otlp.signals) {
+            Console.warning("OTLP: \(warning)")
+        }
+        return otlp
     }
 
     /// The OpenTelemetry environment (OTEL_*) over the defaults; each value that cannot be used is one
@@ -60,7 +66,7 @@ struct ExportOptions: ParsableArguments {
     func resolve(environment: [String: String], consoleSpans: Bool, prod: Bool = false) throws -> TelemetryOptions {
         do {
             let settings = CollectorOptions.settings(environment: environment)
-            let otlp = try collector.resolve(settings: settings, fallbackEndpoint: prod ? Self.defaultProdEndpoint : nil)
+            let otlp = try collector.resolve(settings: settings, environment: environment, fallbackEndpoint: prod ? Self.defaultProdEndpoint : nil)
             if let path = jsonlOut, path.isEmpty { throw OTLPConfigError(option: "--jsonl-out", value: path, expected: "a file path") }
             let spoolSource = spool.map { ($0, "--spool") } ?? fallbackFile.map { ($0, "--fallback-file") }
                 ?? environment["ECL_OTLP_SPOOL"].map { ($0, "ECL_OTLP_SPOOL") }

@@ -35,7 +35,7 @@ extension ECLWorkflows {
             settings.traces.exporters = [.otlp]
             settings.logs.exporters = [.otlp]
             settings.isDisabled = false
-            do { resolved = try collectorOptions.resolve(settings: settings) } catch { throw UsageError(error.message) }
+            do { resolved = try collectorOptions.resolve(settings: settings, environment: environment) } catch { throw UsageError(error.message) }
             guard let otlp = resolved else {
                 if let sql = config.sqlExporter {
                     let source = database.logSQL != nil ? "--log-sql" : environment["ECL_LOG_SQL_URL"].map { _ in "ECL_LOG_SQL_URL" } ?? "logging.sql_exporter.database_url"

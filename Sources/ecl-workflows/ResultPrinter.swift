@@ -38,7 +38,8 @@ struct ResultPrinter {
             if let spans = outputs.spans {
                 // "Delivered" is what reached a collector; a dump alone is "written".
                 if let collector = outputs.collector {
-                    line("Spans: \(spans.delivered) delivered to \(collector), \(spans.spooled) spooled, \(spans.lost) lost.")
+                    let rejected = spans.rejected > 0 ? ", \(spans.rejected) refused by the collector (kept in the spool's rejected file)" : ""
+                    line("Spans: \(spans.delivered) delivered to \(collector), \(spans.spooled) spooled\(rejected), \(spans.lost) lost.")
                 } else {
                     line("Spans: \(spans.delivered) written, \(spans.lost) lost.")
                 }

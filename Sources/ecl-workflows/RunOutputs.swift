@@ -6,10 +6,12 @@ struct RunOutputs: Encodable {
         let holds: String
     }
 
-    /// What became of the run's spans: delivered to the collector, written to the spool, kept nowhere.
+    /// What became of the run's spans: delivered to the collector, written to the spool, refused by the
+    /// collector for good (kept in the spool's rejected file), kept nowhere.
     struct Spans: Encodable {
         let delivered: Int
         let spooled: Int
+        let rejected: Int
         let lost: Int
     }
 

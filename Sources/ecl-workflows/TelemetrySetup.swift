@@ -104,7 +104,7 @@ enum TelemetrySetup {
             outputs.files.append(.init(path: usage.directory + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
         }
         if let counters = installed.telemetry.spans?.counters {
-            outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, lost: counters.lost)
+            outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
             outputs.collector = installed.options.otlp?.collectorName
         }
         return outputs

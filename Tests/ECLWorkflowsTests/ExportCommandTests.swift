@@ -80,6 +80,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path(cli, "ecl-otlp-spool")))
     }
 
+    /// A collector that refuses every batch for good: the summary says so, not "0 lost" alone; a token in
+    /// the endpoint's query is never shown.
+    @Test func theSummarySaysWhatTheCollectorRefused() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let refusing = try LocalHTTPServer(fallback: .respond(status: 400, body: "bad request"))
+        let run = try cli.run(arguments: ["run", "simple", "--count", "2", "--db", ":memory:", "--otlp-endpoint", refusing.baseURL + "/?token=SECRET"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = run.stdoutLines.first { $0.hasPrefix("Spans:") } ?? ""
+        #expect(summary.contains(" refused by the collector (kept in the spool's rejected file), 0 lost."), "\(run.stdout)")
+        #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"), "\(run.stderr)")
+    }
+
     /// OTEL_TRACES_SAMPLER=traceidratio keeps or drops whole workflows (the trace id is the workflow id): a
     /// kept workflow's spans and lines all reach the collector, a dropped one's none but its warnings and
     /// errors. What was logged in all is read from the SQL log database, which sampling does not touch.

@@ -100,6 +100,9 @@ import Testing
         if name == "OTEL_SDK_DISABLED" {
             // A Boolean that is not "true" is false.
             #expect(!ignored.isDisabled)
+        } else if name.hasSuffix("S_HEADERS") {
+            // A signal's own list that cannot be read sends no headers, never the shared ones.
+            #expect(ignored.traces.headers == (name.contains("TRACES") ? [] : nil) && ignored.logs.headers == (name.contains("LOGS") ? [] : nil))
         } else {
             #expect(ignored == defaults, "\(name)=\(bad) was not ignored")
         }
@@ -189,16 +192,44 @@ import Testing
     }
 
     @Test func aProtocolOtherThanHTTPJSONIsAWarningNotAStop() {
-        #expect(apply(["OTEL_EXPORTER_OTLP_PROTOCOL": " HTTP/JSON "]).1.isEmpty)
-        #expect(apply(["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"]).1
-            == ["OTEL_EXPORTER_OTLP_PROTOCOL=grpc: this exporter sends OTLP/HTTP with JSON only (the protocols are grpc, http/protobuf, http/json); http/json is used"])
-        // The per-signal form wins for its signal; only exported signals are checked.
-        #expect(apply([
+        func warning(_ environment: [String: String], _ signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+            OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: signals)
+        }
+        #expect(warning(["OTEL_EXPORTER_OTLP_PROTOCOL": " HTTP/JSON "]) == nil)
+        #expect(warning(["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
+            == "OTEL_EXPORTER_OTLP_PROTOCOL=grpc: this exporter sends OTLP/HTTP with JSON only (the protocols are grpc, http/protobuf, http/json); http/json is used")
+        // The per-signal form wins for its signal; only exported signals are checked (nothing when nothing is).
+        #expect(warning([
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/json",
-        ]).1.isEmpty)
-        #expect(apply(["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "grpc", "OTEL_LOGS_EXPORTER": "none"]).1.isEmpty)
-        let logs = apply(["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/protobuf\u{1B}[31m"]).1
-        #expect(logs.first?.hasPrefix(#"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf\u001b[31m: "#) == true, "\(logs)")
+        ]) == nil)
+        #expect(warning(["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "grpc"], [.traces]) == nil)
+        #expect(warning(["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], []) == nil)
+        #expect(apply(["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"]).1.isEmpty)
+        let logs = warning(["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL": "http/protobuf\u{1B}[31m"])
+        #expect(logs?.hasPrefix(#"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf\u001b[31m: "#) == true, "\(logs ?? "")")
+    }
+
+    /// What the hostile pass found: a bad signal list never falls back to another collector's credentials,
+    /// headers that frame the body are refused, a device is no certificate, commas alone say nothing, a
+    /// query's token is not shown, a base URL that already ends in a signal's path is pointed out.
+    @Test func whatCannotBeUsedIsNeverWorse() {
+        let (config, warnings) = apply([
+            "OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20A", "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "authorization=Bearer B%zz",
+        ])
+        #expect(config.destinations.traces?.headers == [] && config.destinations.logs?.headers.count == 1)
+        #expect(warnings.count == 1 && warnings[0].hasSuffix("no headers are sent with traces (not the shared ones)"), "\(warnings)")
+        let framing = apply(["OTEL_EXPORTER_OTLP_HEADERS": "Content-Length=5"])
+        #expect(framing.0.headers.isEmpty && framing.1.first?.contains("header 'Content-Length' is set by the exporter itself") == true)
+        let device = apply(["OTEL_EXPORTER_OTLP_CERTIFICATE": "/dev/null", "OTEL_EXPORTER_OTLP_CLIENT_KEY": "/tmp"])
+        #expect(device.0.tls.isEmpty && device.1.count == 2)
+        let commas = apply(["OTEL_TRACES_EXPORTER": " , "])
+        #expect(commas.0.traces.exporters == [.otlp] && commas.1.count == 1)
+        let doubled = apply(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://h:4318/v1/traces?key=SECRET"])
+        #expect(doubled.1.count == 1 && doubled.1[0].contains("already ends in a signal's path") && !doubled.1[0].contains("SECRET"))
+        let exporter = OTLPHTTPExporter(destination: .init(url: "http://h:4318/v1/traces?token=SECRET"), userAgent: "t", report: { _ in })
+        #expect(!exporter.destination.contains("SECRET"))
+        let long = apply(["OTEL_BSP_MAX_QUEUE_SIZE": String(repeating: "9", count: 5000)])
+        #expect(long.1.count == 1 && long.1[0].count < 400)
     }
 
     @Test func secretsAreNeverInAWarning() {
@@ -249,8 +280,9 @@ import Testing
         #expect(flagged.logs?.compression == OTLPHTTPConfiguration.Compression.none)
         let shown = "\(flagged.logs?.headers ?? [])"
         #expect(!shown.contains("abc=="), "\(shown)")
-        // OTEL_LOGS_EXPORTER=none leaves the command's logs out too.
+        // OTEL_LOGS_EXPORTER=none leaves the command's logs out too; with both out, nothing is exported.
         #expect(try resolve(["OTEL_LOGS_EXPORTER": "none"], endpoint: "http://c:4318")?.signals == [.traces])
+        #expect(try resolve(["OTEL_LOGS_EXPORTER": "none", "OTEL_TRACES_EXPORTER": "console"], endpoint: "http://c:4318") == nil)
     }
 
     @Test func badFlagsNameTheOptionAndWhatIsAccepted() {
@@ -266,6 +298,8 @@ import Testing
         // A bad name is not shown: curl's `Authorization: Basic …=` would put the credential there.
         let badName = message { () throws(OTLPConfigError) in try resolve(endpoint: "http://h", headers: ["Authorization: Basic dXNlcjpwYXNz=v"]) }
         #expect(badName.hasPrefix("--otlp-header: a header name must be made of") && !badName.contains("dXNlcjpwYXNz"), "\(badName)")
+        #expect(message { () throws(OTLPConfigError) in try resolve(endpoint: "http://h", headers: ["Transfer-Encoding=chunked"]) }
+            == "--otlp-header: header 'Transfer-Encoding' is set by the exporter itself (it frames and describes the body); expected any other header")
         // A flag is checked even when the environment turned export off.
         #expect(message { () throws(OTLPConfigError) in try resolve(["OTEL_SDK_DISABLED": "true"], compression: "zstd") }.hasPrefix("--otlp-compression:"))
     }

@@ -124,11 +124,49 @@ import Tracing
         let observability = OTLPObservability(environment: ["OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL])
         let span = observability.tracer.startSpan("x", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
         #expect(!span.isRecording)
-        #expect(observability.logHandler(label: "a") is SwiftLogNoOpLogHandler)
+        // The service's own lines still go to standard output (swift-log's default), not nowhere.
+        #expect(observability.logHandler(label: "a") is StreamLogHandler)
         work(observability)
         #expect(observability.shutdown(timeoutSeconds: 10))
         #expect(observability.spanCounters == nil && observability.logCounters == nil)
         #expect(server.requests.isEmpty)
+    }
+
+    /// Disabled, the tracer records nothing but carries a request's context on unchanged (the setting "has
+    /// no effect on propagators"); a span with no parent sends no context.
+    @Test func disabledStillPropagates() {
+        let observability = OTLPObservability(environment: ["OTEL_SDK_DISABLED": "true"])
+        let tracer = observability.tracer
+        let incoming = ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "congo=t61", "baggage": "k=v"]
+        var context = ServiceContext.topLevel
+        tracer.extract(incoming, into: &context, using: DictionaryExtractor())
+        let span = tracer.startSpan("s", context: context, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        let child = tracer.startSpan("c", context: span.context, ofKind: .client, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        var outgoing: [String: String] = [:]
+        tracer.inject(child.context, into: &outgoing, using: DictionaryInjector())
+        #expect(outgoing == incoming)
+        let root = tracer.startSpan("r", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        var none: [String: String] = [:]
+        tracer.inject(root.context, into: &none, using: DictionaryInjector())
+        #expect(none.isEmpty && !root.isRecording)
+        observability.shutdown(timeoutSeconds: 1)
+    }
+
+    /// Spans and logs sent to two collectors: one down does not hold back the other.
+    @Test func eachCollectorIsWatchedOnItsOwn() throws {
+        let server = try LocalHTTPServer()
+        let closed = try freeLocalPort()
+        let (logger, warnings) = diagnostics()
+        let observability = OTLPObservability(
+            environment: ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:\(closed)/v1/traces", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": server.baseURL + "/v1/logs"],
+            logger: logger)
+        for _ in 0..<3 { work(observability) }
+        observability.shutdown(timeoutSeconds: 5)
+        #expect(observability.logCounters?.delivered == 3)
+        #expect(observability.spanCounters?.lost == 6)
+        let messages = warnings.entries.map { "\($0.message)" }
+        #expect(messages.contains { $0.contains("the collector at http://127.0.0.1:\(closed) is not taking batches") }, "\(messages)")
+        #expect(!messages.contains { $0.contains(server.baseURL) }, "\(messages)")
     }
 
     @Test func alwaysOffExportsNoSpanButWarningsStillGo() throws {
@@ -230,6 +268,17 @@ import Tracing
         tracer.inject(child, into: &headers, using: DictionaryInjector())
         #expect(headers["baggage"] == "tier=gold;ttl=30,user.id=bob,note=a%2Cb%3Bc")
         #expect(W3CBaggage.parse(headers["baggage"]!).last?.value == "a,b;c")
+        // What does not belong in a header is left out or escaped; escapes that are not UTF-8 become U+FFFD.
+        var crafted = ServiceContext.topLevel
+        crafted.otlpBaggage = [.init(name: "a", value: "1", properties: "ok;bad key;x=y\r\nInjected: 1;p=q")]
+        var sent: [String: String] = [:]
+        tracer.inject(crafted, into: &sent, using: DictionaryInjector())
+        #expect(sent["baggage"] == "a=1;ok;p=q")
+        #expect(W3CBaggage.parse("a=%FF%41,b=100%zz,c=%E2%82%AC").map(\.value) == ["\u{FFFD}A", "100%zz", "€"])
+        // A header past 8192 bytes: the members that fit are taken.
+        let long = (0..<100).map { "k\($0)=\(String(repeating: "v", count: 200))" }.joined(separator: ",")
+        let taken = W3CBaggage.parse(long)
+        #expect(taken.count > 0 && taken.count < 64 && taken.first?.name == "k0")
         // No propagator: nothing in, nothing out.
         let silent = OTLPTracer(processor: CollectingProcessor(), propagators: [])
         var none = ServiceContext.topLevel

@@ -230,6 +230,9 @@ struct DictionaryExtractor: Extractor {
         #expect(values["deployment.environment"] == .string("prod"))
         #expect(values["team"] == .string("a b"))
         #expect(resource.attributes.first?.key == "service.name")
+        // service.version from the environment is over the code's too.
+        let versioned = self.resource(["OTEL_RESOURCE_ATTRIBUTES": "service.version=2.0"], code: code)
+        #expect(versioned.attributes.contains(TelemetryAttribute("service.version", .string("2.0"))))
     }
 
     @Test func resourceAttributesNameTheServiceOverTheCodeWithoutOTELServiceName() {

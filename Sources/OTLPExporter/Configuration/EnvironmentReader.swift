@@ -12,15 +12,20 @@ struct EnvironmentReader {
     /// The longest time a timeout of 0 ("no limit" in the specification) stands for: 2³¹ − 1 ms, about 24 days.
     static let indefiniteSeconds = Double(Int32.max) / 1000
 
-    /// The value with its blanks trimmed; nil when unset or empty.
+    /// The value with its blanks and line breaks trimmed; nil when unset or empty.
     func text(_ name: String) -> String? {
-        guard let value = environment[name]?.trimmingSpaces(), !value.isEmpty else { return nil }
+        guard let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
         return value
+    }
+
+    /// A value as a warning shows it: escaped, and cut past 200 characters.
+    static func shown(_ value: String) -> String {
+        value.count > 200 ? VisibleText.escape(String(value.prefix(200))) + "… (\(value.utf8.count) bytes)" : VisibleText.escape(value)
     }
 
     /// Says that `name`'s value is ignored. `shown` false hides the value (it may be a secret).
     func reject(_ name: String, _ value: String, expected: String, shown: Bool = true) {
-        let text = shown ? "'\(VisibleText.escape(value))'" : "its value (not shown)"
+        let text = shown ? "'\(Self.shown(value))'" : "its value (not shown)"
         warn("\(name): \(text) is not accepted; expected \(expected); ignored")
     }
 
@@ -31,7 +36,7 @@ struct EnvironmentReader {
         case "true": return true
         case "false": return false
         default:
-            warn("\(name): '\(VisibleText.escape(value))' is not accepted; expected true or false; taken as false")
+            warn("\(name): '\(Self.shown(value))' is not accepted; expected true or false; taken as false")
             return false
         }
     }
@@ -48,12 +53,12 @@ struct EnvironmentReader {
 
     /// A duration in milliseconds, 0 or more, as seconds.
     func duration(_ name: String) -> Double? {
-        integer(name, in: 0...Int(Int32.max), expected: "milliseconds, a whole number from 0").map { Double($0) / 1000 }
+        integer(name, in: 0...Int(Int32.max), expected: "milliseconds, a whole number from 0 to 2147483647").map { Double($0) / 1000 }
     }
 
     /// A timeout in milliseconds as seconds; 0 means no limit (``indefiniteSeconds``).
     func timeout(_ name: String) -> Double? {
-        integer(name, in: 0...Int(Int32.max), expected: "milliseconds, a whole number from 0 (0: no limit)").map {
+        integer(name, in: 0...Int(Int32.max), expected: "milliseconds, a whole number from 0 to 2147483647 (0: no limit)").map {
             $0 == 0 ? Self.indefiniteSeconds : Double($0) / 1000
         }
     }
@@ -72,18 +77,24 @@ struct EnvironmentReader {
         guard let value = text(name) else { return nil }
         var known: [Value] = []
         var unknown: [String] = []
-        for entry in value.split(separator: ",").map({ $0.trimmingSpaces().lowercased() }) where !entry.isEmpty {
-            if let match = choices.first(where: { $0.key == entry }) {
+        for entry in value.split(separator: ",").map({ $0.trimmingSpaces() }) where !entry.isEmpty {
+            if let match = choices.first(where: { $0.key == entry.lowercased() }) {
                 if !known.contains(match.value) { known.append(match.value) }
             } else {
                 unknown.append(entry)
             }
         }
         if !unknown.isEmpty {
-            let names = unknown.map { "'\(VisibleText.escape($0))'" }.joined(separator: ", ")
+            let names = unknown.map { "'\(Self.shown($0))'" }.joined(separator: ", ")
             warn("\(name): \(names) \(unknown.count == 1 ? "is" : "are") not supported; expected \(Self.list(choices.map(\.key)))\(known.isEmpty ? "; ignored" : "; left out")")
         }
-        return known.isEmpty && !unknown.isEmpty ? nil : known
+        guard !known.isEmpty || unknown.isEmpty else { return nil }
+        if known.isEmpty {
+            // Only commas and blanks: nothing said, so nothing changed (`none` says "no exporter").
+            reject(name, value, expected: Self.list(choices.map(\.key)))
+            return nil
+        }
+        return known
     }
 
     /// An `http://` or `https://` URL without credentials.
@@ -98,26 +109,32 @@ struct EnvironmentReader {
         }
     }
 
-    /// `name=value` pairs separated by commas, values percent-decoded. A malformed list is ignored whole
-    /// (a half-read set of credentials would be worse than none); values are never shown.
-    func headers(_ name: String) -> [OTLPHTTPConfiguration.Header]? {
+    /// `name=value` pairs separated by commas, values percent-decoded; nil when unset. A malformed list is
+    /// `malformed` (a half-read set of credentials would be worse than none), said with `consequence`;
+    /// values are never shown.
+    func headers(
+        _ name: String, malformed: [OTLPHTTPConfiguration.Header]? = nil, consequence: String = "the variable is ignored"
+    ) -> [OTLPHTTPConfiguration.Header]? {
         guard let value = text(name) else { return nil }
         var headers: [OTLPHTTPConfiguration.Header] = []
         for item in value.split(separator: ",") where !item.trimmingSpaces().isEmpty {
             do {
                 headers.append(try OTLPHTTPConfiguration.header(String(item), option: name, percentDecoded: true))
             } catch {
-                warn("\(error.message); the variable is ignored")
-                return nil
+                warn("\(error.message); \(consequence)")
+                return malformed
             }
         }
         return headers
     }
 
-    /// The path of a file that can be read.
+    /// The path of a regular file that can be read and is not empty.
     func readableFile(_ name: String) -> String? {
         guard let value = text(name) else { return nil }
-        guard FileManager.default.isReadableFile(atPath: value) else {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: value)
+        guard FileManager.default.isReadableFile(atPath: value), attributes?[.type] as? FileAttributeType == .typeRegular,
+            (attributes?[.size] as? Int ?? 0) > 0
+        else {
             reject(name, value, expected: "the path of a readable PEM file")
             return nil
         }

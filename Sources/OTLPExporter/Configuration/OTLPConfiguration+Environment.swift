@@ -5,13 +5,13 @@ extension OTLPConfiguration {
     /// This configuration with the environment's `OTEL_*` variables over it, per the OpenTelemetry
     /// environment specification: an empty variable is unset, a signal's own variable wins over the shared
     /// one, and a value that cannot be used is one warning through `warn` (naming the variable, the value,
-    /// unless it may be a secret, and what is accepted) and is otherwise ignored.
+    /// unless it may be a secret, and what is accepted) and is otherwise ignored. (A protocol other than
+    /// http/json is said where the destinations are known: ``OTLPHTTPConfiguration/protocolWarning(environment:signals:)``.)
     public func applyingEnvironment(_ environment: [String: String], warn: (String) -> Void) -> OTLPConfiguration {
         withoutActuallyEscaping(warn) { warn in applying(EnvironmentReader(environment: environment, warn: warn)) }
     }
 
     private func applying(_ reader: EnvironmentReader) -> OTLPConfiguration {
-        let environment = reader.environment
         let warn = reader.warn
         var result = self
         if let disabled = reader.boolean("OTEL_SDK_DISABLED") { result.isDisabled = disabled }
@@ -19,10 +19,12 @@ extension OTLPConfiguration {
         if let text = reader.text("OTEL_RESOURCE_ATTRIBUTES") {
             if let pairs = OTLPResource.parseResourceAttributes(text) {
                 for (key, value) in pairs { result.resourceAttributes[key] = value }
-                // The environment's service.name is over the code's; OTEL_SERVICE_NAME is over both (below).
+                // The environment's service.name and service.version are over the code's; OTEL_SERVICE_NAME
+                // is over both (below).
                 if let name = pairs.last(where: { $0.0 == "service.name" })?.1 { result.serviceName = name }
+                if let version = pairs.last(where: { $0.0 == "service.version" })?.1 { result.serviceVersion = version }
             } else {
-                reader.reject("OTEL_RESOURCE_ATTRIBUTES", text, expected: "key1=value1,key2=value2 with percent-encoded values")
+                reader.reject("OTEL_RESOURCE_ATTRIBUTES", text, expected: "key1=value1,key2=value2 with percent-encoded values", shown: false)
             }
         }
         if let name = reader.text("OTEL_SERVICE_NAME") { result.serviceName = name }
@@ -33,7 +35,13 @@ extension OTLPConfiguration {
         if let list = reader.choices("OTEL_PROPAGATORS", propagators) { result.propagators = list.compactMap { $0 } }
         if let sampler = OTLPSampler.fromEnvironment(reader) { result.sampler = sampler }
 
-        if let url = reader.url("OTEL_EXPORTER_OTLP_ENDPOINT") { result.endpoint = url }
+        if let url = reader.url("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            result.endpoint = url
+            let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+            if path.hasSuffix("/v1/traces") || path.hasSuffix("/v1/logs") || path.hasSuffix("/v1/traces/") || path.hasSuffix("/v1/logs/") {
+                warn("OTEL_EXPORTER_OTLP_ENDPOINT: '\(EnvironmentReader.shown(URLText.redacted(url)))' already ends in a signal's path; /v1/traces and /v1/logs are appended to it (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and _LOGS_ENDPOINT take a full URL)")
+            }
+        }
         if let headers = reader.headers("OTEL_EXPORTER_OTLP_HEADERS") { result.headers = headers }
         if let compression = reader.choice("OTEL_EXPORTER_OTLP_COMPRESSION", Self.compressions) { result.compression = compression }
         if let seconds = reader.timeout("OTEL_EXPORTER_OTLP_TIMEOUT") { result.timeoutSeconds = seconds }
@@ -43,8 +51,6 @@ extension OTLPConfiguration {
 
         result.applyLimits(reader)
 
-        let exported: [OTLPSignal] = (result.traces.exporters.contains(.otlp) ? [.traces] : []) + (result.logs.exporters.contains(.otlp) ? [.logs] : [])
-        if !result.isDisabled, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: exported) { warn(warning) }
         return result
     }
 
@@ -88,7 +94,11 @@ extension OTLPConfiguration.Signal {
         var result = self
         let prefix = "OTEL_EXPORTER_OTLP_\(name)_"
         if let url = reader.url(prefix + "ENDPOINT") { result.endpoint = url }
-        if let headers = reader.headers(prefix + "HEADERS") { result.headers = headers }
+        // A signal's own list that cannot be read sends no headers: never the shared ones, which may be
+        // another collector's credentials.
+        if let headers = reader.headers(
+            prefix + "HEADERS", malformed: [], consequence: "no headers are sent with \(name.lowercased()) (not the shared ones)")
+        { result.headers = headers }
         if let compression = reader.choice(prefix + "COMPRESSION", OTLPConfiguration.compressions) { result.compression = compression }
         if let seconds = reader.timeout(prefix + "TIMEOUT") { result.timeoutSeconds = seconds }
         result.tls = OTLPConfiguration.tlsFiles(reader, prefix: prefix, over: tls)

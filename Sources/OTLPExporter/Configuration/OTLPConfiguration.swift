@@ -68,7 +68,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// Headers sent with every request (an API key, a tenant); values are never printed.
     /// Environment: `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,…`, percent-encoded values).
     public var headers: [OTLPHTTPConfiguration.Header] = []
-    /// Body compression. Default gzip. Environment: `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip`, `none`).
+    /// Body compression. Default gzip, where the specification's is none: uncompressed JSON is five times
+    /// the bytes, and every collector takes gzip. Environment: `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip`, `none`).
     public var compression: OTLPHTTPConfiguration.Compression = .gzip
     /// The gzip level, 1 (fastest) to 9 (smallest). Default 3.
     public var gzipLevel: Int32 = OTLPHTTPConfiguration.defaultGzipLevel
@@ -109,8 +110,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// Default info. Environment: `OTEL_LOG_LEVEL` (`debug`, `info`, `warn`, `error`, `none`…).
     public var diagnosticsLevel: Logger.Level? = .info
 
-    /// The OpenTelemetry defaults: spans and logs over OTLP/HTTP with JSON to `http://localhost:4318`,
-    /// gzip, parent-based always-on sampling, W3C propagation.
+    /// The defaults: spans and logs over OTLP/HTTP with JSON to `http://localhost:4318`, gzip, parent-based
+    /// always-on sampling, W3C propagation (the OpenTelemetry SDK's, except gzip).
     public init() {}
 
     /// The defaults with a service name.

@@ -2,7 +2,7 @@ import CurlClient
 import JSONWriting
 
 /// Where each signal goes: for spans and for log records, the collector's URL and how to talk to it.
-/// Made by ``OTLPConfiguration`` (code, then the environment), or by ``resolve(environment:endpointFlag:headerFlags:compressionFlag:warn:)``
+/// Made by ``OTLPConfiguration`` (code, then the environment), or by ``resolve(settings:endpointFlag:headerFlags:compressionFlag:)``
 /// for a command with flags; a signal that is not exported has no destination.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// Body compression.
@@ -74,8 +74,25 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     }
 
     /// The collector's scheme, host and port, for messages (from the traces URL, else the logs URL).
-    public var collectorName: String {
-        let url = traces?.url ?? logs?.url ?? ""
+    public var collectorName: String { Self.collectorName(of: traces?.url ?? logs?.url ?? "") }
+
+    /// One ``CollectorAvailability`` for each collector (scheme, host and port) the signals go to: two signals
+    /// sent to one collector share it (a collector that is down costs one failed request, said once); a
+    /// signal sent elsewhere has its own, so one collector down never holds back the other's batches.
+    public func availabilities(report: @escaping @Sendable (String) -> Void) -> [OTLPSignal: CollectorAvailability] {
+        var byCollector: [String: CollectorAvailability] = [:]
+        var result: [OTLPSignal: CollectorAvailability] = [:]
+        for signal in signals {
+            let name = Self.collectorName(of: destination(for: signal)?.url ?? "")
+            let availability = byCollector[name] ?? CollectorAvailability(name: "the collector at \(name)", report: report)
+            byCollector[name] = availability
+            result[signal] = availability
+        }
+        return result
+    }
+
+    /// A URL's scheme, host and port.
+    static func collectorName(of url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         return String(url[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
@@ -140,15 +157,15 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         var destinations = configuration.destinations
         destinations.traces?.headers += flagHeaders
         destinations.logs?.headers += flagHeaders
-        return destinations
+        return destinations.signals.isEmpty ? nil : destinations
     }
 
     /// A warning when the environment asks for a protocol other than OTLP/HTTP with JSON, the one this exporter
     /// speaks (`OTEL_EXPORTER_OTLP_PROTOCOL`, or its `_TRACES_` / `_LOGS_` form, which wins for its signal),
     /// for the `signals` exported; nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
     /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
-    /// warning says why.
-    static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+    /// warning says why. Said where the destinations are known (nothing is said when nothing is exported).
+    public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 } }
         let generic = value("OTEL_EXPORTER_OTLP_PROTOCOL")
         var asked: [String] = []
@@ -185,6 +202,13 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Headers the exporter writes, which a configured header would contradict (a wrong length, a second
+    /// encoding): refused.
+    static let reservedHeaders: Set<String> = [
+        "content-length", "content-type", "content-encoding", "transfer-encoding", "host", "connection", "expect", "te", "upgrade",
+        "trailer", "keep-alive", "proxy-connection",
+    ]
+
     /// Parses `name=value`; the error never shows the value (it may be a secret).
     static func header(_ text: String, option: String, percentDecoded: Bool) throws(OTLPConfigError) -> Header {
         let trimmed = text.trimmingSpaces()
@@ -200,6 +224,9 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
             // Not shown: `Authorization: Basic …=` (curl's syntax) would put the credential here.
             throw OTLPConfigError(
                 "\(option): a header name must be made of letters, digits and !#$%&'*+-.^_`|~ (the text before '=' is not; not shown, it may hold a secret); expected NAME=VALUE")
+        }
+        guard !reservedHeaders.contains(name.lowercased()) else {
+            throw OTLPConfigError("\(option): header '\(name)' is set by the exporter itself (it frames and describes the body); expected any other header")
         }
         if percentDecoded {
             guard let decoded = value.removingPercentEncodingStrict() else {

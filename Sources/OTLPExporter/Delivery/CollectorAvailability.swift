@@ -65,7 +65,7 @@ public final class CollectorAvailability: Sendable {
             return state.down ? state.failures : nil
         }
         if let failures = cameBack {
-            report("\(name) is taking batches again after \(failures) failed \(failures == 1 ? "try" : "tries"); sending what was spooled")
+            report("\(name) is taking batches again after \(failures) failed \(failures == 1 ? "try" : "tries")")
         }
     }
 

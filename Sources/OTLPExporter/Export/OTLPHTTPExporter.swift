@@ -59,7 +59,8 @@ public final class OTLPHTTPExporter: BatchExporter {
             report: report)
     }
 
-    public var destination: String { url }
+    /// The URL as messages show it: credentials, query and fragment values as `***`.
+    public var destination: String { URLText.redacted(url) }
 
     public func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]

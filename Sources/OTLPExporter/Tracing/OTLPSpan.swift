@@ -25,12 +25,18 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     private let processor: any SpanProcessor
     private let limits: SpanLimits
     private let children = Atomic<UInt32>(0)
+    /// A span of a disabled tracer: it records nothing and its context is its parent's.
+    let passesThrough: Bool
+    /// A pass-through span with no parent: it has no context worth sending.
+    let injectsNothing: Bool
 
     init(
         name: String, kind: OTLPSpanKind, spanContext: SpanContextData, startNanos: UInt64, baseContext: ServiceContext,
-        processor: any SpanProcessor, limits: SpanLimits = SpanLimits()
+        processor: any SpanProcessor, limits: SpanLimits = SpanLimits(), passesThrough: Bool = false, injectsNothing: Bool = false
     ) {
         self.limits = limits
+        self.passesThrough = passesThrough
+        self.injectsNothing = injectsNothing
         self.spanContext = spanContext
         self.kind = kind
         self.startNanos = startNanos
@@ -48,7 +54,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     public var operationName: String {
         get { state.withLock { $0.name } }
-        set { state.withLock { $0.name = newValue } }
+        set { if isSampled { state.withLock { $0.name = newValue } } }
     }
 
     /// The span's attributes. Each `span.attributes[key] = value` copies the whole set out and back (the
@@ -59,11 +65,12 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     /// Whether the sampler kept this span's trace: only then is it recorded and handed to the processor.
-    public var isSampled: Bool { spanContext.traceFlags & 1 == 1 }
+    public var isSampled: Bool { !passesThrough && spanContext.traceFlags & 1 == 1 }
 
     public var isRecording: Bool { isSampled && state.withLock { !$0.ended } }
 
     public func setStatus(_ status: SpanStatus) {
+        guard isSampled else { return }
         state.withLock { state in
             // An OK status is final: later calls do not change it (OTel API specification).
             if state.status?.code == .ok { return }
@@ -100,7 +107,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func addLink(_ link: SpanLink) {
-        guard let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
+        guard isSampled, let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
         let attributes = limits.apply(Self.convert(link.attributes), count: limits.attributesPerLink)
         let data = SpanLinkData(
             traceID: target.traceID, spanID: target.spanID, attributes: attributes.kept, traceState: target.traceState,

@@ -33,13 +33,18 @@ public struct OTLPTracer: Tracer {
     public let propagators: [OTLPConfiguration.Propagator]
     /// How many attributes, events and links a span keeps.
     public let limits: SpanLimits
+    /// False for a disabled SDK (`OTEL_SDK_DISABLED`): spans record nothing and carry their parent's context
+    /// on unchanged, so propagation goes on as if this process were not there.
+    public let isRecording: Bool
 
     /// Creates a tracer.
     public init(
         processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil, sampler: OTLPSampler = .parentBased(root: .alwaysOn),
-        propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage], limits: SpanLimits = SpanLimits()
+        propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage], limits: SpanLimits = SpanLimits(),
+        isRecording: Bool = true
     ) {
         self.limits = limits
+        self.isRecording = isRecording
         self.processor = processor
         self.idPolicy = idPolicy
         self.sampler = sampler
@@ -53,6 +58,15 @@ public struct OTLPTracer: Tracer {
         let base = context()
         let localParent = base.otlpSpan
         let parent = localParent?.spanContext ?? base.otlpRemoteParent
+        guard isRecording else {
+            // A pass-through span: its parent's ids and flags; without a parent, ids nobody sees.
+            let passed = parent.map { SpanContextData(traceID: $0.traceID, spanID: $0.spanID, traceFlags: $0.traceFlags, traceState: $0.traceState) }
+            return OTLPSpan(
+                name: operationName, kind: Self.kind(kind),
+                spanContext: passed ?? SpanContextData(traceID: .random(), spanID: .random(), traceFlags: 0),
+                startNanos: 0, baseContext: base, processor: processor, passesThrough: true,
+                injectsNothing: parent == nil || localParent?.injectsNothing == true)
+        }
         let sequence = localParent?.nextChildSequence() ?? 0
         let request = SpanIDRequest(operationName: operationName, context: base, parent: parent, childSequence: sequence)
         let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
@@ -92,7 +106,7 @@ public struct OTLPTracer: Tracer {
         if propagators.contains(.baggage), let header = W3CBaggage.header(context.otlpBaggage) {
             injector.inject(header, forKey: W3CBaggage.headerName, into: &carrier)
         }
-        guard propagators.contains(.traceContext), let span = context.otlpSpanContext else { return }
+        guard propagators.contains(.traceContext), let span = context.otlpSpanContext, context.otlpSpan?.injectsNothing != true else { return }
         injector.inject(
             W3CTraceContext.header(traceID: span.traceID, spanID: span.spanID, flags: span.traceFlags),
             forKey: W3CTraceContext.headerName, into: &carrier)
