@@ -17,7 +17,7 @@ public enum ECLLoggingSystem {
     /// system. Each line is captured once and handed to every output.
     public static func handlerFactory(
         config: LogConfig, sink: LogSink, metadataProvider: Logger.MetadataProvider? = nil,
-        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil
+        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil, gate: (any LogLineGate)? = nil
     ) throws(LogConfigError) -> @Sendable (String) -> any LogHandler {
         let filter = try config.filter.map { text throws(LogConfigError) in try LogFilter(parsing: text, source: "filter") }
         let outputs: [any LogLineOutput] = [FormattedOutput(formatter: LineFormatter(config: config, terminal: sink.isTerminal), sink: sink)] + extraOutputs
@@ -25,7 +25,7 @@ public enum ECLLoggingSystem {
             let level = filter?.level(for: label, fallback: config.level) ?? config.level
             return LogLineHandler(
                 label: label, level: level.loggerLevel, outputs: outputs, order: fieldOrder, metadataProvider: metadataProvider,
-                traceContext: traceContext)
+                traceContext: traceContext, gate: gate)
         }
     }
 
@@ -34,18 +34,20 @@ public enum ECLLoggingSystem {
     /// An unwritable output file is a ``LogConfigError`` naming the path and the system's reason.
     ///
     /// `extraOutputs` (an exporter's, a SQL writer's) receive every line the console gets, at the same level,
-    /// from the same capture; `traceContext` reads the span a line is logged in, for those that record it.
+    /// from the same capture; `traceContext` reads the span a line is logged in, for those that record it;
+    /// `gate` decides whether a line goes on (log sampling).
     @discardableResult
     public static func bootstrap(
         _ config: LogConfig, metadataProvider: Logger.MetadataProvider? = nil,
-        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil
+        extraOutputs: [any LogLineOutput] = [], traceContext: (@Sendable () -> LogTraceContext?)? = nil, gate: (any LogLineGate)? = nil
     ) throws(LogConfigError) -> Bool {
         let result: Result<Bool, LogConfigError> = installed.withLock { installed in
             guard installed == nil else { return .success(false) }
             do throws(LogConfigError) {
                 let sink = try LogSink(output: config.output)
                 let factory = try handlerFactory(
-                    config: config, sink: sink, metadataProvider: metadataProvider, extraOutputs: extraOutputs, traceContext: traceContext)
+                    config: config, sink: sink, metadataProvider: metadataProvider, extraOutputs: extraOutputs, traceContext: traceContext,
+                    gate: gate)
                 LoggingSystem.bootstrap({ label, _ in factory(label) }, metadataProvider: metadataProvider)
                 installed = sink
                 return .success(true)

@@ -77,6 +77,24 @@ public struct SQLExporterConfig: Sendable, Codable, Equatable {
     }
 }
 
+/// Log sampling keyed on the workflow: a share of workflows is kept whole (its spans and every line); of
+/// the others only warnings and errors are written (to the console, the log database and the collector
+/// alike), and their spans are not exported. The decision is the trace sampler's, on the workflow id.
+public struct SamplingConfig: Sendable, Codable, Equatable {
+    /// The share of workflows kept whole, 0 to 1. TOML `[logging.sampling] ratio`; environment `ECL_SAMPLE`;
+    /// flag `--sample`.
+    public var ratio: Double
+    /// Hold a sampled-out workflow's spans and lines until it ends, and write them after all if it failed.
+    /// Default true. TOML `keep_failed`; environment `ECL_SAMPLE_KEEP_FAILED`.
+    public var keepFailed: Bool
+
+    /// Creates the settings.
+    public init(ratio: Double, keepFailed: Bool = true) {
+        self.ratio = ratio
+        self.keepFailed = keepFailed
+    }
+}
+
 /// Everything about logging, in one value: built from a preset, then a TOML file, the environment and flags.
 public struct LogConfig: Sendable, Codable, Equatable {
     /// The lowest level written. Default `info`. Environment: `ECL_LOG_LEVEL`; flag `--log-level`.
@@ -95,6 +113,8 @@ public struct LogConfig: Sendable, Codable, Equatable {
     public var filter: String?
     /// The SQL log exporter, when configured.
     public var sqlExporter: SQLExporterConfig?
+    /// Log sampling keyed on the workflow; nil for every line.
+    public var sampling: SamplingConfig?
 
     /// Creates a configuration; every parameter defaults to the `default` preset's value.
     public init(

@@ -12,9 +12,12 @@ public struct LogFlags: Sendable, Equatable {
     public var logLevel: String?
     /// `--log-format FORMAT`.
     public var logFormat: String?
+    /// `--sample RATIO`.
+    public var sample: String?
 
     /// Creates flags.
-    public init(preset: String? = nil, config: String? = nil, logLevel: String? = nil, logFormat: String? = nil) {
+    public init(preset: String? = nil, config: String? = nil, logLevel: String? = nil, logFormat: String? = nil, sample: String? = nil) {
+        self.sample = sample
         self.preset = preset
         self.config = config
         self.logLevel = logLevel
@@ -26,7 +29,9 @@ public struct LogFlags: Sendable, Equatable {
 /// preset → TOML file (`--config`, `ECL_CONFIG`, or `./ecl.toml` when present) → environment → flags.
 public enum LogConfigLoader {
     /// The keys a `[logging]` table may hold.
-    static let loggingKeys = ["level", "format", "include_timestamps", "include_location", "use_colors", "output", "filter", "sql_exporter"]
+    static let loggingKeys = ["level", "format", "include_timestamps", "include_location", "use_colors", "output", "filter", "sql_exporter", "sampling"]
+    /// The keys a `[logging.sampling]` table may hold.
+    static let samplingKeys = ["ratio", "keep_failed"]
     /// The keys a `[logging.sql_exporter]` table may hold (`async_export` is the stage design's name of `async`).
     static let sqlKeys = ["database_url", "async", "async_export", "buffer_size"]
 
@@ -60,10 +65,25 @@ public enum LogConfigLoader {
                 databaseURL: value, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
         }
         if environment["NO_COLOR"].nonEmpty != nil { config.useColors = false }
+        if let value = environment["ECL_SAMPLE"].nonEmpty {
+            config.sampling = SamplingConfig(ratio: try ratio(value, source: "ECL_SAMPLE"), keepFailed: config.sampling?.keepFailed ?? true)
+        }
+        var keepFailed: Bool?
+        if let value = environment["ECL_SAMPLE_KEEP_FAILED"].nonEmpty {
+            guard let flag = ["true": true, "false": false][value.lowercased()] else {
+                throw .invalid("keep-failed setting", value: value, source: "ECL_SAMPLE_KEEP_FAILED", accepted: "true, false")
+            }
+            keepFailed = flag
+        }
 
         // 4. Flags.
         if let value = flags.logLevel { config.level = try level(value, source: "--log-level") }
         if let value = flags.logFormat { config.format = try format(value, source: "--log-format") }
+        if let value = flags.sample {
+            config.sampling = SamplingConfig(ratio: try ratio(value, source: "--sample"), keepFailed: config.sampling?.keepFailed ?? true)
+        }
+        // The environment's keep_failed holds for a ratio from any source (the file, ECL_SAMPLE, --sample).
+        if let keepFailed { config.sampling?.keepFailed = keepFailed }
         return config
     }
 
@@ -86,7 +106,7 @@ public enum LogConfigLoader {
         }
         for key in document.keys where key != "logging" {
             let kind = document[key]?.table != nil ? "table '[\(key)]'" : "key '\(key)'"
-            throw LogConfigError("\(path): unknown \(kind); accepted: [logging] (with its keys and [logging.sql_exporter])")
+            throw LogConfigError("\(path): unknown \(kind); accepted: [logging] (with its keys, [logging.sql_exporter] and [logging.sampling])")
         }
         guard let entry = document["logging"] else { return }
         guard let logging = entry.table else { throw LogConfigError("\(path): 'logging' must be a table ([logging])") }
@@ -136,6 +156,29 @@ public enum LogConfigLoader {
             }
             config.sqlExporter = sql
         }
+        if let value = logging["sampling"] {
+            guard let table = value.table else { throw LogConfigError("\(path): logging.sampling must be a table") }
+            for key in table.keys where !samplingKeys.contains(key) {
+                throw LogConfigError("\(path): unknown key 'logging.sampling.\(key)'; accepted: \(samplingKeys.joined(separator: ", "))")
+            }
+            guard let number = table["ratio"]?.double ?? table["ratio"]?.int.map(Double.init), (0...1).contains(number) else {
+                throw LogConfigError("\(path): logging.sampling.ratio must be a number from 0 to 1 (the share of workflows kept whole)")
+            }
+            var sampling = SamplingConfig(ratio: number)
+            if let value = table["keep_failed"] {
+                guard let flag = value.bool else { throw LogConfigError("\(path): logging.sampling.keep_failed must be true or false") }
+                sampling.keepFailed = flag
+            }
+            config.sampling = sampling
+        }
+    }
+
+    /// A sampling ratio: a number from 0 to 1.
+    static func ratio(_ text: String, source: String) throws(LogConfigError) -> Double {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, (0...1).contains(value) else {
+            throw .invalid("sampling ratio", value: text, source: source, accepted: "a number from 0 to 1, such as 0.1 (the share of workflows kept whole)")
+        }
+        return value
     }
 
     static func applyFilter(_ text: String, source: String, to config: inout LogConfig) throws(LogConfigError) {

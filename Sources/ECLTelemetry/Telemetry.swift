@@ -139,7 +139,8 @@ public final class Telemetry: Sendable {
         }
         let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
-        guard options.exports || options.consoleSpans || sqlWriter != nil else {
+        // Log sampling needs the tracer even with nothing exported: its decisions are the spans' flags.
+        guard options.exports || options.consoleSpans || sqlWriter != nil || logConfig.sampling != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
             return Telemetry(spans: nil, logs: nil, spools: allSpools, sqlWriter: nil)
         }
@@ -178,13 +179,6 @@ public final class Telemetry: Sendable {
             }
         }
 
-        // One capture per line, handed to the console, the collector's pipeline and the SQL writer alike.
-        var outputs: [any LogLineOutput] = []
-        if let logProcessor { outputs.append(OTLPLogOutput(processor: logProcessor, followsSampling: options.settings.logsFollowSampling)) }
-        if let sqlWriter { outputs.append(sqlWriter) }
-        try ECLLoggingSystem.bootstrap(
-            logConfig, metadataProvider: Correlation.metadataProvider, extraOutputs: outputs,
-            traceContext: outputs.isEmpty ? nil : OTLPLogOutput.currentTraceContext)
         var processors: [any SpanProcessor] = []
         if let spanProcessor { processors.append(spanProcessor) }
         if options.consoleSpans {
@@ -203,9 +197,24 @@ public final class Telemetry: Sendable {
                     write: { ECLLoggingSystem.write(line: $0) }))
             }
         }
+        // Log sampling keyed on the workflow: the trace sampler keeps a share of workflow ids, and the gate
+        // keeps the lines (and, with keep_failed, holds the spans) of those it drops.
+        var sampler = options.settings.sampler
+        var gate: SampledTraceGate?
+        if let sampling = logConfig.sampling {
+            sampler = .parentBased(root: .traceIDRatio(sampling.ratio))
+            gate = SampledTraceGate(keepFailed: sampling.keepFailed, downstream: MultiSpanProcessor(processors))
+        }
+        // One capture per line, handed to the console, the collector's pipeline and the SQL writer alike.
+        var outputs: [any LogLineOutput] = []
+        if let logProcessor { outputs.append(OTLPLogOutput(processor: logProcessor, followsSampling: options.settings.logsFollowSampling)) }
+        if let sqlWriter { outputs.append(sqlWriter) }
+        try ECLLoggingSystem.bootstrap(
+            logConfig, metadataProvider: Correlation.metadataProvider, extraOutputs: outputs,
+            traceContext: outputs.isEmpty && gate == nil ? nil : OTLPLogOutput.currentTraceContext, gate: gate)
         InstrumentationSystem.bootstrap(OTLPTracer(
-            processor: MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: options.settings.sampler,
-            propagators: options.settings.propagators, limits: options.settings.spanLimits))
+            processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
+            propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
             spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter)
     }

@@ -17,12 +17,16 @@ public struct LogLineHandler: LogHandler {
     public let order: FieldOrder
     /// Reads the span a line is logged in; nil when no output needs it (the console does not).
     public let traceContext: (@Sendable () -> LogTraceContext?)?
+    /// Decides whether a line goes on now (log sampling); nil lets every line through.
+    public let gate: (any LogLineGate)?
 
     /// Creates a handler.
     public init(
         label: String, level: Logger.Level, outputs: [any LogLineOutput], order: FieldOrder = FieldOrder(),
-        metadataProvider: Logger.MetadataProvider? = nil, traceContext: (@Sendable () -> LogTraceContext?)? = nil
+        metadataProvider: Logger.MetadataProvider? = nil, traceContext: (@Sendable () -> LogTraceContext?)? = nil,
+        gate: (any LogLineGate)? = nil
     ) {
+        self.gate = gate
         self.label = label
         self.logLevel = level
         self.outputs = outputs
@@ -40,6 +44,7 @@ public struct LogLineHandler: LogHandler {
         let line = LogLine(
             capturing: event, label: label, loggerFields: metadata, contextFields: metadataProvider?.get() ?? [:],
             trace: traceContext?(), order: order)
+        if let gate, !gate.admit(line, outputs: outputs) { return }
         for output in outputs { output.write(line) }
     }
 }

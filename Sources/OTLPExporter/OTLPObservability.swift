@@ -18,6 +18,7 @@ public final class OTLPObservability: Sendable {
     private let spans: BatchProcessor<SpanData>?
     private let logs: BatchProcessor<LogLine>?
     private let logOutputs: [any LogLineOutput]
+    private let gate: SampledTraceGate?
 
     /// Builds the pipelines. `environment` overrides `configuration` (see ``OTLPConfiguration``); every
     /// problem (a variable that cannot be used, a spool directory that cannot be made) is a warning on
@@ -40,6 +41,7 @@ public final class OTLPObservability: Sendable {
             spans = nil
             logs = nil
             logOutputs = []
+            gate = nil
             // Disabled: nothing recorded, but contexts still cross this process (the specification: the
             // setting "has no effect on propagators").
             tracer = OTLPTracer(processor: MultiSpanProcessor([]), propagators: resolved.propagators, isRecording: false)
@@ -80,9 +82,11 @@ public final class OTLPObservability: Sendable {
         var outputs: [any LogLineOutput] = logs.map { [OTLPLogOutput(processor: $0, followsSampling: resolved.logsFollowSampling)] } ?? []
         if resolved.logs.exporters.contains(.console) { outputs.append(ConsoleLogOutput()) }
         logOutputs = outputs
+        let exporting: any SpanProcessor = processors.count == 1 ? processors[0] : MultiSpanProcessor(processors)
+        gate = resolved.keepFailedTraces ? SampledTraceGate(keepFailed: true, downstream: exporting) : nil
         tracer = OTLPTracer(
-            processor: processors.count == 1 ? processors[0] : MultiSpanProcessor(processors), sampler: resolved.sampler,
-            propagators: resolved.propagators, limits: resolved.spanLimits)
+            processor: gate ?? exporting, sampler: resolved.sampler, propagators: resolved.propagators, limits: resolved.spanLimits,
+            recordsUnsampled: gate != nil)
     }
 
     /// A swift-log handler whose lines (at ``OTLPConfiguration/logLevel`` and above) go to the configured log
@@ -93,7 +97,7 @@ public final class OTLPObservability: Sendable {
         guard !logOutputs.isEmpty else { return StreamLogHandler.standardOutput(label: label, metadataProvider: metadataProvider) }
         return LogLineHandler(
             label: label, level: configuration.logLevel, outputs: logOutputs, metadataProvider: metadataProvider,
-            traceContext: OTLPLogOutput.currentTraceContext)
+            traceContext: OTLPLogOutput.currentTraceContext, gate: gate)
     }
 
     /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP.

@@ -31,10 +31,15 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
+    @Option(help: ArgumentHelp(
+        "Keep this share of workflows whole, 0 to 1: their spans and every line; of the rest only warnings and errors (and all of a workflow that fails). Overrides ECL_SAMPLE and [logging.sampling] ratio.",
+        valueName: "RATIO"))
+    var sample: String?
+
     /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
     func load(environment: [String: String]) throws -> LogConfig {
         try Self.load(
-            flags: LogFlags(preset: preset, config: database.config, logLevel: logLevel, logFormat: logFormat), logSQL: database.logSQL,
+            flags: LogFlags(preset: preset, config: database.config, logLevel: logLevel, logFormat: logFormat, sample: sample), logSQL: database.logSQL,
             environment: environment)
     }
 

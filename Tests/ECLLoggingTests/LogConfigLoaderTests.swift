@@ -54,6 +54,29 @@ import Testing
         #expect(config.level == .trace && config.format == .pretty)
     }
 
+    @Test func samplingFromTheFileTheEnvironmentAndTheFlag() throws {
+        let file = write("sampling.toml", """
+            [logging.sampling]
+            ratio = 0.25
+            keep_failed = false
+            """)
+        #expect(try load(LogFlags(config: file)).sampling == SamplingConfig(ratio: 0.25, keepFailed: false))
+        #expect(try load(LogFlags(config: file), ["ECL_SAMPLE": "0.5"]).sampling == SamplingConfig(ratio: 0.5, keepFailed: false))
+        #expect(try load(LogFlags(config: file, sample: "1"), ["ECL_SAMPLE": "0.5", "ECL_SAMPLE_KEEP_FAILED": "TRUE"]).sampling
+            == SamplingConfig(ratio: 1, keepFailed: true))
+        #expect(try load(LogFlags(sample: "0")).sampling == SamplingConfig(ratio: 0, keepFailed: true))
+        #expect(try load().sampling == nil)
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(sample: "1.5")) }
+            == "--sample: '1.5' is not a valid sampling ratio; accepted: a number from 0 to 1, such as 0.1 (the share of workflows kept whole)")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(), ["ECL_SAMPLE": "most"]) }.hasPrefix("ECL_SAMPLE: 'most'"))
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(sample: "0.1"), ["ECL_SAMPLE_KEEP_FAILED": "yes"]) }
+            == "ECL_SAMPLE_KEEP_FAILED: 'yes' is not a valid keep-failed setting; accepted: true, false")
+        let bad = write("bad-sampling.toml", "[logging.sampling]\nratio = 2\n")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: bad)) }.hasSuffix("logging.sampling.ratio must be a number from 0 to 1 (the share of workflows kept whole)"))
+        let unknown = write("unknown-sampling.toml", "[logging.sampling]\nratio = 0.5\nrate = 1\n")
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: unknown)) }.hasSuffix("unknown key 'logging.sampling.rate'; accepted: ratio, keep_failed"))
+    }
+
     @Test func everyTOMLKeyIsRead() throws {
         let file = write("all.toml", """
             [logging]

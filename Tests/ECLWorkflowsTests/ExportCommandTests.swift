@@ -93,6 +93,61 @@ import Testing
         #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"), "\(run.stderr)")
     }
 
+    /// `--sample`: a share of workflows kept whole everywhere (console, log database, spans); of the rest only
+    /// warnings and errors, unless the workflow fails (keep_failed, on by default): then all of it.
+    @Test func logSamplingKeepsAShareOfWorkflowsAndEveryFailure() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        /// Per trace id: the levels of its lines in the log database; and the trace ids of the dump's spans.
+        func stored(_ database: String, _ dump: String) throws -> (levels: [String: Set<String>], spans: Set<String>) {
+            let rows = try Subprocess.run("/usr/bin/env", [
+                "python3", "-c",
+                "import sqlite3, sys, json; print(json.dumps(sqlite3.connect(sys.argv[1]).execute('select trace_id, level from log_events where trace_id is not null').fetchall()))",
+                path(cli, database),
+            ])
+            let pairs = try #require(try JSONSerialization.jsonObject(with: Data(rows.output.utf8)) as? [[String]], "\(rows.output)")
+            return (Dictionary(grouping: pairs, by: { $0[0] }).mapValues { Set($0.map { $0[1] }) }, Set(try OTLPFile.spans(path(cli, dump)).map { $0[0] }))
+        }
+
+        let passing = try cli.run(arguments: [
+            "run", "critique-revise", "--count", "40", "--llm-fault-rate", "0.3", "--seed", "2", "--sample", "0.3", "--output", "json",
+            "--db", ":memory:", "--log-sql", "sqlite:" + path(cli, "a.db"), "--jsonl-out", path(cli, "a.jsonl"),
+        ])
+        #expect(passing.status == 0, "\(passing.stderr)")
+        let ids = Set(try results(passing).map(Self.hex))
+        let kept = ids.filter { UInt64($0.suffix(14), radix: 16)! >= UInt64((1 - 0.3) * 0x1p56) }
+        #expect(kept.count > 0 && kept.count < 40)
+        let first = try stored("a.db", "a.jsonl")
+        #expect(Set(first.levels.filter { $0.value.contains("info") }.keys) == kept)
+        #expect(first.spans == kept)
+        #expect(first.levels.keys.contains { !kept.contains($0) }, "a sampled-out workflow's warnings are kept")
+        // The console follows the same decision.
+        let consoleInfo = passing.stderrLines.filter { $0.contains("Workflow execution started") }
+        #expect(consoleInfo.count == kept.count, "\(consoleInfo.count) of \(kept.count)")
+
+        // Every workflow fails; none is sampled in, yet each is kept whole, its spans marked sampled.
+        let failing = try cli.run(arguments: [
+            "run", "--count", "10", "--offline-revisions", "5", "--max-revisions", "1", "--sample", "0", "--output", "json", "--db", ":memory:",
+            "--log-sql", "sqlite:" + path(cli, "b.db"), "--jsonl-out", path(cli, "b.jsonl"),
+        ])
+        #expect(failing.status == 1)
+        let failed = Set(try results(failing).map(Self.hex))
+        let second = try stored("b.db", "b.jsonl")
+        #expect(failed.count == 10 && second.spans == failed && Set(second.levels.filter { $0.value.contains("info") }.keys) == failed)
+        #expect(try OTLPFile.spanRecords(path(cli, "b.jsonl")).allSatisfy { $0["flags"] as? Int == 1 })
+
+        // Without keep_failed, a failed workflow sampled out leaves its warnings and errors only.
+        let dropped = try cli.run(
+            arguments: [
+                "run", "--count", "10", "--offline-revisions", "5", "--max-revisions", "1", "--sample", "0", "--output", "json", "--db", ":memory:",
+                "--log-sql", "sqlite:" + path(cli, "c.db"), "--jsonl-out", path(cli, "c.jsonl"),
+            ],
+            environment: ["ECL_SAMPLE_KEEP_FAILED": "false"])
+        #expect(dropped.status == 1)
+        let third = try stored("c.db", "c.jsonl")
+        #expect(third.spans.isEmpty && !third.levels.isEmpty && third.levels.values.allSatisfy { $0.isSubset(of: ["warn", "error", "critical"]) })
+    }
+
     /// OTEL_TRACES_SAMPLER=traceidratio keeps or drops whole workflows (the trace id is the workflow id): a
     /// kept workflow's spans and lines all reach the collector, a dropped one's none but its warnings and
     /// errors. What was logged in all is read from the SQL log database, which sampling does not touch.

@@ -346,3 +346,67 @@ import Tracing
         #expect(try record(AttributeLimits())["droppedAttributesCount"] == nil)
     }
 }
+
+@Suite struct SampledTraceGateTests {
+    /// Lines written to it.
+    final class Collected: LogLineOutput, @unchecked Sendable {
+        // Safe: every access goes through `lock`.
+        private let lock = NSLock()
+        private var stored: [LogLine] = []
+        func write(_ line: LogLine) { lock.withLock { stored.append(line) } }
+        var lines: [LogLine] { lock.withLock { stored } }
+    }
+
+    /// A trace of a root and a child, each with an info line and the root with a warning; the root fails or not.
+    func trace(_ tracer: OTLPTracer, _ logger: Logger, fails: Bool) -> TraceID {
+        let root = tracer.startSpan("workflow", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        ServiceContext.withValue(root.context) {
+            logger.info("root info")
+            logger.warning("root warning")
+            let child = tracer.startSpan("step", context: root.context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            ServiceContext.withValue(child.context) { logger.info("child info") }
+            child.end()
+        }
+        if fails { root.setStatus(SpanStatus(code: .error, message: "boom")) }
+        root.end()
+        return root.spanContext.traceID
+    }
+
+    @Test(arguments: [true, false])
+    func aSampledOutTraceIsKeptWhenItFailsAndOnlyThen(keepFailed: Bool) {
+        let spans = CollectingProcessor()
+        let gate = SampledTraceGate(keepFailed: keepFailed, downstream: spans)
+        let tracer = OTLPTracer(processor: gate, sampler: .alwaysOff, recordsUnsampled: keepFailed)
+        let output = Collected()
+        let logger = Logger(label: "t") {
+            LogLineHandler(label: $0, level: .info, outputs: [output], traceContext: OTLPLogOutput.currentTraceContext, gate: gate)
+        }
+        let failed = trace(tracer, logger, fails: true)
+        _ = trace(tracer, logger, fails: false)
+        // Warnings go at once, from both traces.
+        #expect(output.lines.filter { $0.level == .warning }.count == 2)
+        let infos = output.lines.filter { $0.level == .info }
+        if keepFailed {
+            // The failed trace whole, marked sampled; nothing of the other.
+            #expect(spans.ended.map(\.name).sorted() == ["step", "workflow"] && spans.ended.allSatisfy { $0.traceID == failed && $0.flags == 1 })
+            #expect(spans.started.count == 2)
+            #expect(infos.map(\.message).sorted() == ["child info", "root info"])
+            #expect(infos.allSatisfy { $0.trace?.traceIDLow == failed.low && $0.trace?.flags == 1 })
+            #expect(gate.keptTraces == 1)
+        } else {
+            #expect(spans.ended.isEmpty && infos.isEmpty)
+        }
+    }
+
+    @Test func theBoundIsKept() {
+        let spans = CollectingProcessor()
+        let gate = SampledTraceGate(keepFailed: true, downstream: spans, maxHeldItems: 1)
+        let tracer = OTLPTracer(processor: gate, sampler: .alwaysOff, recordsUnsampled: true)
+        let logger = Logger(label: "t") {
+            LogLineHandler(label: $0, level: .info, outputs: [Collected()], traceContext: OTLPLogOutput.currentTraceContext, gate: gate)
+        }
+        _ = trace(tracer, logger, fails: true)
+        // The first line was the one item held; the rest (a line, two spans) went over.
+        #expect(gate.overflowed == 3 && spans.ended.isEmpty)
+    }
+}

@@ -103,6 +103,10 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// Keep only warning and worse log lines of traces the sampler dropped (their info and debug lines go
     /// with their spans). Default true.
     public var logsFollowSampling = true
+    /// Beyond the specification: hold a sampled-out trace's spans and lines until it ends, and export them
+    /// after all when it failed (its last span to end, the root, has an error status). Costs the recording
+    /// of sampled-out traces. Default false. See ``SampledTraceGate``.
+    public var keepFailedTraces = false
     /// A directory where batches the collector cannot take now wait, and are sent by a later run; nil for
     /// none (then they are counted as lost after retries). Default nil.
     public var spoolDirectory: String?

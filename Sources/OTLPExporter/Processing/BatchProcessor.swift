@@ -540,7 +540,8 @@ final class Lazy<Value> {
 }
 
 extension BatchProcessor: SpanProcessor where Item == SpanData {
-    public func onEnd(_ span: SpanData) { add(span) }
+    /// Queues a sampled span; one the sampler dropped (recorded for a gate) is never exported.
+    public func onEnd(_ span: SpanData) { if span.flags & 1 == 1 { add(span) } }
 
     public func forceFlush(timeoutSeconds: Double) { _ = forceFlush(timeoutSeconds: timeoutSeconds) as Bool }
 }

@@ -32,8 +32,10 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     init(
         name: String, kind: OTLPSpanKind, spanContext: SpanContextData, startNanos: UInt64, baseContext: ServiceContext,
-        processor: any SpanProcessor, limits: SpanLimits = SpanLimits(), passesThrough: Bool = false, injectsNothing: Bool = false
+        processor: any SpanProcessor, limits: SpanLimits = SpanLimits(), passesThrough: Bool = false, injectsNothing: Bool = false,
+        recordsUnsampled: Bool = false
     ) {
+        self.records = !passesThrough && (spanContext.traceFlags & 1 == 1 || recordsUnsampled)
         self.limits = limits
         self.passesThrough = passesThrough
         self.injectsNothing = injectsNothing
@@ -54,23 +56,26 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     public var operationName: String {
         get { state.withLock { $0.name } }
-        set { if isSampled { state.withLock { $0.name = newValue } } }
+        set { if records { state.withLock { $0.name = newValue } } }
     }
 
     /// The span's attributes. Each `span.attributes[key] = value` copies the whole set out and back (the
     /// tracing API's get and set); `span.updateAttributes { … }` sets several at the cost of one.
     public var attributes: SpanAttributes {
         get { state.withLock { $0.attributes } }
-        set { if isSampled { state.withLock { $0.attributes = newValue } } }
+        set { if records { state.withLock { $0.attributes = newValue } } }
     }
 
     /// Whether the sampler kept this span's trace: only then is it recorded and handed to the processor.
     public var isSampled: Bool { !passesThrough && spanContext.traceFlags & 1 == 1 }
 
-    public var isRecording: Bool { isSampled && state.withLock { !$0.ended } }
+    /// Whether the span records (sampled, or recorded for a ``SampledTraceGate`` that may keep its trace).
+    let records: Bool
+
+    public var isRecording: Bool { records && state.withLock { !$0.ended } }
 
     public func setStatus(_ status: SpanStatus) {
-        guard isSampled else { return }
+        guard records else { return }
         state.withLock { state in
             // An OK status is final: later calls do not change it (OTel API specification).
             if state.status?.code == .ok { return }
@@ -79,7 +84,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func addEvent(_ event: SpanEvent) {
-        guard isSampled else { return }
+        guard records else { return }
         let attributes = limits.apply(Self.convert(event.attributes), count: limits.attributesPerEvent)
         append(SpanEventData(
             name: event.name, timeUnixNano: event.nanosecondsSinceEpoch, attributes: attributes.kept, droppedAttributesCount: attributes.dropped))
@@ -95,7 +100,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
 
     /// Records `error` as an `exception` event with `exception.type` and `exception.message`.
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
-        guard isSampled else { return }
+        guard records else { return }
         var all: [TelemetryAttribute] = [
             TelemetryAttribute("exception.type", .string(String(reflecting: type(of: error)))),
             TelemetryAttribute("exception.message", .string("\(error)")),
@@ -107,7 +112,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func addLink(_ link: SpanLink) {
-        guard isSampled, let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
+        guard records, let target = link.context.otlpSpan?.spanContext ?? link.context.otlpRemoteParent else { return }
         let attributes = limits.apply(Self.convert(link.attributes), count: limits.attributesPerLink)
         let data = SpanLinkData(
             traceID: target.traceID, spanID: target.spanID, attributes: attributes.kept, traceState: target.traceState,
@@ -119,7 +124,7 @@ public final class OTLPSpan: Tracing.Span, Sendable {
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        guard isSampled else { return }
+        guard records else { return }
         let endNanos = instant().nanosecondsSinceEpoch
         let data: SpanData? = state.withLock { state in
             guard !state.ended else { return nil }

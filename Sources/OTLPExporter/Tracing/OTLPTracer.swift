@@ -36,15 +36,19 @@ public struct OTLPTracer: Tracer {
     /// False for a disabled SDK (`OTEL_SDK_DISABLED`): spans record nothing and carry their parent's context
     /// on unchanged, so propagation goes on as if this process were not there.
     public let isRecording: Bool
+    /// Sampled-out spans are recorded too (the sampler's RECORD_ONLY) and handed to the processor with their
+    /// `sampled` flag clear: for a ``SampledTraceGate`` that keeps a failed trace after all. Default false.
+    public let recordsUnsampled: Bool
 
     /// Creates a tracer.
     public init(
         processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil, sampler: OTLPSampler = .parentBased(root: .alwaysOn),
         propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage], limits: SpanLimits = SpanLimits(),
-        isRecording: Bool = true
+        isRecording: Bool = true, recordsUnsampled: Bool = false
     ) {
         self.limits = limits
         self.isRecording = isRecording
+        self.recordsUnsampled = recordsUnsampled
         self.processor = processor
         self.idPolicy = idPolicy
         self.sampler = sampler
@@ -77,10 +81,10 @@ public struct OTLPTracer: Tracer {
         let spanContext = SpanContextData(
             traceID: ids.0, spanID: ids.1, parentSpanID: sameTrace ? parent?.spanID : nil,
             traceFlags: flags, traceState: sameTrace ? parent?.traceState : nil)
-        if sampled { processor.onStart(spanContext) }
+        if sampled || recordsUnsampled { processor.onStart(spanContext) }
         return OTLPSpan(
             name: operationName, kind: Self.kind(kind), spanContext: spanContext, startNanos: instant().nanosecondsSinceEpoch,
-            baseContext: base, processor: processor, limits: limits)
+            baseContext: base, processor: processor, limits: limits, recordsUnsampled: recordsUnsampled)
     }
 
     public func activeSpan(identifiedBy context: ServiceContext) -> OTLPSpan? { context.otlpSpan }

@@ -1,0 +1,123 @@
+import LogLineCore
+import Synchronization
+
+/// Log sampling by the trace's sampling decision, and, beyond the OpenTelemetry specification, keeping a
+/// sampled-out trace after all when it fails.
+///
+/// As a ``LogLineGate``: a line logged in a trace the sampler dropped goes no further when it is below
+/// warning (warnings and errors always go on); with `keepFailed`, it is held instead. As a
+/// ``SpanProcessor`` in front of `downstream`: sampled spans pass at once; with `keepFailed` (the tracer
+/// then records sampled-out spans too, ``OTLPTracer/recordsUnsampled``), a sampled-out trace's spans are
+/// held until its last open span ends. If that span (the trace's root: in ECL, the workflow) ended with an
+/// error, everything held is handed on, spans to `downstream` and lines to the outputs they were logged to,
+/// marked sampled; otherwise it is dropped. Held items are bounded (``maxHeldItems``); past the bound a
+/// trace's items are dropped and counted (``overflowed``). What a process holds when it exits is not written.
+public final class SampledTraceGate: SpanProcessor, LogLineGate {
+    /// Where spans go on.
+    public let downstream: any SpanProcessor
+    /// Whether a sampled-out trace is held until it ends, and kept if it failed.
+    public let keepFailed: Bool
+    /// The most spans and lines held at once, across traces.
+    public let maxHeldItems: Int
+
+    private struct Key: Hashable {
+        let high: UInt64
+        let low: UInt64
+    }
+
+    private struct Held {
+        var open = 0
+        var starts: [SpanContextData] = []
+        var spans: [SpanData] = []
+        var lines: [(LogLine, [any LogLineOutput])] = []
+    }
+
+    private struct State {
+        var traces: [Key: Held] = [:]
+        var heldItems = 0
+        var overflowed = 0
+        var kept = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a gate in front of `downstream`.
+    public init(keepFailed: Bool, downstream: any SpanProcessor, maxHeldItems: Int = 100_000) {
+        self.keepFailed = keepFailed
+        self.downstream = downstream
+        self.maxHeldItems = max(0, maxHeldItems)
+    }
+
+    /// Spans and lines of sampled-out traces dropped because the bound was reached.
+    public var overflowed: Int { state.withLock { $0.overflowed } }
+    /// Sampled-out traces kept because they failed.
+    public var keptTraces: Int { state.withLock { $0.kept } }
+
+    public func admit(_ line: LogLine, outputs: [any LogLineOutput]) -> Bool {
+        guard line.level < .warning, let trace = line.trace, trace.flags & 1 == 0 else { return true }
+        guard keepFailed else { return false }
+        let key = Key(high: trace.traceIDHigh, low: trace.traceIDLow)
+        state.withLock { state in
+            // Only while the trace is open; a line after its end goes with the decision already made (dropped).
+            guard state.traces[key] != nil else { return }
+            guard state.heldItems < maxHeldItems else {
+                state.overflowed += 1
+                return
+            }
+            state.traces[key]!.lines.append((line, outputs))
+            state.heldItems += 1
+        }
+        return false
+    }
+
+    public func onStart(_ context: SpanContextData) {
+        guard context.traceFlags & 1 == 0 else { return downstream.onStart(context) }
+        guard keepFailed else { return }
+        state.withLock { state in
+            let key = Key(high: context.traceID.high, low: context.traceID.low)
+            state.traces[key, default: Held()].open += 1
+            state.traces[key]!.starts.append(context)
+        }
+    }
+
+    public func onEnd(_ span: SpanData) {
+        guard span.flags & 1 == 0 else { return downstream.onEnd(span) }
+        guard keepFailed else { return }
+        let key = Key(high: span.traceID.high, low: span.traceID.low)
+        let finished: Held? = state.withLock { state in
+            guard var held = state.traces[key] else { return nil }
+            if state.heldItems < maxHeldItems {
+                held.spans.append(span)
+                state.heldItems += 1
+            } else {
+                state.overflowed += 1
+            }
+            held.open -= 1
+            guard held.open <= 0 else {
+                state.traces[key] = held
+                return nil
+            }
+            state.traces[key] = nil
+            state.heldItems -= held.spans.count + held.lines.count
+            if span.statusCode == .error { state.kept += 1 }
+            return held
+        }
+        // The last span to end is the trace's root: its outcome is the trace's.
+        guard let finished, span.statusCode == .error else { return }
+        for var context in finished.starts {
+            context.traceFlags |= 1
+            downstream.onStart(context)
+        }
+        for var held in finished.spans {
+            held.flags |= 1
+            downstream.onEnd(held)
+        }
+        for (line, outputs) in finished.lines {
+            var kept = line
+            kept.trace?.flags |= 1
+            for output in outputs { output.write(kept) }
+        }
+    }
+
+    public func forceFlush(timeoutSeconds: Double) { downstream.forceFlush(timeoutSeconds: timeoutSeconds) }
+}
