@@ -194,23 +194,29 @@ public struct OTLPJSONEncoder: Sendable {
         out.append(jsonString: record.message)
         out.append("}")
         let hasLocation = !record.file.isEmpty
-        record.withOrderedFields { fields in
+        let limit = logLimits.count
+        let maxLength = logLimits.valueLength
+        let dropped = record.withOrderedFields { fields -> Int in
             // Within the limit: the fields in order, then the location (both of its attributes, or neither).
-            let keptFields = fields.prefix(logLimits.count)
-            let keepLocation = hasLocation && logLimits.count - keptFields.count >= 2
-            defer { Self.appendCount("droppedAttributesCount", fields.count - keptFields.count + (hasLocation && !keepLocation ? 2 : 0), &out) }
-            guard !keptFields.isEmpty || keepLocation else { return }
+            let kept = min(fields.count, limit)
+            let keepLocation = hasLocation && limit - kept >= 2
+            let dropped = fields.count - kept + (hasLocation && !keepLocation ? 2 : 0)
+            guard kept > 0 || keepLocation else { return dropped }
             out.append(#","attributes":["#)
-            for (index, field) in keptFields.enumerated() {
+            for index in 0..<kept {
                 if index > 0 { out.append(ascii: ",") }
                 out.append(#"{"key":"#)
-                out.append(jsonString: field.key)
+                out.append(jsonString: fields[index].key)
                 out.append(#","value":"#)
-                Self.appendValue(field.value, &out, maxLength: logLimits.valueLength)
+                if let maxLength {
+                    Self.appendValue(fields[index].value, &out, maxLength: maxLength)
+                } else {
+                    Self.appendValue(fields[index].value, &out)
+                }
                 out.append("}")
             }
             if keepLocation {
-                if !keptFields.isEmpty { out.append(ascii: ",") }
+                if kept > 0 { out.append(ascii: ",") }
                 out.append(#"{"key":"code.filepath","value":{"stringValue":"#)
                 out.append(jsonString: record.file)
                 out.append(#"}},{"key":"code.lineno","value":{"intValue":""#)
@@ -218,7 +224,9 @@ public struct OTLPJSONEncoder: Sendable {
                 out.append(#""}}"#)
             }
             out.append(ascii: "]")
+            return dropped
         }
+        Self.appendCount("droppedAttributesCount", dropped, &out)
         if let trace = record.trace, let traceID = TraceID(high: trace.traceIDHigh, low: trace.traceIDLow), let spanID = SpanID(trace.spanID) {
             out.append(#","flags":"#)
             out.append(decimal: Int(trace.flags))
@@ -230,11 +238,10 @@ public struct OTLPJSONEncoder: Sendable {
 
     /// A log field's value as an `AnyValue`: scalars typed, arrays as `arrayValue`, dictionaries as
     /// `kvlistValue` (keys in order).
-    /// `maxLength` cuts strings to that many characters.
-    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8], maxLength: Int? = nil) {
+    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8]) {
         switch value {
         case .array(let values):
-            appendArrayValue(values, &out) { appendValue($0, &$1, maxLength: maxLength) }
+            appendArrayValue(values, &out, element: appendValue)
         case .dictionary(let members):
             out.append(#"{"kvlistValue":{"#)
             if !members.isEmpty {
@@ -244,7 +251,7 @@ public struct OTLPJSONEncoder: Sendable {
                     out.append(#"{"key":"#)
                     out.append(jsonString: key)
                     out.append(#","value":"#)
-                    appendValue(members[key]!, &out, maxLength: maxLength)
+                    appendValue(members[key]!, &out)
                     out.append("}")
                 }
                 out.append("]")
@@ -252,16 +259,21 @@ public struct OTLPJSONEncoder: Sendable {
             out.append("}}")
         case .string(let text):
             out.append(#"{"stringValue":"#)
-            if let maxLength, text.count > maxLength { out.append(jsonString: String(text.prefix(maxLength))) } else { out.append(jsonString: text) }
+            out.append(jsonString: text)
             out.append("}")
         case .stringConvertible:
             switch value.scalar! {
-            case .string(let text): appendValue(Logger.MetadataValue.string(text), &out, maxLength: maxLength)
+            case .string(let text): appendValue(Logger.MetadataValue.string(text), &out)
             case .int(let number): appendValue(TelemetryValue.int(number), &out)
             case .double(let number): appendValue(TelemetryValue.double(number), &out)
             case .bool(let flag): appendValue(TelemetryValue.bool(flag), &out)
             }
         }
+    }
+
+    /// ``appendValue(_:_:)`` with every string cut to `maxLength` characters (the attribute value length limit).
+    static func appendValue(_ value: Logger.MetadataValue, _ out: inout [UInt8], maxLength: Int) {
+        appendValue(value.truncated(to: maxLength), &out)
     }
 
     /// `,"name":count` when the count is above 0 (a uint32 field: a JSON number).
@@ -324,5 +336,18 @@ public struct OTLPJSONEncoder: Sendable {
             out.append("]")
         }
         out.append("}}")
+    }
+}
+
+extension Logger.MetadataValue {
+    /// The value with its strings, nested ones too, cut to `length` characters.
+    func truncated(to length: Int) -> Logger.MetadataValue {
+        switch self {
+        case .string(let text): text.count > length ? .string(String(text.prefix(length))) : self
+        case .stringConvertible:
+            if case .string(let text)? = scalar, text.count > length { .string(String(text.prefix(length))) } else { self }
+        case .array(let values): .array(values.map { $0.truncated(to: length) })
+        case .dictionary(let members): .dictionary(members.mapValues { $0.truncated(to: length) })
+        }
     }
 }
