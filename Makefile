@@ -11,7 +11,7 @@ BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
 LLVM_COV ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 
-.PHONY: all setup apt-install test-tools build build-pg run test bench bench-pg bench-peer coverage clean
+.PHONY: all setup apt-install test-tools build build-pg run test docs bench bench-pg bench-peer coverage clean
 
 all: build
 
@@ -50,10 +50,19 @@ run: build
 
 # examples/PluginOnly is a package of its own (the plugin as a stranger's service uses it): built first, then
 # run against rotel by the suite.
+# The plugin's documentation is built too: a broken link or a wrong parameter name in it fails the suite.
 test: setup test-tools
 	$(SWIFT) build --build-tests $(PG_TRAIT)
 	$(SWIFT) build --package-path examples/PluginOnly
+	@$(MAKE) --no-print-directory docs > .build/docs.log 2>&1 || { cat .build/docs.log; exit 1; }
 	$(SWIFT) test $(PG_TRAIT)
+
+# The plugin's documentation (DocC: the API and the getting-started article), as a static site in .build/docs;
+# warnings are errors, so a broken link or an undocumented symbol's mistake stops it.
+docs: setup
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target OTLPExporter \
+	  --disable-indexing --transform-for-static-hosting --output-path .build/docs --warnings-as-errors
+	@echo "documentation: .build/docs/documentation/otlpexporter/index.html"
 
 # Benchmarks (a separate package, release build): one table of p50 figures; the full report is .build-bench/report.md.
 # Then the workflow overhead (telemetry off, dev, prod, prod with the SQL log exporter on SQLite), the SQL

@@ -13,8 +13,8 @@ import Tracing
 public enum OTLP {
     /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for
     /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's. Call it once,
-    /// first thing (each system takes one bootstrap a process), and ``OTLPObservability/shutdown(timeoutSeconds:)``
-    /// before exit. Never throws, and no configuration or environment stops the process: problems are
+    /// first thing (each system takes one bootstrap a process), and its `shutdown(timeoutSeconds:)` before
+    /// exit. Never throws, and no configuration or environment stops the process: problems are
     /// warnings on `logger` (standard error by default; pass one made before this call, or its lines would
     /// be exported too). A second bootstrap in one process traps, as swift-log's and swift-distributed-tracing's do.
     @discardableResult

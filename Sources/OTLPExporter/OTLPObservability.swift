@@ -112,7 +112,7 @@ public final class OTLPObservability: Sendable {
         both { $0.forceFlush(timeoutSeconds: timeoutSeconds) } logs: { $0.forceFlush(timeoutSeconds: timeoutSeconds) }
     }
 
-    /// ``forceFlush(timeoutSeconds:)`` without blocking the caller's task.
+    /// `forceFlush(timeoutSeconds:)` without blocking the caller's task.
     @discardableResult
     public func forceFlush(timeoutSeconds: Double = 30) async -> Bool {
         await offThread { self.forceFlush(timeoutSeconds: timeoutSeconds) }
@@ -126,7 +126,7 @@ public final class OTLPObservability: Sendable {
         both { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) }
     }
 
-    /// ``shutdown(timeoutSeconds:)`` without blocking the caller's task.
+    /// `shutdown(timeoutSeconds:)` without blocking the caller's task.
     @discardableResult
     public func shutdown(timeoutSeconds: Double = 30) async -> Bool {
         await offThread { self.shutdown(timeoutSeconds: timeoutSeconds) }

@@ -2,7 +2,7 @@ import Logging
 import LogLineCore
 import ServiceContextModule
 
-/// Log lines as OTLP log records: each captured ``LogLine`` (with the span it was logged in) is queued on a
+/// Log lines as OTLP log records: each captured `LogLine` (with the span it was logged in) is queued on a
 /// log ``BatchProcessor``, and encoded as a `LogRecord` off the caller's path.
 public struct OTLPLogOutput: LogLineOutput {
     /// The log pipeline.
@@ -22,7 +22,7 @@ public struct OTLPLogOutput: LogLineOutput {
         processor.add(line)
     }
 
-    /// The span of the current task (this package's tracer's), for ``LogLineHandler/traceContext``.
+    /// The span of the current task (this package's tracer's), for `LogLineHandler.traceContext`.
     @Sendable public static func currentTraceContext() -> LogTraceContext? {
         guard let span = ServiceContext.current?.otlpSpanContext else { return nil }
         return LogTraceContext(

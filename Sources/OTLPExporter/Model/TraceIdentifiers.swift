@@ -59,7 +59,7 @@ public struct SpanID: Hashable, Sendable, CustomStringConvertible {
         self.init(value)
     }
 
-    /// A random id (from a per-thread generator seeded by the system; see ``IDGenerator``).
+    /// A random id (from a per-thread SplitMix64 generator seeded by the system, reseeded after `fork`).
     public static func random() -> SpanID {
         while true {
             if let id = SpanID(IDGenerator.next()) { return id }

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// - The hot path (``add(_:)``) appends under a short lock and returns; it never waits on the network.
 /// - A batch is exported when ``BatchConfiguration/maxExportBatchSize`` items wait, when the oldest has waited
-///   ``BatchConfiguration/scheduledDelaySeconds``, on ``forceFlush(timeoutSeconds:)`` and at ``shutdown(timeoutSeconds:)``.
+///   ``BatchConfiguration/scheduledDelaySeconds``, on `forceFlush(timeoutSeconds:)` and at `shutdown(timeoutSeconds:)`.
 /// - When the queue is full, only the items that do not fit go to an overflow list (up to
 ///   ``maxOverflowBatches`` batches), which the worker writes to the spool before its next export. Only when
 ///   that is full too does the caller write the overflow to the spool itself: memory stays bounded and
@@ -65,7 +65,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     public let configuration: BatchConfiguration
     /// Where undeliverable batches wait; nil to report and lose them.
     public let spool: Spool?
-    /// Whether every batch is written to the spool before it is sent (see ``init``).
+    /// Whether every batch is written to the spool before it is sent (see the initializer's `durable`).
     public let durable: Bool
     private let encode: @Sendable ([Item]) -> [UInt8]
     private let countSpooled: @Sendable ([UInt8]) -> Int
@@ -88,6 +88,8 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
 
     /// Creates a processor and starts its thread.
     /// - Parameters:
+    ///   - signal: spans or log records.
+    ///   - configuration: the queue, batch, delay and timeout limits.
     ///   - encode: turns a batch into one OTLP/JSON document.
     ///   - exporter: where batches are delivered (a collector, or a file).
     ///   - copies: where each batch is also written once, such as a JSONL dump; their failures are counted
@@ -104,6 +106,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     ///     the spool, and items are encoded only when they must go to disk.
     ///   - countSpooled: the items in a document read back from the spool; by default counted as this
     ///     package's OTLP/JSON encoder writes them (see ``EncodedBatch/init(spooled:signal:)``).
+    ///   - clock: the time and the waits (a manual one in tests).
     ///   - label: what starts its messages ("OTLP traces" by default).
     ///   - report: receives one-line warnings.
     public init(

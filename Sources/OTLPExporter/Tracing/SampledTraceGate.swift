@@ -4,7 +4,7 @@ import Synchronization
 /// Log sampling by the trace's sampling decision, and, beyond the OpenTelemetry specification, keeping a
 /// sampled-out trace after all when it fails.
 ///
-/// As a ``LogLineGate``: a line logged in a trace the sampler dropped goes no further when it is below
+/// As a `LogLineGate`: a line logged in a trace the sampler dropped goes no further when it is below
 /// warning (warnings and errors always go on); with `keepFailed`, it is held instead. As a
 /// ``SpanProcessor`` in front of `downstream`: sampled spans pass at once; with `keepFailed` (the tracer
 /// then records sampled-out spans too, ``OTLPTracer/recordsUnsampled``), a sampled-out trace's spans are

@@ -1,8 +1,8 @@
 import ServiceContextModule
 
 /// W3C Baggage: name/value pairs that travel with a request across processes in the `baggage` header
-/// (`name=value;property,…`, values percent-encoded), kept in the ``ServiceContext`` as
-/// ``ServiceContextModule/ServiceContext/otlpBaggage``. Properties are kept as they came.
+/// (`name=value;property,…`, values percent-encoded), kept in the `ServiceContext` as its `otlpBaggage`.
+/// Properties that do not fit the grammar are left out.
 public enum W3CBaggage {
     /// The header's name.
     public static let headerName = "baggage"
