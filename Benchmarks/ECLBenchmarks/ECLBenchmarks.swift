@@ -1,11 +1,11 @@
 import Benchmark
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import ServiceContextModule
 import Synchronization
 import TestSupport

@@ -3,7 +3,7 @@
 // latency by workflow_id at one million rows. Usage: SQLLogBench URL [rows]
 // Prints Markdown table rows; `make bench` runs it on SQLite, `make bench-pg` on a local PostgreSQL server.
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import Foundation
 
 let url = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "sqlite:/tmp/ecl-sql-bench.db"

@@ -7,7 +7,7 @@
 // time to end every span and to full delivery, peak RSS, and the spool's high-water mark.
 import CurlClient
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 import TestSupport
 import Tracing

@@ -7,10 +7,10 @@
 // Prints one JSON line: mode, workflows, wall_ms, cpu_ms. `make bench` runs each mode several times.
 import ECLCore
 import ECLLogging
-import ECLTelemetry
+@_spi(Pipeline) import ECLTelemetry
 import Foundation
 import Logging
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import TestSupport
 
 #if canImport(Glibc)

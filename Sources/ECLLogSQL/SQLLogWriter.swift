@@ -1,7 +1,7 @@
 import ECLCore
 import Foundation
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 
 /// Writes log events to a ``LogEventStore`` off the caller's path, through the same spilling worker as the
@@ -41,7 +41,7 @@ public final class SQLLogWriter: LogLineOutput {
 
     /// Creates a writer; in asynchronous mode it starts its worker. Events wait in `spool` (its `sql-logs`
     /// segments) when the database cannot take them, encoded by `encode` as OTLP `LogsData`.
-    public init(
+    @_spi(Pipeline) public init(
         store: any LogEventStore, bufferSize: Int, synchronous: Bool, spool: Spool? = nil,
         encode: @escaping @Sendable ([StoredLogLine]) -> [UInt8] = { _ in [] }, report: @escaping @Sendable (String) -> Void
     ) {
@@ -127,7 +127,7 @@ public final class SQLLogWriter: LogLineOutput {
 
 /// Writes spooled `LogsData` lines (read back from the `sql-logs` segments, or any OTLP logs line) to the
 /// database: the drain of the SQL log exporter's spool.
-public struct SpooledEventsExporter: BatchExporter {
+@_spi(Pipeline) public struct SpooledEventsExporter: BatchExporter {
     /// The database.
     public let store: any LogEventStore
 

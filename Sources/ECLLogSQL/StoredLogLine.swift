@@ -4,7 +4,7 @@ import Foundation
 import JSONWriting
 import Logging
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 
 /// One log line as the SQL exporter stores it: a row of `log_events`.
 public struct StoredLogLine: Sendable, Equatable, Codable {

@@ -3,13 +3,13 @@ import ECLLogging
 import Foundation
 import Logging
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 
 /// Log events as OTLP log records and back, so events the database could not take go to the same fallback
 /// file as the OTLP exporter's, and `replay --log-sql` can load them later.
 public enum StoredLogLineOTLP {
     /// One `LogsData` document holding `events`.
-    public static func encode(_ events: [StoredLogLine], encoder: OTLPJSONEncoder) -> [UInt8] {
+    @_spi(Pipeline) public static func encode(_ events: [StoredLogLine], encoder: OTLPJSONEncoder) -> [UInt8] {
         encoder.encode(logs: events.map { $0.logLine() })
     }
 

@@ -1,5 +1,5 @@
 import ECLCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 
 /// ECL's ID policy: the trace id is the workflow_id's 16 bytes; span ids are a stable hash, so the same
 /// workflow, step, execution and attempt always get the same ids, in any process, on any machine, and a
@@ -16,7 +16,7 @@ import OTLPExporter
 ///   `H("ecl.child" ‖ 0x00 ‖ u64be(parent_span_id) ‖ u32be(sequence))`, `sequence` counting the parent's
 ///   children from 0 in the order they start.
 /// Spans outside any workflow get random ids.
-public struct DerivedSpanIDs: SpanIDPolicy {
+@_spi(Pipeline) public struct DerivedSpanIDs: SpanIDPolicy {
     /// Creates the policy.
     public init() {}
 

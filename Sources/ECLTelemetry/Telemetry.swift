@@ -1,5 +1,5 @@
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import ECLLogging
 import Foundation
 #if canImport(Glibc)
@@ -7,7 +7,7 @@ import Glibc
 #endif
 import Logging
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Tracing
 
 /// Where telemetry goes, resolved from flags and the environment.
@@ -74,9 +74,9 @@ public struct TelemetryOptions: Sendable {
 /// and, when exporting, the OTLP tracer (with ECL's derived ids) and log export, batched off the hot path.
 public final class Telemetry: Sendable {
     /// The span pipeline, when exporting.
-    public let spans: BatchProcessor<SpanData>?
+    @_spi(Pipeline) public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
-    public let logs: BatchProcessor<LogLine>?
+    @_spi(Pipeline) public let logs: BatchProcessor<LogLine>?
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
     private let spools: [Spool]

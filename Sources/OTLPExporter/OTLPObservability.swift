@@ -101,9 +101,9 @@ public final class OTLPObservability: Sendable {
     }
 
     /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP.
-    public var spanCounters: BatchProcessor<SpanData>.Counters? { spans?.counters }
+    public var spanCounters: DeliveryCounters? { spans?.counters }
     /// What has become of the log records so far. Nil when logs are not exported over OTLP.
-    public var logCounters: BatchProcessor<LogLine>.Counters? { logs?.counters }
+    public var logCounters: DeliveryCounters? { logs?.counters }
 
     /// Exports everything pending now, both signals at once, waiting at most `timeoutSeconds`; true when all
     /// of it was delivered (or spooled) in time.

@@ -1,9 +1,9 @@
 import ArgumentParser
 import ECLCore
 import ECLLogging
-import ECLTelemetry
+@_spi(Pipeline) import ECLTelemetry
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 
 /// How to reach an OTLP collector: `run` and `replay` share these.
 struct CollectorOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import ECLLogging
 import Foundation
 import Logging

@@ -1,6 +1,6 @@
 import ECLLogging
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 
 /// The progress of a run of many workflows, as one line on standard error redrawn five times a second:

@@ -1,10 +1,10 @@
 import ArgumentParser
 import ECLCore
-import ECLLogSQL
-import ECLTelemetry
+@_spi(Pipeline) import ECLLogSQL
+@_spi(Pipeline) import ECLTelemetry
 import Foundation
 import JSONWriting
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 
 extension ECLWorkflows {
     /// `ecl-workflows replay FILE --otlp-endpoint URL`: sends a spool or a dump to a collector.

@@ -1,9 +1,9 @@
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import ECLLogging
-import ECLTelemetry
+@_spi(Pipeline) import ECLTelemetry
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 
 /// Sets up logging and telemetry for a command before anything else runs, and tears it down at exit.

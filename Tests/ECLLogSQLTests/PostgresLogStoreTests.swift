@@ -1,7 +1,7 @@
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 import TestSupport
 import Testing

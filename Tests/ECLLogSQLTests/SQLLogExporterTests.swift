@@ -1,11 +1,11 @@
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import Foundation
 import ECLLogging
 import LogLineCore
 import GRDB
 import Logging
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Testing
 
 @Suite struct SQLLogExporterTests {

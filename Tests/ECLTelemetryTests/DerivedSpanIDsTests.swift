@@ -1,6 +1,6 @@
 import ECLCore
-import ECLTelemetry
-import OTLPExporter
+@_spi(Pipeline) import ECLTelemetry
+@_spi(Pipeline) import OTLPExporter
 import ServiceContextModule
 import Testing
 

@@ -1,8 +1,8 @@
 import ECLCore
-import ECLLogSQL
+@_spi(Pipeline) import ECLLogSQL
 import ECLLogging
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 import TestSupport
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Testing
 
 @Suite struct BatchProcessorTests {

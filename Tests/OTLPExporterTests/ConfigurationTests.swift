@@ -1,6 +1,6 @@
 import CurlClient
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Testing
 
 /// The OTEL_* environment over the code's configuration, and the command's flags over both.

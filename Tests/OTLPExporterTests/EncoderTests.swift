@@ -1,6 +1,6 @@
 import Foundation
 import LogLineCore
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import TestSupport
 import Testing
 

@@ -3,7 +3,7 @@ import InMemoryLogging
 import LogLineCore
 import Instrumentation
 import Logging
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import ServiceContextModule
 import TestSupport
 import Testing

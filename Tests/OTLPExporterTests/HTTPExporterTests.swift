@@ -1,5 +1,5 @@
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import TestSupport
 import Testing
 

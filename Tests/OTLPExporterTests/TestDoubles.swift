@@ -1,5 +1,5 @@
 import Foundation
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Synchronization
 
 /// A clock whose time moves only when code sleeps on it.

@@ -2,7 +2,7 @@ import Foundation
 import Instrumentation
 import LogLineCore
 import Logging
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import ServiceContextModule
 import Tracing
 import Testing

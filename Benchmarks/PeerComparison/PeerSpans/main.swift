@@ -8,7 +8,7 @@
 // the last), cpu_ms (this process only: the receiver's CPU is not counted).
 import Foundation
 import Logging
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import OTel
 import ServiceLifecycle
 import Tracing

@@ -1,5 +1,5 @@
 /// An OTLP setting that cannot be used: one line naming the option, the value and what is accepted.
-public struct OTLPConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+@_spi(Pipeline) public struct OTLPConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The line to show.
     public let message: String
 

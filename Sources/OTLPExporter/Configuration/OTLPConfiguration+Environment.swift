@@ -6,7 +6,7 @@ extension OTLPConfiguration {
     /// environment specification: an empty variable is unset, a signal's own variable wins over the shared
     /// one, and a value that cannot be used is one warning through `warn` (naming the variable, the value,
     /// unless it may be a secret, and what is accepted) and is otherwise ignored. (A protocol other than
-    /// http/json is said where the destinations are known: ``OTLPHTTPConfiguration/protocolWarning(environment:signals:)``.)
+    /// http/json is said where the destinations are known: `OTLPHTTPConfiguration.protocolWarning(environment:signals:)`.)
     public func applyingEnvironment(_ environment: [String: String], warn: (String) -> Void) -> OTLPConfiguration {
         withoutActuallyEscaping(warn) { warn in applying(EnvironmentReader(environment: environment, warn: warn)) }
     }

@@ -105,7 +105,7 @@ public struct OTLPConfiguration: Sendable, Equatable {
     public var logsFollowSampling = true
     /// Beyond the specification: hold a sampled-out trace's spans and lines until it ends, and export them
     /// after all when it failed (its last span to end, the root, has an error status). Costs the recording
-    /// of sampled-out traces. Default false. See ``SampledTraceGate``.
+    /// of sampled-out traces. Default false.
     public var keepFailedTraces = false
     /// A directory where batches the collector cannot take now wait, and are sent by a later run; nil for
     /// none (then they are counted as lost after retries). Default nil.

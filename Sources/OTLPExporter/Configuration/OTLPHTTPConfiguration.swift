@@ -2,7 +2,7 @@ import CurlClient
 import JSONWriting
 
 /// Where each signal goes: for spans and for log records, the collector's URL and how to talk to it.
-/// Made by ``OTLPConfiguration`` (code, then the environment), or by ``resolve(settings:endpointFlag:headerFlags:compressionFlag:)``
+/// Made by ``OTLPConfiguration`` (code, then the environment), or by its `resolve(settings:endpointFlag:headerFlags:compressionFlag:)`
 /// for a command with flags; a signal that is not exported has no destination.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// Body compression.
@@ -79,7 +79,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// One ``CollectorAvailability`` for each collector (scheme, host and port) the signals go to: two signals
     /// sent to one collector share it (a collector that is down costs one failed request, said once); a
     /// signal sent elsewhere has its own, so one collector down never holds back the other's batches.
-    public func availabilities(report: @escaping @Sendable (String) -> Void) -> [OTLPSignal: CollectorAvailability] {
+    @_spi(Pipeline) public func availabilities(report: @escaping @Sendable (String) -> Void) -> [OTLPSignal: CollectorAvailability] {
         var byCollector: [String: CollectorAvailability] = [:]
         var result: [OTLPSignal: CollectorAvailability] = [:]
         for signal in signals {
@@ -102,7 +102,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// every header, names and values. Only ever hashed (``Spool/prefix(_:destination:)``), never shown: the
     /// spool drains to a destination only what was meant for it, so one tenant's batches are never sent to
     /// another path, or with another tenant's credentials.
-    public func destinationIdentity(for signal: OTLPSignal) -> String {
+    @_spi(Pipeline) public func destinationIdentity(for signal: OTLPSignal) -> String {
         guard let destination = destination(for: signal) else { return "" }
         let sorted = destination.headers.map { $0.name.lowercased() + ":" + $0.value }.sorted()
         return ([destination.url] + sorted).joined(separator: "\n")
@@ -127,7 +127,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// `compressionFlag` over every compression variable. Nil when no endpoint is set anywhere (export off),
     /// or when `settings` is disabled (OTEL_SDK_DISABLED). A flag that cannot be used is an
     /// ``OTLPConfigError`` naming it.
-    public static func resolve(
+    @_spi(Pipeline) public static func resolve(
         settings: OTLPConfiguration, endpointFlag: String?, headerFlags: [String], compressionFlag: String?
     ) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
         // Flags are checked even when nothing exports: what a user typed is never silently accepted.
@@ -165,7 +165,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// for the `signals` exported; nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
     /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
     /// warning says why. Said where the destinations are known (nothing is said when nothing is exported).
-    public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+    @_spi(Pipeline) public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 } }
         let generic = value("OTEL_EXPORTER_OTLP_PROTOCOL")
         var asked: [String] = []
@@ -202,6 +202,13 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         }
     }
 
+    /// An RFC 9110 token (a header's name, a baggage key): letters, digits and ``!#$%&'*+-.^_`|~``, not empty.
+    static func isToken(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
     /// Headers the exporter writes, which a configured header would contradict (a wrong length, a second
     /// encoding): refused.
     static let reservedHeaders: Set<String> = [
@@ -217,10 +224,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         }
         let name = String(trimmed[..<equals]).trimmingSpaces()
         var value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces()
-        let token = name.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
-        guard !name.isEmpty, token else {
+        guard isToken(name) else {
             // Not shown: `Authorization: Basic …=` (curl's syntax) would put the credential here.
             throw OTLPConfigError(
                 "\(option): a header name must be made of letters, digits and !#$%&'*+-.^_`|~ (the text before '=' is not; not shown, it may hold a secret); expected NAME=VALUE")

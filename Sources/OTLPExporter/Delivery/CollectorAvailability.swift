@@ -7,7 +7,7 @@ import Synchronization
 /// A refused connection or an unknown host is known in milliseconds; once one pipeline has seen it, the
 /// others stop trying until the next probe is due. The first successful request after that says the
 /// collector is back.
-public final class CollectorAvailability: Sendable {
+@_spi(Pipeline) public final class CollectorAvailability: Sendable {
     /// The destination as messages name it, such as "the collector at http://127.0.0.1:4318".
     public let name: String
     /// The first probe's delay after a failure, in seconds. Default 1.

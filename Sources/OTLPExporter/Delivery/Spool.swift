@@ -19,7 +19,7 @@ import Glibc
 ///
 /// Several processes may share a directory: a segment is locked (`flock`) while it is written or drained, so
 /// two processes never drain the same segment, and a writer's segment is drained only after it moves on.
-public final class Spool: Sendable {
+@_spi(Pipeline) public final class Spool: Sendable {
     /// The directory.
     public let directory: String
     /// The signal whose batches this spool holds.
@@ -267,7 +267,7 @@ public final class Spool: Sendable {
 
 /// One spool segment opened for draining: locked against other drainers, its lines read, progress kept in
 /// its `.acked` file. Acknowledging the last line removes the segment.
-public final class SpoolSegment {
+@_spi(Pipeline) public final class SpoolSegment {
     /// The segment's path.
     public let path: String
     private let descriptor: Int32

@@ -1,7 +1,7 @@
 import CZlib
 
 /// gzip (RFC 1952) through zlib.
-public enum Gzip {
+@_spi(Pipeline) public enum Gzip {
     /// `data` compressed as one gzip member.
     public static func compress(_ data: [UInt8], level: Int32 = 6) -> [UInt8] {
         var stream = z_stream()

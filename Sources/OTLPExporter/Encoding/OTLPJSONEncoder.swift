@@ -8,7 +8,7 @@ import LogLineCore
 ///
 /// The output of one call is one `TracesData` / `LogsData` document: the body of an OTLP/HTTP request and
 /// one line of an OTLP JSONL file.
-public struct OTLPJSONEncoder: Sendable {
+@_spi(Pipeline) public struct OTLPJSONEncoder: Sendable {
     /// Who sends, and the instrumentation scope.
     public let resource: OTLPResource
     /// How many attributes a log record keeps, and how long their strings may be.

@@ -7,7 +7,7 @@ import LogLineCore
 
 /// The `console` log exporter: each line on standard output in the compact format (`key=value` pairs),
 /// written at once (no batching: it is for development).
-public struct ConsoleLogOutput: LogLineOutput {
+@_spi(Pipeline) public struct ConsoleLogOutput: LogLineOutput {
     private let formatter = LineFormatter(format: .compact)
 
     /// Creates the output.

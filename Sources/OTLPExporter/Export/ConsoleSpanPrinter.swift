@@ -4,7 +4,7 @@ import Synchronization
 
 /// For development: prints each span as it ends, indented under its parent, with its duration, status and
 /// key attributes. Spans end child-first, so a span's depth is remembered from its start.
-public final class ConsoleSpanPrinter: SpanProcessor {
+@_spi(Pipeline) public final class ConsoleSpanPrinter: SpanProcessor {
     private let depths = Mutex<[SpanID: Int]>([:])
     private let write: @Sendable (String) -> Void
     private let colors: Bool
@@ -58,7 +58,7 @@ public final class ConsoleSpanPrinter: SpanProcessor {
 }
 
 /// Sends every span to several processors (the exporter's and the console's).
-public struct MultiSpanProcessor: SpanProcessor {
+@_spi(Pipeline) public struct MultiSpanProcessor: SpanProcessor {
     /// The processors, in order.
     public let processors: [any SpanProcessor]
 

@@ -6,7 +6,7 @@ import Glibc
 
 /// An OTLP JSONL file: one `TracesData` or `LogsData` document per line, appended with one `write(2)` per
 /// line on an `O_APPEND` descriptor, so lines are never torn, even when the process is killed.
-public final class JSONLFile: Sendable {
+@_spi(Pipeline) public final class JSONLFile: Sendable {
     /// The file's path.
     public let path: String
     private let descriptor: Mutex<Int32>
@@ -57,7 +57,7 @@ public final class JSONLFile: Sendable {
 }
 
 /// Writes every batch to a JSONL file: `--jsonl-out`, the OpenTelemetry file-exporter format.
-public struct JSONLFileExporter: BatchExporter {
+@_spi(Pipeline) public struct JSONLFileExporter: BatchExporter {
     /// The file.
     public let file: JSONLFile
 

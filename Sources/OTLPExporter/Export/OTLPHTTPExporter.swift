@@ -12,7 +12,7 @@ import Synchronization
 /// statuses. A refused connection or an unknown host is not retried: the collector is not there, and the
 /// batch is reported unavailable at once (the processor spools it and probes later).
 /// A 200 carrying `partialSuccess` with rejected items is reported as a warning.
-public final class OTLPHTTPExporter: BatchExporter {
+@_spi(Pipeline) public final class OTLPHTTPExporter: BatchExporter {
     /// The URL batches are posted to.
     public let url: String
     private let configuration: OTLPHTTPConfiguration.Destination

@@ -4,7 +4,7 @@ import ServiceContextModule
 
 /// Log lines as OTLP log records: each captured `LogLine` (with the span it was logged in) is queued on a
 /// log ``BatchProcessor``, and encoded as a `LogRecord` off the caller's path.
-public struct OTLPLogOutput: LogLineOutput {
+@_spi(Pipeline) public struct OTLPLogOutput: LogLineOutput {
     /// The log pipeline.
     public let processor: BatchProcessor<LogLine>
     /// Whether lines below warning logged in a trace the sampler dropped are left out (they go with the

@@ -2,7 +2,7 @@ import Foundation
 
 /// Sends OTLP JSONL to exporters: a spool directory (drained as the exporter drains it: oldest first, each
 /// batch removed after a 2xx) or any OTLP JSONL file (a dump; left as it is).
-public enum OTLPReplay {
+@_spi(Pipeline) public enum OTLPReplay {
     /// What a replay did.
     public struct Summary: Sendable, Equatable {
         /// Lines delivered.

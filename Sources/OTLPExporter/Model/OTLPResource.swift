@@ -1,5 +1,5 @@
 /// The resource (who sends) and instrumentation scope (what library) of every exported batch.
-public struct OTLPResource: Sendable, Equatable {
+@_spi(Pipeline) public struct OTLPResource: Sendable, Equatable {
     /// The resource's attributes: `service.name`, `service.version`, `telemetry.sdk.*` and OTEL_RESOURCE_ATTRIBUTES.
     public var attributes: [TelemetryAttribute]
     /// The instrumentation scope's name.

@@ -1,15 +1,15 @@
 /// A span's kind, numbered as OTLP's `Span.SpanKind`.
-public enum OTLPSpanKind: Int, Sendable {
+@_spi(Pipeline) public enum OTLPSpanKind: Int, Sendable {
     case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
 }
 
 /// A status code, numbered as OTLP's `Status.StatusCode`.
-public enum OTLPStatusCode: Int, Sendable {
+@_spi(Pipeline) public enum OTLPStatusCode: Int, Sendable {
     case unset = 0, ok = 1, error = 2
 }
 
 /// An event within a span.
-public struct SpanEventData: Sendable, Equatable {
+@_spi(Pipeline) public struct SpanEventData: Sendable, Equatable {
     /// Its name, such as `exception`.
     public var name: String
     /// When it happened, in nanoseconds since the epoch.
@@ -29,7 +29,7 @@ public struct SpanEventData: Sendable, Equatable {
 }
 
 /// A link to another span.
-public struct SpanLinkData: Sendable, Equatable {
+@_spi(Pipeline) public struct SpanLinkData: Sendable, Equatable {
     /// The linked span's trace.
     public var traceID: TraceID
     /// The linked span.
@@ -54,7 +54,7 @@ public struct SpanLinkData: Sendable, Equatable {
 }
 
 /// A finished span, ready to encode.
-public struct SpanData: Sendable, Equatable {
+@_spi(Pipeline) public struct SpanData: Sendable, Equatable {
     public var traceID: TraceID
     public var spanID: SpanID
     public var parentSpanID: SpanID?

@@ -1,5 +1,5 @@
 /// An attribute value as OTLP carries it (`AnyValue`).
-public enum TelemetryValue: Sendable, Equatable {
+@_spi(Pipeline) public enum TelemetryValue: Sendable, Equatable {
     case string(String)
     case bool(Bool)
     case int(Int64)
@@ -8,7 +8,7 @@ public enum TelemetryValue: Sendable, Equatable {
 }
 
 /// One key and its value (`KeyValue`).
-public struct TelemetryAttribute: Sendable, Equatable {
+@_spi(Pipeline) public struct TelemetryAttribute: Sendable, Equatable {
     /// The key, such as `service.name`.
     public var key: String
     /// The value.

@@ -17,7 +17,7 @@ import Synchronization
 ///   spool's oldest batches, during the run and at shutdown until its deadline.
 /// - A batch the collector refuses for good (400 and the like) is kept in the spool's rejected file, never
 ///   sent again.
-public final class BatchProcessor<Item: Sendable>: Sendable {
+@_spi(Pipeline) public final class BatchProcessor<Item: Sendable>: Sendable {
     /// The most batches of overflow held in memory for the spool before the caller writes them itself.
     public static var maxOverflowBatches: Int { 16 }
 
@@ -33,31 +33,7 @@ public final class BatchProcessor<Item: Sendable>: Sendable {
     }
 
     /// What happened to items so far.
-    public struct Counters: Sendable, Equatable {
-        /// Items the destination accepted (2xx), sent live or from the spool.
-        public var delivered = 0
-        /// Items written to the spool by this process (they are delivered later, by this process or another).
-        public var spooled = 0
-        /// Of ``delivered``, items sent from the spool (spooled here or by an earlier process).
-        public var drained = 0
-        /// Items the destination refused for good; kept in the spool's rejected file.
-        public var rejected = 0
-        /// Items kept nowhere: no spool, the spool (or its rejected file) full or unwritable, a file
-        /// destination that could not be written, or items added after shutdown.
-        public var lost = 0
-        /// Items a copy (such as a JSONL dump) could not write.
-        public var copyFailures = 0
-
-        /// Creates counters.
-        public init(delivered: Int = 0, spooled: Int = 0, drained: Int = 0, rejected: Int = 0, lost: Int = 0, copyFailures: Int = 0) {
-            self.delivered = delivered
-            self.spooled = spooled
-            self.drained = drained
-            self.rejected = rejected
-            self.lost = lost
-            self.copyFailures = copyFailures
-        }
-    }
+    public typealias Counters = DeliveryCounters
 
     /// The signal, for messages.
     public let signal: OTLPSignal
@@ -547,4 +523,31 @@ extension BatchProcessor: SpanProcessor where Item == SpanData {
     public func onEnd(_ span: SpanData) { if span.flags & 1 == 1 { add(span) } }
 
     public func forceFlush(timeoutSeconds: Double) { _ = forceFlush(timeoutSeconds: timeoutSeconds) as Bool }
+}
+
+/// What happened to a pipeline's items so far: delivered, spooled, rejected, lost.
+public struct DeliveryCounters: Sendable, Equatable {
+    /// Items the destination accepted (2xx), sent live or from the spool.
+    public var delivered = 0
+    /// Items written to the spool by this process (they are delivered later, by this process or another).
+    public var spooled = 0
+    /// Of ``delivered``, items sent from the spool (spooled here or by an earlier process).
+    public var drained = 0
+    /// Items the destination refused for good; kept in the spool's rejected file.
+    public var rejected = 0
+    /// Items kept nowhere: no spool, the spool (or its rejected file) full or unwritable, a file
+    /// destination that could not be written, or items added after shutdown.
+    public var lost = 0
+    /// Items a copy (such as a JSONL dump) could not write.
+    public var copyFailures = 0
+
+    /// Creates counters.
+    public init(delivered: Int = 0, spooled: Int = 0, drained: Int = 0, rejected: Int = 0, lost: Int = 0, copyFailures: Int = 0) {
+        self.delivered = delivered
+        self.spooled = spooled
+        self.drained = drained
+        self.rejected = rejected
+        self.lost = lost
+        self.copyFailures = copyFailures
+    }
 }

@@ -9,7 +9,7 @@ public enum OTLPSignal: String, Sendable {
 }
 
 /// One encoded batch: a `TracesData` or `LogsData` JSON document and how many items it holds.
-public struct EncodedBatch: Sendable {
+@_spi(Pipeline) public struct EncodedBatch: Sendable {
     /// The signal.
     public var signal: OTLPSignal
     /// The JSON document (one line, no newline).
@@ -47,7 +47,7 @@ public struct EncodedBatch: Sendable {
 }
 
 /// What became of a batch.
-public enum ExportOutcome: Sendable, Equatable {
+@_spi(Pipeline) public enum ExportOutcome: Sendable, Equatable {
     /// The destination has it.
     case delivered
     /// The destination cannot be reached now (connection refused, host unknown, retries spent on 429/5xx or
@@ -59,7 +59,7 @@ public enum ExportOutcome: Sendable, Equatable {
 }
 
 /// A destination for encoded batches: an OTLP/HTTP collector or a JSONL file.
-public protocol BatchExporter: Sendable {
+@_spi(Pipeline) public protocol BatchExporter: Sendable {
     /// Sends one batch, giving up by `deadline` (seconds on ``OTLPClock/now()``).
     func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome
     /// A short name for messages, such as the URL or path.
@@ -75,7 +75,7 @@ extension BatchExporter {
 
 /// The time source of exporters and processors: monotonic seconds, blocking sleeps and timed waits,
 /// injectable so that tests advance time instead of waiting for it.
-public protocol OTLPClock: Sendable {
+@_spi(Pipeline) public protocol OTLPClock: Sendable {
     /// Monotonic seconds.
     func now() -> Double
     /// Blocks the calling (exporter) thread.
@@ -95,7 +95,7 @@ extension OTLPClock {
 }
 
 /// A wake-up for a thread that waits: it remembers a signal sent while no one waited, so none is lost.
-public final class WakeSignal: @unchecked Sendable {
+@_spi(Pipeline) public final class WakeSignal: @unchecked Sendable {
     // Safe: NSCondition is a lock; `signalled` is read and written only while it is held.
     private let condition = NSCondition()
     private var signalled = false
@@ -133,7 +133,7 @@ public final class WakeSignal: @unchecked Sendable {
 }
 
 /// The real clock.
-public struct SystemOTLPClock: OTLPClock {
+@_spi(Pipeline) public struct SystemOTLPClock: OTLPClock {
     private static let origin = ContinuousClock.now
 
     /// Creates the clock.

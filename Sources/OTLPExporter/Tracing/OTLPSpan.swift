@@ -3,7 +3,7 @@ import Synchronization
 import Tracing
 
 /// A span of ``OTLPTracer``: records its name, attributes, events, links and status, and hands a
-/// ``SpanData`` to its processor once, when it ends.
+/// `SpanData` to its processor once, when it ends.
 public final class OTLPSpan: Tracing.Span, Sendable {
     private struct State {
         var name: String

@@ -3,7 +3,7 @@ import ServiceContextModule
 import Tracing
 
 /// Where ended spans go (a ``BatchProcessor`` in production).
-public protocol SpanProcessor: Sendable {
+@_spi(Pipeline) public protocol SpanProcessor: Sendable {
     /// Sees a span start; must return at once. The default does nothing.
     func onStart(_ context: SpanContextData)
     /// Takes an ended span; must return at once (no network, no disk).
@@ -16,18 +16,18 @@ extension SpanProcessor {
     public func onStart(_ context: SpanContextData) {}
 }
 
-/// A swift-distributed-tracing `Tracer` whose spans become OTLP ``SpanData``: kinds, attributes, events, links,
+/// A swift-distributed-tracing `Tracer` whose spans become OTLP `SpanData`: kinds, attributes, events, links,
 /// status, `recordError` as an `exception` event, parents through `ServiceContext`, sampling, and W3C
-/// `traceparent`/`tracestate` and `baggage` inject/extract. Ids come from a ``SpanIDPolicy`` when one is
+/// `traceparent`/`tracestate` and `baggage` inject/extract. Ids come from a `SpanIDPolicy` when one is
 /// given, else the parent's trace and random ids.
 public struct OTLPTracer: Tracer {
     public typealias Span = OTLPSpan
 
     /// Where ended spans go.
-    public let processor: any SpanProcessor
+    @_spi(Pipeline) public let processor: any SpanProcessor
     /// Chooses ids, when set.
-    public let idPolicy: (any SpanIDPolicy)?
-    /// Decides which traces are recorded; spans it drops never reach ``processor``.
+    @_spi(Pipeline) public let idPolicy: (any SpanIDPolicy)?
+    /// Decides which traces are recorded; spans it drops never reach the processor.
     public let sampler: OTLPSampler
     /// The propagators `inject` and `extract` use.
     public let propagators: [OTLPConfiguration.Propagator]
@@ -37,11 +37,11 @@ public struct OTLPTracer: Tracer {
     /// on unchanged, so propagation goes on as if this process were not there.
     public let isRecording: Bool
     /// Sampled-out spans are recorded too (the sampler's RECORD_ONLY) and handed to the processor with their
-    /// `sampled` flag clear: for a ``SampledTraceGate`` that keeps a failed trace after all. Default false.
+    /// `sampled` flag clear: for a `SampledTraceGate` that keeps a failed trace after all. Default false.
     public let recordsUnsampled: Bool
 
-    /// Creates a tracer.
-    public init(
+    /// Creates a tracer (``OTLPObservability`` makes one from a configuration).
+    @_spi(Pipeline) public init(
         processor: any SpanProcessor, idPolicy: (any SpanIDPolicy)? = nil, sampler: OTLPSampler = .parentBased(root: .alwaysOn),
         propagators: [OTLPConfiguration.Propagator] = [.traceContext, .baggage], limits: SpanLimits = SpanLimits(),
         isRecording: Bool = true, recordsUnsampled: Bool = false

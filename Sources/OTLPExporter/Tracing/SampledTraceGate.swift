@@ -12,7 +12,7 @@ import Synchronization
 /// error, everything held is handed on, spans to `downstream` and lines to the outputs they were logged to,
 /// marked sampled; otherwise it is dropped. Held items are bounded (``maxHeldItems``); past the bound a
 /// trace's items are dropped and counted (``overflowed``). What a process holds when it exits is not written.
-public final class SampledTraceGate: SpanProcessor, LogLineGate {
+@_spi(Pipeline) public final class SampledTraceGate: SpanProcessor, LogLineGate {
     /// Where spans go on.
     public let downstream: any SpanProcessor
     /// Whether a sampled-out trace is held until it ends, and kept if it failed.

@@ -1,7 +1,7 @@
 import ServiceContextModule
 
 /// What a ``SpanIDPolicy`` sees when a span starts.
-public struct SpanIDRequest: Sendable {
+@_spi(Pipeline) public struct SpanIDRequest: Sendable {
     /// The span's name.
     public let operationName: String
     /// The context it starts in (its parent's, plus whatever the caller set).
@@ -22,7 +22,7 @@ public struct SpanIDRequest: Sendable {
 
 /// Chooses trace and span ids. The tracer falls back to the parent's trace and random ids when it returns nil.
 /// Policies must never return a zero id (the id types cannot hold one).
-public protocol SpanIDPolicy: Sendable {
+@_spi(Pipeline) public protocol SpanIDPolicy: Sendable {
     /// The ids for a new span, or nil for the default.
     func ids(for request: SpanIDRequest) -> (traceID: TraceID, spanID: SpanID)?
 }

@@ -101,11 +101,7 @@ public enum W3CBaggage {
     }
 
     /// An RFC 7230 token: letters, digits and ``!#$%&'*+-.^_`|~``.
-    static func isToken(_ text: some StringProtocol) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
-            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
-    }
+    static func isToken(_ text: some StringProtocol) -> Bool { OTLPHTTPConfiguration.isToken(text) }
 
     /// Percent-encodes what a baggage value cannot hold: controls, space, `"`, `,`, `;`, `\`, `%` and non-ASCII.
     static func encode(_ value: String) -> String {
