@@ -54,8 +54,9 @@ run: build
 test: setup test-tools
 	$(SWIFT) build --build-tests $(PG_TRAIT)
 	$(SWIFT) build --package-path examples/PluginOnly
-	@$(MAKE) --no-print-directory docs > .build/docs.log 2>&1 || { cat .build/docs.log; exit 1; }
 	$(SWIFT) test $(PG_TRAIT)
+	@$(MAKE) --no-print-directory docs > .build/docs.log 2>&1 || { cat .build/docs.log; exit 1; }
+	@echo "documentation built (make docs)"
 
 # The plugin's documentation (DocC: the API and the getting-started article), as a static site in .build/docs;
 # warnings are errors, so a broken link or an undocumented symbol's mistake stops it.

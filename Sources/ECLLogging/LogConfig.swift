@@ -119,8 +119,10 @@ public struct LogConfig: Sendable, Codable, Equatable {
     /// Creates a configuration; every parameter defaults to the `default` preset's value.
     public init(
         level: LogLevel = .info, format: LogFormat = .pretty, includeTimestamps: Bool = true, includeLocation: Bool = false,
-        useColors: Bool = true, output: LogOutput = .stdout, filter: String? = nil, sqlExporter: SQLExporterConfig? = nil
+        useColors: Bool = true, output: LogOutput = .stdout, filter: String? = nil, sqlExporter: SQLExporterConfig? = nil,
+        sampling: SamplingConfig? = nil
     ) {
+        self.sampling = sampling
         self.level = level
         self.format = format
         self.includeTimestamps = includeTimestamps

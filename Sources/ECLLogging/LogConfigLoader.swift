@@ -161,8 +161,11 @@ public enum LogConfigLoader {
             for key in table.keys where !samplingKeys.contains(key) {
                 throw LogConfigError("\(path): unknown key 'logging.sampling.\(key)'; accepted: \(samplingKeys.joined(separator: ", "))")
             }
-            guard let number = table["ratio"]?.double ?? table["ratio"]?.int.map(Double.init), (0...1).contains(number) else {
-                throw LogConfigError("\(path): logging.sampling.ratio must be a number from 0 to 1 (the share of workflows kept whole)")
+            // Without a ratio (keep_failed alone, the ratio from ECL_SAMPLE or --sample), every workflow is kept.
+            let ratio = table["ratio"]
+            guard let number = ratio == nil ? 1 : ratio?.double ?? ratio?.int.map(Double.init), (0...1).contains(number) else {
+                throw LogConfigError(
+                    "\(path): logging.sampling.ratio: '\(ratio.map { "\($0)" } ?? "")' is not accepted; expected a number from 0 to 1 (the share of workflows kept whole)")
             }
             var sampling = SamplingConfig(ratio: number)
             if let value = table["keep_failed"] {

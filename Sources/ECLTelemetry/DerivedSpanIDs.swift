@@ -39,6 +39,10 @@ import ECLCore
         return (traceID, .random())
     }
 
+    /// Only workflows are sampled: a trace outside any (a store's maintenance, a command reading the store)
+    /// is always kept.
+    public func isSampled(_ request: SpanIDRequest) -> Bool { request.context.eclCorrelation != nil }
+
     /// The trace id of a workflow: its UUID's bytes (nil for the all-zero UUID, which no trace may use).
     public static func traceID(for workflowId: WorkflowId) -> TraceID? {
         let (high, low) = halves(workflowId)

@@ -80,8 +80,16 @@ public final class Telemetry: Sendable {
     /// The SQL log exporter, when configured.
     public let sqlWriter: SQLLogWriter?
     private let spools: [Spool]
+    /// Log sampling's gate, when sampling.
+    private let gate: SampledTraceGate?
+    private let report: @Sendable (String) -> Void
 
-    private init(spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, spools: [Spool], sqlWriter: SQLLogWriter?) {
+    private init(
+        spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil,
+        report: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.gate = gate
+        self.report = report
         self.spans = spans
         self.logs = logs
         self.spools = spools
@@ -202,6 +210,9 @@ public final class Telemetry: Sendable {
         var sampler = options.settings.sampler
         var gate: SampledTraceGate?
         if let sampling = logConfig.sampling {
+            if let asked = environment["OTEL_TRACES_SAMPLER"], !asked.trimmingCharacters(in: .whitespaces).isEmpty {
+                report("OTLP: OTEL_TRACES_SAMPLER is not used: log sampling (--sample, ECL_SAMPLE, [logging.sampling]) decides which workflows are kept")
+            }
             sampler = .parentBased(root: .traceIDRatio(sampling.ratio))
             gate = SampledTraceGate(keepFailed: sampling.keepFailed, downstream: MultiSpanProcessor(processors))
         }
@@ -216,7 +227,7 @@ public final class Telemetry: Sendable {
             processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
             propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter)
+            spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter, gate: gate, report: report)
     }
 
     /// Says once when the spool holds batches meant for another destination (a different collector or
@@ -257,6 +268,9 @@ public final class Telemetry: Sendable {
         }
         if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown(timeoutSeconds: timeoutSeconds ?? 10) } }
         group.wait()
+        if let lost = gate?.lost, lost > 0 {
+            report("log sampling: \(lost) spans and lines of failed workflows were past the 100,000 held at once and are not written")
+        }
         closeSpool()
         ECLLoggingSystem.flush()
     }
@@ -277,7 +291,7 @@ public final class Telemetry: Sendable {
     public var notWritten: Int {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
+        return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines + (gate?.lost ?? 0)
     }
 
     /// What waits in this run's own spool streams (its collector's and its log database's), and where: not

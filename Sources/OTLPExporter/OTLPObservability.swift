@@ -97,7 +97,7 @@ public final class OTLPObservability: Sendable {
         guard !logOutputs.isEmpty else { return StreamLogHandler.standardOutput(label: label, metadataProvider: metadataProvider) }
         return LogLineHandler(
             label: label, level: configuration.logLevel, outputs: logOutputs, metadataProvider: metadataProvider,
-            traceContext: OTLPLogOutput.currentTraceContext, gate: gate)
+            traceContext: OTLPLogOutput.currentTraceContext, gate: configuration.logsFollowSampling ? gate : nil)
     }
 
     /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP.

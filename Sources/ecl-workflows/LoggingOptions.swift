@@ -31,7 +31,8 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "pretty, compact or json (overrides ECL_LOG_FORMAT).")
     var logFormat: String?
 
-    @Option(help: ArgumentHelp(
+    // Unconditional: `--sample -1` is a bad ratio (said as such), not a missing value.
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Keep this share of workflows whole, 0 to 1: their spans and every line; of the rest only warnings and errors (and all of a workflow that fails). Overrides ECL_SAMPLE and [logging.sampling] ratio.",
         valueName: "RATIO"))
     var sample: String?

@@ -72,7 +72,10 @@ import Testing
         #expect(message { () throws(LogConfigError) in try load(LogFlags(sample: "0.1"), ["ECL_SAMPLE_KEEP_FAILED": "yes"]) }
             == "ECL_SAMPLE_KEEP_FAILED: 'yes' is not a valid keep-failed setting; accepted: true, false")
         let bad = write("bad-sampling.toml", "[logging.sampling]\nratio = 2\n")
-        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: bad)) }.hasSuffix("logging.sampling.ratio must be a number from 0 to 1 (the share of workflows kept whole)"))
+        #expect(message { () throws(LogConfigError) in try load(LogFlags(config: bad)) }.hasSuffix("logging.sampling.ratio: '2' is not accepted; expected a number from 0 to 1 (the share of workflows kept whole)"))
+        // keep_failed alone: every workflow kept (a ratio may come from ECL_SAMPLE or --sample).
+        let keepOnly = write("keep-only.toml", "[logging.sampling]\nkeep_failed = false\n")
+        #expect(try load(LogFlags(config: keepOnly, sample: "0.2")).sampling == SamplingConfig(ratio: 0.2, keepFailed: false))
         let unknown = write("unknown-sampling.toml", "[logging.sampling]\nratio = 0.5\nrate = 1\n")
         #expect(message { () throws(LogConfigError) in try load(LogFlags(config: unknown)) }.hasSuffix("unknown key 'logging.sampling.rate'; accepted: ratio, keep_failed"))
     }

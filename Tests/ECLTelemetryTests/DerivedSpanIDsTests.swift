@@ -2,6 +2,7 @@ import ECLCore
 @_spi(Pipeline) import ECLTelemetry
 @_spi(Pipeline) import OTLPExporter
 import ServiceContextModule
+import Tracing
 import Testing
 
 @Suite struct DerivedSpanIDsTests {
@@ -27,6 +28,21 @@ import Testing
         var context = ServiceContext.topLevel
         context.eclCorrelation = correlation
         return SpanIDRequest(operationName: name, context: context, parent: parent, childSequence: sequence)
+    }
+
+    /// ECL samples workflows, never the work outside them: a trace that is not a workflow is kept whatever
+    /// the sampler says.
+    @Test func onlyWorkflowsAreSampled() {
+        let policy = DerivedSpanIDs()
+        #expect(policy.isSampled(request("workflow w", correlation: Correlation(workflowId: id, workflowName: "w"))))
+        #expect(!policy.isSampled(request("store write", correlation: nil)))
+        let tracer = OTLPTracer(processor: MultiSpanProcessor([]), idPolicy: policy, sampler: .alwaysOff)
+        let outside = tracer.startSpan("store write", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        #expect(outside.isRecording)
+        var context = ServiceContext.topLevel
+        context.eclCorrelation = Correlation(workflowId: id, workflowName: "w")
+        let inside = tracer.startSpan("workflow w", context: context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        #expect(!inside.isRecording)
     }
 
     @Test func thePolicyKnowsWorkflowStepAndChildSpans() throws {

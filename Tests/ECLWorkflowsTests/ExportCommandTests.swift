@@ -373,6 +373,8 @@ import Testing
         (["replay", "x.jsonl", "--log-level", "debug"], ["--log-level"]),
         (["replay", "/dev/null", "--otlp-endpoint", "http://h:1"], ["/dev/null", "not a regular file"]),
         (["replay", "missing.jsonl"], ["--otlp-endpoint"]),
+        (["run", "--sample", "-1"], ["--sample", "'-1'", "a number from 0 to 1"]),
+        (["run", "--sample", "50%"], ["--sample", "'50%'", "a number from 0 to 1"]),
     ])
     func badExportInputStopsBeforeAnyWorkflow(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()

@@ -398,6 +398,39 @@ import Tracing
         }
     }
 
+    /// The trace's outcome is its root's, not that of the last span to end (a detached child may outlive it).
+    @Test func theRootDecidesNotTheLastSpanToEnd() {
+        for rootFails in [true, false] {
+            let spans = CollectingProcessor()
+            let gate = SampledTraceGate(keepFailed: true, downstream: spans)
+            let tracer = OTLPTracer(processor: gate, sampler: .alwaysOff, recordsUnsampled: true)
+            let root = tracer.startSpan("request", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            let late = tracer.startSpan("background", context: root.context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            root.setStatus(SpanStatus(code: rootFails ? .error : .ok))
+            root.end()
+            late.setStatus(SpanStatus(code: rootFails ? .ok : .error))
+            late.end()
+            #expect(spans.ended.count == (rootFails ? 2 : 0), "root fails: \(rootFails)")
+        }
+        // Limits set to nonsense after init do not trap.
+        var limits = SpanLimits()
+        limits.attributes.count = -5
+        limits.attributes.valueLength = -1
+        let collected = CollectingProcessor()
+        let span = OTLPTracer(processor: collected, limits: limits)
+            .startSpan("s", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        span.attributes["a"] = "x"
+        span.end()
+        #expect(collected.ended.first?.attributes.isEmpty == true && collected.ended.first?.droppedAttributesCount == 1)
+        let json = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"), logLimits: {
+            var logLimits = AttributeLimits()
+            logLimits.count = -1
+            logLimits.valueLength = -3
+            return logLimits
+        }()).encode(logs: [LogLine(timeUnixNano: 1, level: .info, label: "l", message: "m", fields: ["k": "v"], file: "F", line: 1)])
+        #expect(String(decoding: json, as: UTF8.self).contains(#""droppedAttributesCount":3"#))
+    }
+
     @Test func theBoundIsKept() {
         let spans = CollectingProcessor()
         let gate = SampledTraceGate(keepFailed: true, downstream: spans, maxHeldItems: 1)
@@ -406,7 +439,8 @@ import Tracing
             LogLineHandler(label: $0, level: .info, outputs: [Collected()], traceContext: OTLPLogOutput.currentTraceContext, gate: gate)
         }
         _ = trace(tracer, logger, fails: true)
-        // The first line was the one item held; the rest (a line, two spans) went over.
-        #expect(gate.overflowed == 3 && spans.ended.isEmpty)
+        // The root's start was the one item held; the rest (two lines, the child's start, two ends) went over,
+        // and, the trace having failed, they are counted lost; a start whose end was not held is not handed on.
+        #expect(gate.overflowed == 5 && gate.lost == 5 && spans.ended.isEmpty && spans.started.isEmpty)
     }
 }

@@ -1,6 +1,6 @@
 /// How many attributes a record keeps and how long their text may be (the OpenTelemetry SDK's attribute
 /// limits). What is past the count is dropped and counted (`droppedAttributesCount`); a longer string,
-/// alone or in an array, is cut to `valueLength` characters.
+/// alone or in an array, is cut to `valueLength` characters (Unicode scalars, so the limit bounds the size).
 public struct AttributeLimits: Sendable, Equatable {
     /// The most attributes kept. Default 128.
     public var count: Int
@@ -15,10 +15,12 @@ public struct AttributeLimits: Sendable, Equatable {
 
     /// The attributes kept, in order, with their strings cut, and how many were dropped.
     func apply(_ attributes: [TelemetryAttribute]) -> (kept: [TelemetryAttribute], dropped: Int) {
+        // Clamped here too: the properties can be set to anything after `init`.
+        let count = max(0, count)
         guard attributes.count > count || valueLength != nil else { return (attributes, 0) }
         var kept = Array(attributes.prefix(count))
         if let valueLength {
-            for index in kept.indices { kept[index].value = kept[index].value.truncated(to: valueLength) }
+            for index in kept.indices { kept[index].value = kept[index].value.truncated(to: max(0, valueLength)) }
         }
         return (kept, attributes.count - kept.count)
     }
@@ -54,7 +56,7 @@ extension TelemetryValue {
     /// The value with its strings cut to `length` characters.
     func truncated(to length: Int) -> TelemetryValue {
         switch self {
-        case .string(let text) where text.count > length: .string(String(text.prefix(length)))
+        case .string(let text) where text.unicodeScalars.count > length: .string(String(String.UnicodeScalarView(text.unicodeScalars.prefix(length))))
         case .array(let values): .array(values.map { $0.truncated(to: length) })
         default: self
         }

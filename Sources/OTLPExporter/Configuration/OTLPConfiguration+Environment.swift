@@ -65,8 +65,8 @@ extension OTLPConfiguration {
         if let value = limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") ?? length { spanLimits.attributes.valueLength = value }
         if let value = limit("OTEL_SPAN_EVENT_COUNT_LIMIT") { spanLimits.eventCount = value }
         if let value = limit("OTEL_SPAN_LINK_COUNT_LIMIT") { spanLimits.linkCount = value }
-        if let value = limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT") { spanLimits.attributesPerEvent = value }
-        if let value = limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT") { spanLimits.attributesPerLink = value }
+        if let value = limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT") ?? count { spanLimits.attributesPerEvent = value }
+        if let value = limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT") ?? count { spanLimits.attributesPerLink = value }
         if let value = limit("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT") ?? count { logLimits.count = value }
         if let value = limit("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT") ?? length { logLimits.valueLength = value }
     }

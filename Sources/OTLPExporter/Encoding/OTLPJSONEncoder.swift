@@ -194,8 +194,8 @@ import LogLineCore
         out.append(jsonString: record.message)
         out.append("}")
         let hasLocation = !record.file.isEmpty
-        let limit = logLimits.count
-        let maxLength = logLimits.valueLength
+        let limit = max(0, logLimits.count)
+        let maxLength = logLimits.valueLength.map { max(0, $0) }
         let dropped = record.withOrderedFields { fields -> Int in
             // Within the limit: the fields in order, then the location (both of its attributes, or neither).
             let kept = min(fields.count, limit)
@@ -218,7 +218,7 @@ import LogLineCore
             if keepLocation {
                 if kept > 0 { out.append(ascii: ",") }
                 out.append(#"{"key":"code.filepath","value":{"stringValue":"#)
-                out.append(jsonString: record.file)
+                out.append(jsonString: maxLength.map { Logger.MetadataValue.cut(record.file, $0) } ?? record.file)
                 out.append(#"}},{"key":"code.lineno","value":{"intValue":""#)
                 out.append(decimal: Int(record.line))
                 out.append(#""}}"#)
@@ -343,11 +343,14 @@ extension Logger.MetadataValue {
     /// The value with its strings, nested ones too, cut to `length` characters.
     func truncated(to length: Int) -> Logger.MetadataValue {
         switch self {
-        case .string(let text): text.count > length ? .string(String(text.prefix(length))) : self
+        case .string(let text): text.unicodeScalars.count > length ? .string(Self.cut(text, length)) : self
         case .stringConvertible:
-            if case .string(let text)? = scalar, text.count > length { .string(String(text.prefix(length))) } else { self }
+            if case .string(let text)? = scalar, text.unicodeScalars.count > length { .string(Self.cut(text, length)) } else { self }
         case .array(let values): .array(values.map { $0.truncated(to: length) })
         case .dictionary(let members): .dictionary(members.mapValues { $0.truncated(to: length) })
         }
     }
+
+    /// The first `length` Unicode scalars of `text`.
+    static func cut(_ text: String, _ length: Int) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(length))) }
 }

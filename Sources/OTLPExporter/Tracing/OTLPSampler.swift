@@ -1,5 +1,6 @@
 /// Which traces are recorded and exported: the OpenTelemetry SDK's built-in samplers. A span that is not
-/// sampled is not recorded (``OTLPSpan/isRecording`` is false), never reaches a processor, and carries
+/// sampled is not recorded (``OTLPSpan/isRecording`` is false; unless the tracer records sampled-out spans
+/// for a gate that may keep a failed trace), is never exported, and carries
 /// its `sampled` flag cleared (bit 0; the parent's other bits kept) to its children and over `traceparent`.
 public indirect enum OTLPSampler: Sendable, Equatable, CustomStringConvertible {
     /// Every trace (`always_on`).

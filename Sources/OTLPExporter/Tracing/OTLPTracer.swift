@@ -75,7 +75,8 @@ public struct OTLPTracer: Tracer {
         let request = SpanIDRequest(operationName: operationName, context: base, parent: parent, childSequence: sequence)
         let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
         let sameTrace = parent?.traceID == ids.0
-        let sampled = sampler.shouldSample(traceID: ids.0, parent: sameTrace ? parent : nil)
+        // A new trace the id policy keeps out of sampling is recorded whatever the sampler says.
+        let sampled = !sameTrace && idPolicy?.isSampled(request) == false ? true : sampler.shouldSample(traceID: ids.0, parent: sameTrace ? parent : nil)
         // The parent's other flag bits go on within its trace; bit 0 is this decision.
         let flags = (sameTrace ? parent?.traceFlags ?? 0 : 0) & ~1 | (sampled ? 1 : 0)
         let spanContext = SpanContextData(

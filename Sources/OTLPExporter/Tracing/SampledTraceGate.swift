@@ -30,6 +30,13 @@ import Synchronization
         var starts: [SpanContextData] = []
         var spans: [SpanData] = []
         var lines: [(LogLine, [any LogLineOutput])] = []
+        /// The spans started in this trace in this process: a span whose parent is not among them is a local root.
+        var started: Set<SpanID> = []
+        /// A local root ended with an error: the trace failed.
+        var failed = false
+        /// Items of this trace past the bound, not held.
+        var dropped = 0
+        var count: Int { starts.count + spans.count + lines.count }
     }
 
     private struct State {
@@ -37,6 +44,7 @@ import Synchronization
         var heldItems = 0
         var overflowed = 0
         var kept = 0
+        var lost = 0
     }
 
     private let state = Mutex(State())
@@ -48,8 +56,10 @@ import Synchronization
         self.maxHeldItems = max(0, maxHeldItems)
     }
 
-    /// Spans and lines of sampled-out traces dropped because the bound was reached.
+    /// Spans and lines of sampled-out traces not held because the bound was reached.
     public var overflowed: Int { state.withLock { $0.overflowed } }
+    /// Of those, the ones of traces that failed after all: they should have been written and were not.
+    public var lost: Int { state.withLock { $0.lost } }
     /// Sampled-out traces kept because they failed.
     public var keptTraces: Int { state.withLock { $0.kept } }
 
@@ -62,6 +72,7 @@ import Synchronization
             guard state.traces[key] != nil else { return }
             guard state.heldItems < maxHeldItems else {
                 state.overflowed += 1
+                state.traces[key]!.dropped += 1
                 return
             }
             state.traces[key]!.lines.append((line, outputs))
@@ -76,7 +87,14 @@ import Synchronization
         state.withLock { state in
             let key = Key(high: context.traceID.high, low: context.traceID.low)
             state.traces[key, default: Held()].open += 1
-            state.traces[key]!.starts.append(context)
+            state.traces[key]!.started.insert(context.spanID)
+            if state.heldItems < maxHeldItems {
+                state.traces[key]!.starts.append(context)
+                state.heldItems += 1
+            } else {
+                state.overflowed += 1
+                state.traces[key]!.dropped += 1
+            }
         }
     }
 
@@ -85,26 +103,33 @@ import Synchronization
         guard keepFailed else { return }
         let key = Key(high: span.traceID.high, low: span.traceID.low)
         let finished: Held? = state.withLock { state in
-            guard var held = state.traces[key] else { return nil }
+            guard state.traces[key] != nil else { return nil }
+            // In place: the held arrays are not copied for each span that ends.
             if state.heldItems < maxHeldItems {
-                held.spans.append(span)
+                state.traces[key]!.spans.append(span)
                 state.heldItems += 1
             } else {
                 state.overflowed += 1
+                state.traces[key]!.dropped += 1
             }
-            held.open -= 1
-            guard held.open <= 0 else {
-                state.traces[key] = held
-                return nil
+            // The trace's outcome is its local root's (a span whose parent did not start here): not the last
+            // span to end, which may be a detached child.
+            let isLocalRoot = span.parentSpanID.map { !state.traces[key]!.started.contains($0) } ?? true
+            if isLocalRoot, span.statusCode == .error { state.traces[key]!.failed = true }
+            state.traces[key]!.open -= 1
+            guard state.traces[key]!.open <= 0, let held = state.traces.removeValue(forKey: key) else { return nil }
+            state.heldItems -= held.count
+            if held.failed {
+                state.kept += 1
+                state.lost += held.dropped
             }
-            state.traces[key] = nil
-            state.heldItems -= held.spans.count + held.lines.count
-            if span.statusCode == .error { state.kept += 1 }
             return held
         }
-        // The last span to end is the trace's root: its outcome is the trace's.
-        guard let finished, span.statusCode == .error else { return }
-        for var context in finished.starts {
+        guard let finished, finished.failed else { return }
+        // Handed on in the order they happened: starts (only of spans whose end is held too), ends, lines.
+        // Runs on the thread that ended the trace's last span, once per kept trace.
+        let ended = Set(finished.spans.map(\.spanID))
+        for var context in finished.starts where ended.contains(context.spanID) {
             context.traceFlags |= 1
             downstream.onStart(context)
         }

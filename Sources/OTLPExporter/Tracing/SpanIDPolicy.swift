@@ -25,4 +25,11 @@ import ServiceContextModule
 @_spi(Pipeline) public protocol SpanIDPolicy: Sendable {
     /// The ids for a new span, or nil for the default.
     func ids(for request: SpanIDRequest) -> (traceID: TraceID, spanID: SpanID)?
+    /// Whether a new trace started by `request` is left to the sampler; false keeps it whatever the sampler
+    /// says (ECL samples workflows, never the work outside them). Default true.
+    func isSampled(_ request: SpanIDRequest) -> Bool
+}
+
+@_spi(Pipeline) extension SpanIDPolicy {
+    public func isSampled(_ request: SpanIDRequest) -> Bool { true }
 }
