@@ -25,6 +25,19 @@ public struct LogFlags: Sendable, Equatable {
     }
 }
 
+/// A ``LogConfig`` and where the settings a command reports came from, read once.
+public struct ResolvedLogConfig: Sendable, Equatable {
+    /// The configuration.
+    public var config: LogConfig
+    /// The preset's name (`default`, `dev`, `prod`).
+    public var preset: String
+    /// What named the SQL log database, for messages: `--log-sql`, `ECL_LOG_SQL_URL`, the TOML key, or the preset.
+    public var sqlURLSource: String
+    /// The SQL log database is the preset's own (no flag, variable or file set it): a database that cannot be
+    /// opened is then a warning, not an error.
+    public var sqlURLFromPreset: Bool
+}
+
 /// Builds a ``LogConfig`` from its sources, each overriding the one before:
 /// preset → TOML file (`--config`, `ECL_CONFIG`, or `./ecl.toml` when present) → environment → flags.
 public enum LogConfigLoader {
@@ -39,12 +52,23 @@ public enum LogConfigLoader {
     public static func load(
         flags: LogFlags, environment: [String: String], currentDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(LogConfigError) -> LogConfig {
+        try resolve(flags: flags, environment: environment, currentDirectory: currentDirectory).config
+    }
+
+    /// Loads the configuration and where its preset and SQL log database came from. `logSQL` is the
+    /// command's `--log-sql`, over every other source.
+    public static func resolve(
+        flags: LogFlags, logSQL: String? = nil, environment: [String: String],
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(LogConfigError) -> ResolvedLogConfig {
         // 1. Preset.
         let presetSource = flags.preset != nil ? "--preset" : "ECL_PRESET"
         let presetName = flags.preset ?? environment["ECL_PRESET"].nonEmpty ?? "default"
         guard var config = LogConfig.preset(named: presetName) else {
             throw .invalid("preset", value: presetName, source: presetSource, accepted: LogConfig.presets.map(\.name).joined(separator: ", "))
         }
+        var sqlSource = config.sqlExporter == nil ? "logging.sql_exporter.database_url" : "the \(presetName) preset's SQL log exporter"
+        var sqlFromPreset = config.sqlExporter != nil
 
         // 2. TOML file.
         if let (path, source) = configFile(flags: flags, environment: environment, currentDirectory: currentDirectory) {
@@ -52,7 +76,9 @@ public enum LogConfigLoader {
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
                 throw LogConfigError("\(source): cannot read '\(path)': \(Self.reason(error))")
             }
-            try apply(toml: text, path: path, to: &config)
+            if try apply(toml: text, path: path, to: &config) {
+                (sqlSource, sqlFromPreset) = ("logging.sql_exporter.database_url", false)
+            }
         }
 
         // 3. Environment.
@@ -63,6 +89,7 @@ public enum LogConfigLoader {
         if let value = environment["ECL_LOG_SQL_URL"].nonEmpty {
             config.sqlExporter = SQLExporterConfig(
                 databaseURL: value, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
+            (sqlSource, sqlFromPreset) = ("ECL_LOG_SQL_URL", false)
         }
         if environment["NO_COLOR"].nonEmpty != nil { config.useColors = false }
         if let value = environment["ECL_SAMPLE"].nonEmpty {
@@ -84,7 +111,12 @@ public enum LogConfigLoader {
         }
         // The environment's keep_failed holds for a ratio from any source (the file, ECL_SAMPLE, --sample).
         if let keepFailed { config.sampling?.keepFailed = keepFailed }
-        return config
+        if let logSQL {
+            config.sqlExporter = SQLExporterConfig(
+                databaseURL: logSQL, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
+            (sqlSource, sqlFromPreset) = ("--log-sql", false)
+        }
+        return ResolvedLogConfig(config: config, preset: presetName, sqlURLSource: sqlSource, sqlURLFromPreset: sqlFromPreset)
     }
 
     /// The TOML file to read and what named it, or nil for none.
@@ -96,8 +128,9 @@ public enum LogConfigLoader {
     }
 
     /// Applies a TOML document's `[logging]` table; every key is optional, unknown keys (at the top level too)
-    /// are errors.
-    static func apply(toml text: String, path: String, to config: inout LogConfig) throws(LogConfigError) {
+    /// are errors. True when it names the SQL log database.
+    @discardableResult
+    static func apply(toml text: String, path: String, to config: inout LogConfig) throws(LogConfigError) -> Bool {
         let document: TOMLTable
         do { document = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw LogConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): malformed TOML: \(error.description)")
@@ -108,7 +141,7 @@ public enum LogConfigLoader {
             let kind = document[key]?.table != nil ? "table '[\(key)]'" : "key '\(key)'"
             throw LogConfigError("\(path): unknown \(kind); accepted: [logging] (with its keys, [logging.sql_exporter] and [logging.sampling])")
         }
-        guard let entry = document["logging"] else { return }
+        guard let entry = document["logging"] else { return false }
         guard let logging = entry.table else { throw LogConfigError("\(path): 'logging' must be a table ([logging])") }
         for key in logging.keys where !loggingKeys.contains(key) {
             throw LogConfigError("\(path): unknown key 'logging.\(key)'; accepted: \(loggingKeys.joined(separator: ", "))")
@@ -174,6 +207,7 @@ public enum LogConfigLoader {
             }
             config.sampling = sampling
         }
+        return logging["sql_exporter"] != nil
     }
 
     /// A sampling ratio: a number from 0 to 1.

@@ -132,7 +132,7 @@ struct StoreOptions: ParsableArguments {
     func open(readOnly: Bool = false) throws -> SQLiteWorkflowStore {
         guard !db.isEmpty else { throw UsageError(option: "--db", value: db, expected: "a file path or :memory:") }
         do { return try SQLiteWorkflowStore(path: db, readOnly: readOnly) } catch {
-            throw UsageError("--db: \(error.description.replacingOccurrences(of: "I/O error: ", with: ""))")
+            throw UsageError("--db: \(error.plainMessage)")
         }
     }
 }

@@ -20,11 +20,13 @@ struct CollectorOptions: ParsableArguments {
     /// endpoint is set anywhere. With `fallbackEndpoint`, that endpoint is used when none is set. A protocol
     /// other than http/json asked for a signal that is exported is one warning.
     func resolve(settings: OTLPConfiguration, environment: [String: String], fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
+        let headers = otlpHeaders.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-header") }
+        let compression = otlpCompression.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-compression") }
         var otlp = try OTLPHTTPConfiguration.resolve(
-            settings: settings, endpointFlag: otlpEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+            settings: settings, endpoint: otlpEndpoint.map { .init($0, from: "--otlp-endpoint") }, headers: headers, compression: compression)
         if otlp == nil, !settings.isDisabled, let fallbackEndpoint {
             otlp = try OTLPHTTPConfiguration.resolve(
-                settings: settings, endpointFlag: fallbackEndpoint, headerFlags: otlpHeaders, compressionFlag: otlpCompression)
+                settings: settings, endpoint: .init(fallbackEndpoint, from: "the prod preset's endpoint"), headers: headers, compression: compression)
         }
         if let otlp, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: otlp.signals) {
             Console.warning("OTLP: \(warning)")

@@ -13,7 +13,7 @@ struct LogDatabaseOptions: ParsableArguments {
     var logSQL: String?
 
     /// The logging configuration with no preset or level named: what `replay` reads its database from.
-    func load(environment: [String: String]) throws -> LogConfig {
+    func load(environment: [String: String]) throws -> ResolvedLogConfig {
         try LoggingOptions.load(flags: LogFlags(preset: nil, config: config, logLevel: nil, logFormat: nil), logSQL: logSQL, environment: environment)
     }
 }
@@ -37,33 +37,16 @@ struct LoggingOptions: ParsableArguments {
         valueName: "RATIO"))
     var sample: String?
 
-    /// Loads the configuration from preset, file, environment and flags; a problem is a one-line ``UsageError``.
-    func load(environment: [String: String]) throws -> LogConfig {
+    /// Loads the configuration from preset, file, environment and flags, once, with where its preset and
+    /// SQL log database came from; a problem is a one-line ``UsageError``.
+    func load(environment: [String: String]) throws -> ResolvedLogConfig {
         try Self.load(
             flags: LogFlags(preset: preset, config: database.config, logLevel: logLevel, logFormat: logFormat, sample: sample), logSQL: database.logSQL,
             environment: environment)
     }
 
-    static func load(flags: LogFlags, logSQL: String?, environment: [String: String]) throws -> LogConfig {
-        var config: LogConfig
-        do { config = try LogConfigLoader.load(flags: flags, environment: environment) } catch { throw UsageError(error.message) }
-        if let logSQL {
-            config.sqlExporter = SQLExporterConfig(
-                databaseURL: logSQL, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
-        }
-        return config
-    }
-
-    /// What named the SQL exporter's URL, for error messages: a flag, the environment, the TOML key, or the
-    /// preset (`fromPreset`) when `config`'s URL is the preset's own and nothing the user gave set it.
-    func sqlURLSource(environment: [String: String], config: LogConfig? = nil) -> (name: String, fromPreset: Bool) {
-        if database.logSQL != nil { return ("--log-sql", false) }
-        if let url = environment["ECL_LOG_SQL_URL"], !url.isEmpty { return ("ECL_LOG_SQL_URL", false) }
-        let presetName = preset ?? environment["ECL_PRESET"] ?? "default"
-        if let url = config?.sqlExporter?.databaseURL, LogConfig.preset(named: presetName)?.sqlExporter?.databaseURL == url {
-            return ("the \(presetName) preset's SQL log exporter", true)
-        }
-        return ("logging.sql_exporter.database_url", false)
+    static func load(flags: LogFlags, logSQL: String?, environment: [String: String]) throws -> ResolvedLogConfig {
+        do { return try LogConfigLoader.resolve(flags: flags, logSQL: logSQL, environment: environment) } catch { throw UsageError(error.message) }
     }
 
     /// Loads the configuration and installs logging alone, for commands that read the store: they export

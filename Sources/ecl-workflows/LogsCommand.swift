@@ -28,7 +28,8 @@ extension ECLWorkflows {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let config = try loggingOptions.load(environment: environment)
+            let resolved = try loggingOptions.load(environment: environment)
+            let config = resolved.config
             let format = try OutputFormat.parse(output, logging: config)
             guard let id = WorkflowId(workflowId) else {
                 throw UsageError(option: "--workflow-id", value: workflowId, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
@@ -50,7 +51,7 @@ extension ECLWorkflows {
             guard let url = config.sqlExporter?.databaseURL else {
                 throw UsageError("logs needs the SQL log database: --log-sql sqlite:PATH (or ECL_LOG_SQL_URL, or [logging.sql_exporter] in ecl.toml)")
             }
-            let source = loggingOptions.sqlURLSource(environment: environment).name
+            let source = resolved.sqlURLSource
             let events: [ECLLogSQL.StoredLogLine]
             do throws(ECLError) {
                 let destination = try SQLLogDestination.parse(url, source: source, environment: environment)

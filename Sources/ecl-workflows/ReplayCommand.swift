@@ -28,7 +28,7 @@ extension ECLWorkflows {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let config = try database.load(environment: environment)
+            let logging = try database.load(environment: environment)
             let resolved: OTLPHTTPConfiguration?
             // A replay sends what the file holds, both signals, whatever OTEL_*_EXPORTER says for live export.
             var settings = CollectorOptions.settings(environment: environment)
@@ -37,9 +37,8 @@ extension ECLWorkflows {
             settings.isDisabled = false
             do { resolved = try collectorOptions.resolve(settings: settings, environment: environment) } catch { throw UsageError(error.message) }
             guard let otlp = resolved else {
-                if let sql = config.sqlExporter {
-                    let source = database.logSQL != nil ? "--log-sql" : environment["ECL_LOG_SQL_URL"].map { _ in "ECL_LOG_SQL_URL" } ?? "logging.sql_exporter.database_url"
-                    try replayIntoDatabase(url: sql.databaseURL, source: source, environment: environment)
+                if let sql = logging.config.sqlExporter {
+                    try replayIntoDatabase(url: sql.databaseURL, source: logging.sqlURLSource, environment: environment)
                     return
                 }
                 throw UsageError("replay needs a collector (--otlp-endpoint URL, or OTEL_EXPORTER_OTLP_ENDPOINT) or a log database (--log-sql sqlite:PATH or postgres://…)")

@@ -150,7 +150,7 @@ struct RunPlan {
             do {
                 llm = ClaudeProvider(configuration: try .fromEnvironment(environment, model: options.model))
             } catch {
-                throw UsageError(error.description.replacingOccurrences(of: "configuration error: ", with: ""))
+                throw UsageError(error.plainMessage)
             }
         default:
             throw UsageError(option: "--llm", value: options.llm, expected: "offline or claude")

@@ -27,15 +27,15 @@ enum TelemetrySetup {
         logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true
     ) throws -> (config: LogConfig, results: OutputFormat) {
         let environment = ProcessInfo.processInfo.environment
-        var config = try logging.load(environment: environment)
+        let resolved = try logging.load(environment: environment)
+        var config = resolved.config
         if !logDatabase { config.sqlExporter = nil }
         let results = try OutputFormat.parse(output, logging: config)
-        let preset = logging.preset ?? environment["ECL_PRESET"]
-        var options = try export?.resolve(environment: environment, consoleSpans: preset == "dev", prod: preset == "prod") ?? TelemetryOptions()
+        var options = try export?.resolve(environment: environment, consoleSpans: resolved.preset == "dev", prod: resolved.preset == "prod") ?? TelemetryOptions()
         if results == .json, config.output == .stdout {
             if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
         }
-        (options.sqlURLSource, options.sqlURLFromPreset) = logging.sqlURLSource(environment: environment, config: config)
+        (options.sqlURLSource, options.sqlURLFromPreset) = (resolved.sqlURLSource, resolved.sqlURLFromPreset)
         let telemetry: Telemetry
         // A set-up that fails leaves no empty spool directory behind that it made.
         let spool = options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory

@@ -54,6 +54,24 @@ import Testing
         #expect(config.level == .trace && config.format == .pretty)
     }
 
+    /// Read once: the preset's name and what named the log database come with the configuration.
+    @Test func whereThePresetAndTheDatabaseCameFrom() throws {
+        func resolve(_ flags: LogFlags = LogFlags(), logSQL: String? = nil, _ environment: [String: String] = [:]) throws -> ResolvedLogConfig {
+            try LogConfigLoader.resolve(flags: flags, logSQL: logSQL, environment: environment, currentDirectory: directory)
+        }
+        #expect(try resolve().preset == "default")
+        #expect(try resolve(LogFlags(), ["ECL_PRESET": "prod"]).preset == "prod")
+        #expect(try resolve(LogFlags(preset: "dev"), ["ECL_PRESET": "prod"]).preset == "dev")
+        let file = write("sql.toml", "[logging.sql_exporter]\ndatabase_url = \"sqlite:a.db\"\n")
+        let fromFile = try resolve(LogFlags(config: file))
+        #expect(fromFile.sqlURLSource == "logging.sql_exporter.database_url" && fromFile.config.sqlExporter?.databaseURL == "sqlite:a.db")
+        let fromEnvironment = try resolve(LogFlags(config: file), ["ECL_LOG_SQL_URL": "sqlite:b.db"])
+        #expect(fromEnvironment.sqlURLSource == "ECL_LOG_SQL_URL" && fromEnvironment.config.sqlExporter?.databaseURL == "sqlite:b.db")
+        let fromFlag = try resolve(LogFlags(config: file), logSQL: "sqlite:c.db", ["ECL_LOG_SQL_URL": "sqlite:b.db"])
+        #expect(fromFlag.sqlURLSource == "--log-sql" && fromFlag.config.sqlExporter?.databaseURL == "sqlite:c.db" && !fromFlag.sqlURLFromPreset)
+        #expect(fromFlag.config.sqlExporter?.async == true)
+    }
+
     @Test func samplingFromTheFileTheEnvironmentAndTheFlag() throws {
         let file = write("sampling.toml", """
             [logging.sampling]

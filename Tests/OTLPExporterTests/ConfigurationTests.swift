@@ -14,7 +14,8 @@ import Testing
 
     func resolve(_ environment: [String: String] = [:], endpoint: String? = nil, headers: [String] = [], compression: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
         try OTLPHTTPConfiguration.resolve(
-            settings: apply(environment).0, endpointFlag: endpoint, headerFlags: headers, compressionFlag: compression)
+            settings: apply(environment).0, endpoint: endpoint.map { .init($0, from: "--otlp-endpoint") },
+            headers: headers.map { .init($0, from: "--otlp-header") }, compression: compression.map { .init($0, from: "--otlp-compression") })
     }
 
     func message(_ body: () throws(OTLPConfigError) -> OTLPHTTPConfiguration?) -> String {

@@ -200,6 +200,23 @@ import Tracing
         #expect(received.records.filter { $0.severity == "WARN" }.count == 200)
     }
 
+    @Test func thePresets() throws {
+        let development = OTLPConfiguration.development(serviceName: "s")
+        #expect(development.traces.exporters == [.console] && development.logs.exporters == [.console] && development.logLevel == .debug)
+        #expect(development.destinations.signals.isEmpty)
+        // Production keeps what a collector that is down cannot take (the next run sends it).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("preset-spool-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let closed = try freeLocalPort()
+        let down = OTLPObservability(
+            configuration: .production(serviceName: "s", spoolDirectory: directory),
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"], logger: diagnostics().0)
+        work(down)
+        down.shutdown(timeoutSeconds: 5)
+        #expect(down.spanCounters?.spooled == 2 && down.spanCounters?.lost == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).contains { $0.hasPrefix("traces@") })
+    }
+
     @Test func theConsoleExporterAndNoneNeedNoCollector() throws {
         let server = try LocalHTTPServer()
         let observability = OTLPObservability(

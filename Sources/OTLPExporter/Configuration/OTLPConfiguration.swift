@@ -121,6 +121,24 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// The defaults with a service name.
     public init(serviceName: String) { self.serviceName = serviceName }
 
+    /// A preset for development: spans and log lines (debug and above) on standard output, one line each,
+    /// nothing sent. The environment still overrides it (`OTEL_TRACES_EXPORTER=otlp` sends spans too).
+    public static func development(serviceName: String) -> OTLPConfiguration {
+        var configuration = OTLPConfiguration(serviceName: serviceName)
+        configuration.traces.exporters = [.console]
+        configuration.logs.exporters = [.console]
+        configuration.logLevel = .debug
+        return configuration
+    }
+
+    /// A preset for production: spans and info lines to the collector, and what it cannot take now kept in
+    /// `spoolDirectory` until it can (this run or the next), so an outage loses nothing.
+    public static func production(serviceName: String, spoolDirectory: String) -> OTLPConfiguration {
+        var configuration = OTLPConfiguration(serviceName: serviceName)
+        configuration.spoolDirectory = spoolDirectory
+        return configuration
+    }
+
     /// The default collector base URL.
     public static let defaultEndpoint = "http://localhost:4318"
 

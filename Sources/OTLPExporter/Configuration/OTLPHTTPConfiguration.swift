@@ -121,25 +121,40 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         public var description: String { "\(name): <redacted>" }
     }
 
-    /// The destinations for a command: `settings` (the OpenTelemetry environment read by
-    /// ``OTLPConfiguration/applyingEnvironment(_:warn:)``), then the command's flags, which win:
-    /// `endpointFlag` over every endpoint variable, `headerFlags` added to each signal's headers,
-    /// `compressionFlag` over every compression variable. Nil when no endpoint is set anywhere (export off),
-    /// or when `settings` is disabled (OTEL_SDK_DISABLED). A flag that cannot be used is an
-    /// ``OTLPConfigError`` naming it.
+    /// A value a program was given over the environment (a command's flag), with what gave it, for errors.
+    @_spi(Pipeline) public struct Given: Sendable {
+        /// The value as given.
+        public var value: String
+        /// What gave it, such as `--otlp-endpoint`.
+        public var source: String
+
+        /// Creates a given value.
+        public init(_ value: String, from source: String) {
+            self.value = value
+            self.source = source
+        }
+    }
+
+    /// The destinations for a program with its own settings over the environment (a command's flags):
+    /// `settings` (the OpenTelemetry environment read by ``OTLPConfiguration/applyingEnvironment(_:warn:)``),
+    /// then `endpoint` over every endpoint variable, `headers` (`NAME=VALUE`) added to each signal's headers,
+    /// `compression` over every compression variable. Nil when no endpoint is set anywhere (export off), or
+    /// when `settings` is disabled (OTEL_SDK_DISABLED). A given value that cannot be used is an
+    /// ``OTLPConfigError`` naming its source; the plugin names no flag of its own.
     @_spi(Pipeline) public static func resolve(
-        settings: OTLPConfiguration, endpointFlag: String?, headerFlags: [String], compressionFlag: String?
+        settings: OTLPConfiguration, endpoint: Given?, headers: [Given], compression: Given?
     ) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
-        // Flags are checked even when nothing exports: what a user typed is never silently accepted.
-        if let endpointFlag { try validate(endpointFlag, option: "--otlp-endpoint") }
-        let flagHeaders = try headerFlags.map { item throws(OTLPConfigError) in try header(item, option: "--otlp-header", percentDecoded: false) }
+        // Given values are checked even when nothing exports: what a user typed is never silently accepted.
+        if let endpoint { try validate(endpoint.value, option: endpoint.source) }
+        let flagHeaders = try headers.map { item throws(OTLPConfigError) in try header(item.value, option: item.source, percentDecoded: false) }
         var flagCompression: Compression?
-        if let compressionFlag {
-            guard let value = Compression(rawValue: compressionFlag.lowercased()) else {
-                throw OTLPConfigError(option: "--otlp-compression", value: compressionFlag, expected: "gzip or none")
+        if let compression {
+            guard let value = Compression(rawValue: compression.value.lowercased()) else {
+                throw OTLPConfigError(option: compression.source, value: compression.value, expected: "gzip or none")
             }
             flagCompression = value
         }
+        let endpointFlag = endpoint?.value
         var configuration = settings
         guard !configuration.isDisabled,
             endpointFlag != nil || configuration.endpoint != nil || configuration.traces.endpoint != nil || configuration.logs.endpoint != nil
@@ -195,7 +210,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if authority.contains("@") {
-            throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them with a header, --otlp-header or OTEL_EXPORTER_OTLP_HEADERS)")
+            throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them in a header instead)")
         }
         if let problem = URLText.httpProblem(url) {
             throw OTLPConfigError(option: option, value: shown, expected: expected + " (\(problem))")
