@@ -148,6 +148,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // OTEL_SDK_DISABLED: the front door's tracer passes contexts through and records nothing.
+    let disabled = OTLPObservability(environment: ["OTEL_SDK_DISABLED": "true"]).tracer
+    let disabledParent = disabled.startSpan("workflow w", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+    let disabledContext = disabledParent.context
+    Benchmark("span start + end, 3 attributes, OTEL_SDK_DISABLED") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let span = disabled.startSpan("step generate", context: disabledContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+            span.updateAttributes { attributes in
+                attributes.reserveCapacity(3)
+                attributes["ecl.step.id"] = "generate"
+                attributes["ecl.step.attempt"] = 1
+                attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+            }
+            span.end()
+        }
+    }
+
     let batch = (0..<512).map(sampleSpan)
     Benchmark("OTLP JSON encode, 512 spans", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(encoder.encode(spans: batch)) }
