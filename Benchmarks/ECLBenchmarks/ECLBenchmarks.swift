@@ -135,35 +135,25 @@ let benchmarks: @Sendable () -> Void = {
     let parent = tracer.startSpan("workflow bench", context: context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
     let parentContext = parent.context
     // The attributes set as ECL's span builders set them: in one update.
-    Benchmark("span start + end, 3 attributes") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let span = tracer.startSpan("step generate", context: parentContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
-            span.updateAttributes { attributes in
-                attributes.reserveCapacity(3)
-                attributes["ecl.step.id"] = "generate"
-                attributes["ecl.step.attempt"] = 1
-                attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+    func spanBenchmark(_ name: String, tracer: OTLPTracer, context: ServiceContext) {
+        Benchmark(name) { benchmark in
+            for _ in benchmark.scaledIterations {
+                let span = tracer.startSpan("step generate", context: context, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+                span.updateAttributes { attributes in
+                    attributes.reserveCapacity(3)
+                    attributes["ecl.step.id"] = "generate"
+                    attributes["ecl.step.attempt"] = 1
+                    attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
+                }
+                span.end()
             }
-            span.end()
         }
     }
-
+    spanBenchmark("span start + end, 3 attributes", tracer: tracer, context: parentContext)
     // OTEL_SDK_DISABLED: the front door's tracer passes contexts through and records nothing.
     let disabled = OTLPObservability(environment: ["OTEL_SDK_DISABLED": "true"]).tracer
     let disabledParent = disabled.startSpan("workflow w", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
-    let disabledContext = disabledParent.context
-    Benchmark("span start + end, 3 attributes, OTEL_SDK_DISABLED") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let span = disabled.startSpan("step generate", context: disabledContext, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0)
-            span.updateAttributes { attributes in
-                attributes.reserveCapacity(3)
-                attributes["ecl.step.id"] = "generate"
-                attributes["ecl.step.attempt"] = 1
-                attributes["ecl.workflow.id"] = "3f2b8c1e-1234-4abc-9def-00112233aabb"
-            }
-            span.end()
-        }
-    }
+    spanBenchmark("span start + end, 3 attributes, OTEL_SDK_DISABLED", tracer: disabled, context: disabledParent.context)
 
     let batch = (0..<512).map(sampleSpan)
     Benchmark("OTLP JSON encode, 512 spans", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in

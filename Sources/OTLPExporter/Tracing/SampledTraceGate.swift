@@ -70,15 +70,21 @@ import Synchronization
         state.withLock { state in
             // Only while the trace is open; a line after its end goes with the decision already made (dropped).
             guard state.traces[key] != nil else { return }
-            guard state.heldItems < maxHeldItems else {
-                state.overflowed += 1
-                state.traces[key]!.dropped += 1
-                return
-            }
-            state.traces[key]!.lines.append((line, outputs))
-            state.heldItems += 1
+            hold(key, in: &state) { $0.lines.append((line, outputs)) }
         }
         return false
+    }
+
+    /// Holds one more item of the trace `key` (in place: the held arrays are not copied), or counts it
+    /// dropped when the bound is reached.
+    private func hold(_ key: Key, in state: inout State, _ add: (inout Held) -> Void) {
+        guard state.heldItems < maxHeldItems else {
+            state.overflowed += 1
+            state.traces[key]!.dropped += 1
+            return
+        }
+        add(&state.traces[key]!)
+        state.heldItems += 1
     }
 
     public func onStart(_ context: SpanContextData) {
@@ -88,13 +94,7 @@ import Synchronization
             let key = Key(high: context.traceID.high, low: context.traceID.low)
             state.traces[key, default: Held()].open += 1
             state.traces[key]!.started.insert(context.spanID)
-            if state.heldItems < maxHeldItems {
-                state.traces[key]!.starts.append(context)
-                state.heldItems += 1
-            } else {
-                state.overflowed += 1
-                state.traces[key]!.dropped += 1
-            }
+            hold(key, in: &state) { $0.starts.append(context) }
         }
     }
 
@@ -104,14 +104,7 @@ import Synchronization
         let key = Key(high: span.traceID.high, low: span.traceID.low)
         let finished: Held? = state.withLock { state in
             guard state.traces[key] != nil else { return nil }
-            // In place: the held arrays are not copied for each span that ends.
-            if state.heldItems < maxHeldItems {
-                state.traces[key]!.spans.append(span)
-                state.heldItems += 1
-            } else {
-                state.overflowed += 1
-                state.traces[key]!.dropped += 1
-            }
+            hold(key, in: &state) { $0.spans.append(span) }
             // The trace's outcome is its local root's (a span whose parent did not start here): not the last
             // span to end, which may be a detached child.
             let isLocalRoot = span.parentSpanID.map { !state.traces[key]!.started.contains($0) } ?? true
