@@ -82,6 +82,9 @@ public final class Telemetry: Sendable {
     private let spools: [Spool]
     /// Log sampling's gate, when sampling.
     private let gate: SampledTraceGate?
+
+    /// Sampled-out workflows kept whole because they failed (0 without log sampling).
+    public var keptFailedWorkflows: Int { gate?.keptTraces ?? 0 }
     private let report: @Sendable (String) -> Void
 
     private init(

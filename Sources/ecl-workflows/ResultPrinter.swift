@@ -44,6 +44,14 @@ struct ResultPrinter {
                     line("Spans: \(spans.delivered) written, \(spans.lost) lost.")
                 }
             }
+            if let sampling = outputs.sampling {
+                // Said, so that a workflow with warnings only is not taken for one that logged nothing else.
+                var text = "Log sampling: \(Self.percent(sampling.ratio)) of workflows kept whole; the others wrote warnings and errors only"
+                if sampling.keep_failed {
+                    text += ", except \(sampling.kept_failed) that failed and \(sampling.kept_failed == 1 ? "was" : "were") kept whole"
+                }
+                line(text + ".")
+            }
             if !single, let store = outputs.files.first(where: { $0.holds == "the store" }) {
                 line("See 'ecl-workflows list\(Self.dbOption(store.path))' and 'ecl-workflows status <id>\(Self.dbOption(store.path))'.")
             }
@@ -85,6 +93,12 @@ struct ResultPrinter {
 
     /// ` --db PATH` unless `path` is the default store.
     static func dbOption(_ path: String) -> String { path == "ecl.db" ? "" : " --db \(path)" }
+
+    /// A ratio as a percentage: 0.1 → "10%", 0.125 → "12.5%".
+    static func percent(_ ratio: Double) -> String {
+        let value = ratio * 100
+        return value == value.rounded() ? "\(Int(value))%" : String(format: "%g%%", value)
+    }
 
     // MARK: list and status
 

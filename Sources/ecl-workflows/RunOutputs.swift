@@ -15,7 +15,15 @@ struct RunOutputs: Encodable {
         let lost: Int
     }
 
+    /// Log sampling, when on: the share of workflows kept whole, and the sampled-out ones kept because they failed.
+    struct Sampling: Encodable {
+        let ratio: Double
+        let keep_failed: Bool
+        let kept_failed: Int
+    }
+
     var files: [File] = []
     var spans: Spans?
     var collector: String?
+    var sampling: Sampling?
 }

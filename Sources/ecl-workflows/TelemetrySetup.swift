@@ -107,6 +107,9 @@ enum TelemetrySetup {
             outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
             outputs.collector = installed.options.otlp?.collectorName
         }
+        if let sampling = installed.config.sampling {
+            outputs.sampling = .init(ratio: sampling.ratio, keep_failed: sampling.keepFailed, kept_failed: installed.telemetry.keptFailedWorkflows)
+        }
         return outputs
     }
 }

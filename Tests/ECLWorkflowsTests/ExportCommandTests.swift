@@ -132,6 +132,10 @@ import Testing
         ])
         #expect(failing.status == 1)
         let failed = Set(try results(failing).map(Self.hex))
+        // The summary says sampling was on and what it kept (the JSON summary is the last line).
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data((failing.stdoutLines.last ?? "").utf8)) as? [String: Any])
+        let sampling = try #require(summary["summary"] as? [String: Any])["sampling"] as? [String: Any]
+        #expect(sampling?["ratio"] as? Double == 0 && sampling?["kept_failed"] as? Int == 10, "\(summary)")
         let second = try stored("b.db", "b.jsonl")
         #expect(failed.count == 10 && second.spans == failed && Set(second.levels.filter { $0.value.contains("info") }.keys) == failed)
         #expect(try OTLPFile.spanRecords(path(cli, "b.jsonl")).allSatisfy { $0["flags"] as? Int == 1 })
