@@ -62,6 +62,10 @@ import Testing
         #expect(try resolve().preset == "default")
         #expect(try resolve(LogFlags(), ["ECL_PRESET": "prod"]).preset == "prod")
         #expect(try resolve(LogFlags(preset: "dev"), ["ECL_PRESET": "prod"]).preset == "dev")
+        // A [logging] table without a database leaves its source alone.
+        let plain = write("plain.toml", "[logging]\nlevel = \"warn\"\n")
+        #expect(try resolve(LogFlags(config: plain), ["ECL_LOG_SQL_URL": "sqlite:e.db"]).sqlURLSource == "ECL_LOG_SQL_URL")
+        #expect(try resolve(LogFlags(config: plain)).config.sqlExporter == nil)
         let file = write("sql.toml", "[logging.sql_exporter]\ndatabase_url = \"sqlite:a.db\"\n")
         let fromFile = try resolve(LogFlags(config: file))
         #expect(fromFile.sqlURLSource == "logging.sql_exporter.database_url" && fromFile.config.sqlExporter?.databaseURL == "sqlite:a.db")

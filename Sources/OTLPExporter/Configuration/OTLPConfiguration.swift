@@ -122,7 +122,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
     public init(serviceName: String) { self.serviceName = serviceName }
 
     /// A preset for development: spans and log lines (debug and above) on standard output, one line each,
-    /// nothing sent. The environment still overrides it (`OTEL_TRACES_EXPORTER=otlp` sends spans too).
+    /// nothing sent. The environment still overrides it (`OTEL_TRACES_EXPORTER=otlp` sends spans to the
+    /// collector instead; `otlp,console` does both).
     public static func development(serviceName: String) -> OTLPConfiguration {
         var configuration = OTLPConfiguration(serviceName: serviceName)
         configuration.traces.exporters = [.console]

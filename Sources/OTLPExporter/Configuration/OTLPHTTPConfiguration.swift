@@ -2,7 +2,7 @@ import CurlClient
 import JSONWriting
 
 /// Where each signal goes: for spans and for log records, the collector's URL and how to talk to it.
-/// Made by ``OTLPConfiguration`` (code, then the environment), or by its `resolve(settings:endpointFlag:headerFlags:compressionFlag:)`
+/// Made by ``OTLPConfiguration`` (code, then the environment), or by `resolve(settings:endpoint:headers:compression:)`
 /// for a command with flags; a signal that is not exported has no destination.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// Body compression.
@@ -210,7 +210,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if authority.contains("@") {
-            throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them in a header instead)")
+            throw OTLPConfigError(option: option, value: shown, expected: expected + ", without credentials (send them in a header: OTEL_EXPORTER_OTLP_HEADERS)")
         }
         if let problem = URLText.httpProblem(url) {
             throw OTLPConfigError(option: option, value: shown, expected: expected + " (\(problem))")
