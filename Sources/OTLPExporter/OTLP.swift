@@ -1,14 +1,16 @@
 import Foundation
-import Logging
-import Tracing
+// The front door brings the two APIs a service writes against: swift-log's `Logger` and
+// swift-distributed-tracing's `withSpan`, so `import OTLPExporter` is the one import set-up needs.
+@_exported import Logging
+@_exported import Tracing
 
 /// The front door: one call that exports a process's spans and logs over OTLP/HTTP with JSON.
 ///
 /// ```swift
 /// import OTLPExporter
 /// let otel = OTLP.bootstrap(configuration: .init(serviceName: "checkout"))
-/// // … code instrumented with swift-distributed-tracing and swift-log …
-/// otel.shutdown()
+/// // … code instrumented with swift-distributed-tracing and swift-log (both come with the import) …
+/// otel.shutdown()   // blocking; `await otel.shutdown()` from an async function
 /// ```
 public enum OTLP {
     /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for

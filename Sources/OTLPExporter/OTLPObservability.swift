@@ -100,7 +100,8 @@ public final class OTLPObservability: Sendable {
             traceContext: OTLPLogOutput.currentTraceContext, gate: configuration.logsFollowSampling ? gate : nil)
     }
 
-    /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP.
+    /// What has become of the spans so far: delivered, spooled, lost. Nil when spans are not exported over OTLP
+    /// (console or no exporter, or disabled).
     public var spanCounters: DeliveryCounters? { spans?.counters }
     /// What has become of the log records so far. Nil when logs are not exported over OTLP.
     public var logCounters: DeliveryCounters? { logs?.counters }
@@ -119,11 +120,15 @@ public final class OTLPObservability: Sendable {
     }
 
     /// Delivers everything pending within `timeoutSeconds` (what the collector cannot take by then goes to
-    /// the spool, when there is one) and stops the pipelines. Spans and lines after it are not exported.
-    /// Later calls do nothing more. True when nothing was left behind.
+    /// the spool, when there is one) and stops the pipelines. Spans and lines after it are not exported (they
+    /// are counted lost). Later calls do nothing more. True when it finished in time and nothing was lost or
+    /// refused (spooled items are kept, not lost). A process that exits without it, or `forceFlush`, sends
+    /// nothing still waiting for its batch.
     @discardableResult
     public func shutdown(timeoutSeconds: Double = 30) -> Bool {
-        both { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) }
+        let inTime = both { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) }
+        let counts = [spanCounters, logCounters].compactMap { $0 }
+        return inTime && counts.allSatisfy { $0.lost == 0 && $0.rejected == 0 }
     }
 
     /// `shutdown(timeoutSeconds:)` without blocking the caller's task.

@@ -200,6 +200,20 @@ import Tracing
         #expect(received.records.filter { $0.severity == "WARN" }.count == 200)
     }
 
+    /// shutdown says whether anything was lost; what comes after it is counted lost, not forgotten.
+    @Test func shutdownSaysWhatWasLostAndCountsWhatCameAfter() throws {
+        let server = try LocalHTTPServer()
+        let good = OTLPObservability(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": server.baseURL], logger: diagnostics().0)
+        work(good)
+        #expect(good.shutdown(timeoutSeconds: 10))
+        work(good)
+        #expect(good.spanCounters?.lost == 2 && good.logCounters?.lost == 1)
+        let closed = try freeLocalPort()
+        let down = OTLPObservability(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"], logger: diagnostics().0)
+        work(down)
+        #expect(!down.shutdown(timeoutSeconds: 5))
+    }
+
     @Test func thePresets() throws {
         let development = OTLPConfiguration.development(serviceName: "s")
         #expect(development.traces.exporters == [.console] && development.logs.exporters == [.console] && development.logLevel == .debug)

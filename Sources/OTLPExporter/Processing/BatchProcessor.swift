@@ -221,7 +221,14 @@ import Synchronization
     }
 
     /// What happened to items so far.
-    public var counters: Counters { tally.withLock { $0 } }
+    public var counters: Counters {
+        // Items added after the worker stopped are lost too: they are counted here, since no worker is left
+        // to move them into the tally.
+        let pending = state.withLock { $0.late }
+        var counters = tally.withLock { $0 }
+        counters.lost += pending
+        return counters
+    }
 
     // MARK: - The worker
 

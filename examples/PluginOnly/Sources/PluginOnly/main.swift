@@ -3,27 +3,25 @@
 // application. Configure it with the standard OTEL_* variables:
 //
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 swift run --package-path examples/PluginOnly
-import Logging
-import OTLPExporter
-import Tracing
+import OTLPExporter  // brings swift-log's Logger and swift-distributed-tracing's withSpan too
 
 let otel = OTLP.bootstrap(configuration: .init(serviceName: "plugin-example"))
 
 // Ordinary instrumented code.
 let logger = Logger(label: "orders")
-func handle(order: Int) async throws {
-    try await withSpan("handle order", ofKind: .server) { span in
+func handle(order: Int) throws {
+    try withSpan("handle order", ofKind: .server) { span in
         span.attributes["order.id"] = order
         logger.info("Order received", metadata: ["order.id": "\(order)", "lines": ["a", "b"], "customer": ["tier": "gold"]])
-        try await withSpan("charge card", ofKind: .client) { charge in
+        try withSpan("charge card", ofKind: .client) { charge in
             charge.attributes["amount"] = 12.5
             if order == 3 { throw CancellationError() }  // recorded as an `exception` event
         }
     }
 }
-for order in 1...3 { try? await handle(order: order) }
+for order in 1...3 { try? handle(order: order) }
 
-await otel.shutdown()
+otel.shutdown()  // blocking, at the end of main.swift; `await otel.shutdown()` in an async function
 let spans = otel.spanCounters ?? .init()
 let logs = otel.logCounters ?? .init()
 print("delivered \(spans.delivered) spans and \(logs.delivered) log records; \(spans.lost + logs.lost) lost")
