@@ -4,8 +4,9 @@
 #               (built with the PostgreSQL trait, so the SQL log exporter's PostgreSQL engine is tested too)
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev libsqlite3-dev pkg-config
-# For the PostgreSQL tests and benchmarks: a server the tests start on 127.0.0.1 (scripts/local-postgres.sh).
-APT_TEST_PACKAGES := postgresql postgresql-client
+# For the PostgreSQL tests and benchmarks: a server the tests start on 127.0.0.1 (scripts/local-postgres.sh);
+# openssl makes the TLS test's certificate authority and certificates.
+APT_TEST_PACKAGES := postgresql postgresql-client openssl
 PG_TRAIT := --traits PostgreSQL
 BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).

@@ -92,6 +92,9 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
         case timeout
         /// The caller gave up on it (its task was cancelled) and the transfer was aborted.
         case cancelled
+        /// TLS could not be set up: the server's certificate is not trusted, or a certificate or key file of
+        /// ours cannot be used. Retrying would fail the same way.
+        case tls
         /// Anything else libcurl reports (a bad URL, TLS set-up, …).
         case other
     }

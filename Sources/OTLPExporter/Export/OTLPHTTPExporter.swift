@@ -163,10 +163,11 @@ extension HTTPTransportError {
     var exportReason: String {
         switch kind {
         case .timeout: "timed out (\(self.description))"
-        case .unreachable, .connection, .cancelled, .other: self.description
+        case .unreachable, .connection, .cancelled, .tls, .other: self.description
         }
     }
 
     /// Whether no collector is there at all (refused, unknown host): not worth retrying within this batch.
-    var isAbsentPeer: Bool { kind == .unreachable }
+    /// Known at once and not helped by a retry: no server there, or TLS that cannot be set up.
+    var isAbsentPeer: Bool { kind == .unreachable || kind == .tls }
 }
