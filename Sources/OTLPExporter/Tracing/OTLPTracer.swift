@@ -29,8 +29,6 @@ public struct OTLPTracer: Tracer {
     @_spi(Pipeline) public let idPolicy: (any SpanIDPolicy)?
     /// Decides which traces are recorded; spans it drops never reach the processor.
     public let sampler: OTLPSampler
-    /// The sampler follows a parent's decision (`parentBased`).
-    private let followsParent: Bool
     /// The propagators `inject` and `extract` use.
     public let propagators: [OTLPConfiguration.Propagator]
     /// How many attributes, events and links a span keeps.
@@ -54,7 +52,6 @@ public struct OTLPTracer: Tracer {
         self.processor = processor
         self.idPolicy = idPolicy
         self.sampler = sampler
-        if case .parentBased = sampler { followsParent = true } else { followsParent = false }
         self.propagators = propagators
     }
 
@@ -79,15 +76,8 @@ public struct OTLPTracer: Tracer {
         let ids = idPolicy?.ids(for: request) ?? (parent?.traceID ?? .random(), .random())
         let sameTrace = parent?.traceID == ids.0
         // A new trace the id policy keeps out of sampling is recorded whatever the sampler says.
-        let sampled: Bool
-        if sameTrace, followsParent, let parent {
-            // The common case, a child: its parent's decision, without walking the sampler.
-            sampled = parent.traceFlags & 1 == 1
-        } else if !sameTrace, idPolicy?.isSampled(request) == false {
-            sampled = true
-        } else {
-            sampled = sampler.shouldSample(traceID: ids.0, parent: sameTrace ? parent : nil)
-        }
+        let sampled = !sameTrace && idPolicy?.isSampled(request) == false
+            ? true : sampler.shouldSample(traceID: ids.0, parent: sameTrace ? parent : nil)
         // The parent's other flag bits go on within its trace; bit 0 is this decision.
         let flags = (sameTrace ? parent?.traceFlags ?? 0 : 0) & ~1 | (sampled ? 1 : 0)
         let spanContext = SpanContextData(

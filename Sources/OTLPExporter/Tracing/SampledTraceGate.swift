@@ -20,11 +20,6 @@ import Synchronization
     /// The most spans and lines held at once, across traces.
     public let maxHeldItems: Int
 
-    private struct Key: Hashable {
-        let high: UInt64
-        let low: UInt64
-    }
-
     private struct Held {
         var open = 0
         var starts: [SpanContextData] = []
@@ -40,7 +35,7 @@ import Synchronization
     }
 
     private struct State {
-        var traces: [Key: Held] = [:]
+        var traces: [TraceID: Held] = [:]
         var heldItems = 0
         var overflowed = 0
         var kept = 0
@@ -66,7 +61,7 @@ import Synchronization
     public func admit(_ line: LogLine, outputs: [any LogLineOutput]) -> Bool {
         guard line.level < .warning, let trace = line.trace, trace.flags & 1 == 0 else { return true }
         guard keepFailed else { return false }
-        let key = Key(high: trace.traceIDHigh, low: trace.traceIDLow)
+        guard let key = TraceID(high: trace.traceIDHigh, low: trace.traceIDLow) else { return false }
         state.withLock { state in
             // Only while the trace is open; a line after its end goes with the decision already made (dropped).
             guard state.traces[key] != nil else { return }
@@ -77,7 +72,7 @@ import Synchronization
 
     /// Holds one more item of the trace `key` (in place: the held arrays are not copied), or counts it
     /// dropped when the bound is reached.
-    private func hold(_ key: Key, in state: inout State, _ add: (inout Held) -> Void) {
+    private func hold(_ key: TraceID, in state: inout State, _ add: (inout Held) -> Void) {
         guard state.heldItems < maxHeldItems else {
             state.overflowed += 1
             state.traces[key]!.dropped += 1
@@ -91,7 +86,7 @@ import Synchronization
         guard context.traceFlags & 1 == 0 else { return downstream.onStart(context) }
         guard keepFailed else { return }
         state.withLock { state in
-            let key = Key(high: context.traceID.high, low: context.traceID.low)
+            let key = context.traceID
             state.traces[key, default: Held()].open += 1
             state.traces[key]!.started.insert(context.spanID)
             hold(key, in: &state) { $0.starts.append(context) }
@@ -101,7 +96,7 @@ import Synchronization
     public func onEnd(_ span: SpanData) {
         guard span.flags & 1 == 0 else { return downstream.onEnd(span) }
         guard keepFailed else { return }
-        let key = Key(high: span.traceID.high, low: span.traceID.low)
+        let key = span.traceID
         let finished: Held? = state.withLock { state in
             guard state.traces[key] != nil else { return nil }
             hold(key, in: &state) { $0.spans.append(span) }
