@@ -81,20 +81,25 @@ public enum LogConfigLoader {
             }
         }
 
+        // The database named again (environment, flag): its URL and source replaced, its other settings kept.
+        func useDatabase(_ url: String, from source: String) {
+            config.sqlExporter = SQLExporterConfig(
+                databaseURL: url, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
+            (sqlSource, sqlFromPreset) = (source, false)
+        }
+        // A sampling ratio given again: keep_failed as it was (default true).
+        func sample(_ text: String, from source: String) throws(LogConfigError) {
+            config.sampling = SamplingConfig(ratio: try ratio(text, source: source), keepFailed: config.sampling?.keepFailed ?? true)
+        }
+
         // 3. Environment.
         if let value = environment["ECL_LOG_LEVEL"].nonEmpty { config.level = try level(value, source: "ECL_LOG_LEVEL") }
         if let value = environment["ECL_LOG_FORMAT"].nonEmpty { config.format = try format(value, source: "ECL_LOG_FORMAT") }
         if let value = environment["ECL_LOG_OUTPUT"].nonEmpty { config.output = LogOutput(parsing: value) }
         if let value = environment["ECL_LOG_FILTER"].nonEmpty { try applyFilter(value, source: "ECL_LOG_FILTER", to: &config) }
-        if let value = environment["ECL_LOG_SQL_URL"].nonEmpty {
-            config.sqlExporter = SQLExporterConfig(
-                databaseURL: value, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
-            (sqlSource, sqlFromPreset) = ("ECL_LOG_SQL_URL", false)
-        }
+        if let value = environment["ECL_LOG_SQL_URL"].nonEmpty { useDatabase(value, from: "ECL_LOG_SQL_URL") }
         if environment["NO_COLOR"].nonEmpty != nil { config.useColors = false }
-        if let value = environment["ECL_SAMPLE"].nonEmpty {
-            config.sampling = SamplingConfig(ratio: try ratio(value, source: "ECL_SAMPLE"), keepFailed: config.sampling?.keepFailed ?? true)
-        }
+        if let value = environment["ECL_SAMPLE"].nonEmpty { try sample(value, from: "ECL_SAMPLE") }
         var keepFailed: Bool?
         if let value = environment["ECL_SAMPLE_KEEP_FAILED"].nonEmpty {
             guard let flag = ["true": true, "false": false][value.lowercased()] else {
@@ -106,16 +111,10 @@ public enum LogConfigLoader {
         // 4. Flags.
         if let value = flags.logLevel { config.level = try level(value, source: "--log-level") }
         if let value = flags.logFormat { config.format = try format(value, source: "--log-format") }
-        if let value = flags.sample {
-            config.sampling = SamplingConfig(ratio: try ratio(value, source: "--sample"), keepFailed: config.sampling?.keepFailed ?? true)
-        }
+        if let value = flags.sample { try sample(value, from: "--sample") }
         // The environment's keep_failed holds for a ratio from any source (the file, ECL_SAMPLE, --sample).
         if let keepFailed { config.sampling?.keepFailed = keepFailed }
-        if let logSQL {
-            config.sqlExporter = SQLExporterConfig(
-                databaseURL: logSQL, async: config.sqlExporter?.async ?? true, bufferSize: config.sqlExporter?.bufferSize ?? 1000)
-            (sqlSource, sqlFromPreset) = ("--log-sql", false)
-        }
+        if let logSQL { useDatabase(logSQL, from: "--log-sql") }
         return ResolvedLogConfig(config: config, preset: presetName, sqlURLSource: sqlSource, sqlURLFromPreset: sqlFromPreset)
     }
 

@@ -121,7 +121,7 @@ public final class Telemetry: Sendable {
             do {
                 for signal in [OTLPSignal.traces, .logs] {
                     // Each collector has its own streams: a run drains only what was meant for where it sends.
-                    let prefix = options.otlp.map { Spool.prefix(signal.rawValue, destination: $0.destinationIdentity(for: signal)) }
+                    let prefix = options.otlp?.spoolPrefix(for: signal)
                     spools[signal] = try Spool(
                         directory: spoolDirectory, signal: signal, prefix: prefix, maxBytes: maxBytes,
                         option: named ? options.spoolSource : "the default spool")

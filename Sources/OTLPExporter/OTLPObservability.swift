@@ -57,7 +57,7 @@ public final class OTLPObservability: Sendable {
             do {
                 return try Spool(
                     directory: directory, signal: signal,
-                    prefix: Spool.prefix(signal.rawValue, destination: destinations.destinationIdentity(for: signal)), option: "spoolDirectory")
+                    prefix: destinations.spoolPrefix(for: signal), option: "spoolDirectory")
             } catch {
                 report("\(error.message); running without a spool")
                 return nil

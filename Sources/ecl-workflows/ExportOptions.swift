@@ -22,12 +22,11 @@ struct CollectorOptions: ParsableArguments {
     func resolve(settings: OTLPConfiguration, environment: [String: String], fallbackEndpoint: String? = nil) throws(OTLPConfigError) -> OTLPHTTPConfiguration? {
         let headers = otlpHeaders.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-header") }
         let compression = otlpCompression.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-compression") }
-        var otlp = try OTLPHTTPConfiguration.resolve(
-            settings: settings, endpoint: otlpEndpoint.map { .init($0, from: "--otlp-endpoint") }, headers: headers, compression: compression)
-        if otlp == nil, !settings.isDisabled, let fallbackEndpoint {
-            otlp = try OTLPHTTPConfiguration.resolve(
-                settings: settings, endpoint: .init(fallbackEndpoint, from: "the prod preset's endpoint"), headers: headers, compression: compression)
+        var endpoint = otlpEndpoint.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-endpoint") }
+        if endpoint == nil, let fallbackEndpoint, settings.endpoint == nil, settings.traces.endpoint == nil, settings.logs.endpoint == nil {
+            endpoint = .init(fallbackEndpoint, from: "the prod preset's endpoint")
         }
+        let otlp = try OTLPHTTPConfiguration.resolve(settings: settings, endpoint: endpoint, headers: headers, compression: compression)
         if let otlp, let warning = OTLPHTTPConfiguration.protocolWarning(environment: environment, signals: otlp.signals) {
             Console.warning("OTLP: \(warning)")
         }
@@ -61,7 +60,7 @@ struct ExportOptions: ParsableArguments {
     static let maxSpoolMegabytes = 1 << 20
 
     /// The endpoint the prod preset exports to when none is given: the OTLP/HTTP default.
-    static let defaultProdEndpoint = "http://localhost:4318"
+    static let defaultProdEndpoint = OTLPConfiguration.defaultEndpoint
 
     /// The options, checked; a bad value is a one-line usage error. With the prod preset, OTLP export is on
     /// (to ``defaultProdEndpoint`` unless an endpoint is set), with the spool.

@@ -108,6 +108,11 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         return ([destination.url] + sorted).joined(separator: "\n")
     }
 
+    /// The spool streams' prefix for `signal` sent here: the signal's name and a hash of its destination.
+    @_spi(Pipeline) public func spoolPrefix(for signal: OTLPSignal) -> String {
+        Spool.prefix(signal.rawValue, destination: destinationIdentity(for: signal))
+    }
+
     /// A header; its value is never printed.
     public struct Header: Sendable, Equatable, CustomStringConvertible {
         public var name: String
