@@ -1,3 +1,4 @@
+import CoreMetrics
 import ECLCore
 @_spi(Pipeline) import ECLLogSQL
 import ECLLogging
@@ -8,6 +9,7 @@ import Glibc
 import Logging
 import LogLineCore
 @_spi(Pipeline) import OTLPExporter
+import Synchronization
 import Tracing
 
 /// Where telemetry goes, resolved from flags and the environment.
@@ -17,7 +19,7 @@ public struct TelemetryOptions: Sendable {
     /// The OpenTelemetry settings in force (defaults with OTEL_* over them): batch limits, sampler,
     /// propagators.
     public var settings = OTLPConfiguration()
-    /// `--jsonl-out FILE`: spans to FILE, logs to FILE with `-logs` before its extension.
+    /// `--jsonl-out FILE`: spans to FILE, logs to FILE with `-logs` before its extension, metrics with `-metrics`.
     public var jsonlOut: String?
     /// The spool directory, where batches that cannot be delivered now wait until a collector takes them;
     /// ``defaultSpoolDirectory`` when exporting or storing logs in SQL and none is named.
@@ -60,19 +62,30 @@ public struct TelemetryOptions: Sendable {
 
     /// The logs dump beside a spans dump: `spans.jsonl` → `spans-logs.jsonl`. A dump that is a device
     /// (`/dev/null`, `/dev/stdout`) takes the logs too: no file is made beside a device.
-    public static func logsPath(for path: String) -> String {
+    public static func logsPath(for path: String) -> String { companion(of: path, suffix: "-logs") }
+
+    /// The metrics dump beside a spans dump: `spans.jsonl` → `spans-metrics.jsonl` (a device takes them too).
+    public static func metricsPath(for path: String) -> String { companion(of: path, suffix: "-metrics") }
+
+    private static func companion(of path: String, suffix: String) -> String {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR { return path }
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
         let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
-        return ext.isEmpty ? stem + "-logs" : stem + "-logs." + ext
+        return ext.isEmpty ? stem + suffix : stem + suffix + "." + ext
     }
 }
 
-/// One set-up for logs and traces from a ``LogConfig`` and ``TelemetryOptions``: the console logging backend,
-/// and, when exporting, the OTLP tracer (with ECL's derived ids) and log export, batched off the hot path.
+/// One set-up for logs, traces and metrics from a ``LogConfig`` and ``TelemetryOptions``: the console logging
+/// backend, the engine's metrics aggregated in memory, and, when exporting, the OTLP tracer (with ECL's
+/// derived ids), log export and metric export, batched off the hot path.
 public final class Telemetry: Sendable {
+    /// The engine's metrics (``EngineMetrics``), aggregated in memory: swift-metrics' backend for the process,
+    /// read at each export and by whoever wants the run's totals.
+    public let metrics: OTLPMetricsFactory
+    /// The metrics' periodic reader, when they are exported.
+    @_spi(Pipeline) public let metricReader: PeriodicMetricReader?
     /// The span pipeline, when exporting.
     @_spi(Pipeline) public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
@@ -88,9 +101,11 @@ public final class Telemetry: Sendable {
     private let report: @Sendable (String) -> Void
 
     private init(
-        spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil,
-        report: @escaping @Sendable (String) -> Void = { _ in }
+        spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, metrics: OTLPMetricsFactory, metricReader: PeriodicMetricReader?,
+        spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil, report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.metrics = metrics
+        self.metricReader = metricReader
         self.gate = gate
         self.report = report
         self.spans = spans
@@ -119,7 +134,7 @@ public final class Telemetry: Sendable {
         if let spoolDirectory {
             let named = options.spoolDirectory != nil
             do {
-                for signal in [OTLPSignal.traces, .logs] {
+                for signal in [OTLPSignal.traces, .logs] + (options.otlp?.metrics != nil ? [.metrics] : []) {
                     // Each collector has its own streams: a run drains only what was meant for where it sends.
                     let prefix = options.otlp?.spoolPrefix(for: signal)
                     spools[signal] = try Spool(
@@ -148,15 +163,17 @@ public final class Telemetry: Sendable {
                 store: try openLogStore(sql, options: options, environment: environment, report: report), bufferSize: sql.bufferSize,
                 synchronous: !sql.async, spool: sqlSpool, encode: { StoredLogLineOTLP.encode($0, encoder: rowEncoder) }, report: report)
         }
-        let allSpools = [spools[.traces], spools[.logs], sqlSpool].compactMap { $0 }
+        let allSpools = [spools[.traces], spools[.logs], spools[.metrics], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
+        let metrics = installMetrics(settings)
         // Log sampling needs the tracer even with nothing exported: its decisions are the spans' flags.
         guard options.exports || options.consoleSpans || sqlWriter != nil || logConfig.sampling != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, spools: allSpools, sqlWriter: nil)
+            return Telemetry(spans: nil, logs: nil, metrics: metrics, metricReader: nil, spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogLine>?
+        var metricReader: PeriodicMetricReader?
         if options.exports {
             // The collector is the destination when there is one, the dump a copy beside it; else the dump.
             var destinations: [OTLPSignal: any BatchExporter] = [:]
@@ -170,7 +187,9 @@ public final class Telemetry: Sendable {
                 }
             }
             if let dump = options.jsonlOut {
-                let files: [(OTLPSignal, String)] = [(.traces, dump), (.logs, TelemetryOptions.logsPath(for: dump))]
+                let files: [(OTLPSignal, String)] = [
+                    (.traces, dump), (.logs, TelemetryOptions.logsPath(for: dump)), (.metrics, TelemetryOptions.metricsPath(for: dump)),
+                ]
                 for (signal, path) in files {
                     let exporter = JSONLFileExporter(file: try JSONLFile(path: path, option: "--jsonl-out"))
                     if destinations[signal] == nil { destinations[signal] = exporter } else { copies[signal, default: []].append(exporter) }
@@ -187,6 +206,15 @@ public final class Telemetry: Sendable {
                     signal: .logs, configuration: options.settings.logs.batch,
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
                     durable: options.durable, availability: availabilities[.logs], report: report)
+            }
+            if let exporter = destinations[.metrics] {
+                let processor = BatchProcessor<MetricPoint>(
+                    signal: .metrics, configuration: settings.metrics.batch,
+                    encode: { encoder.encode(metrics: $0) }, exporter: exporter, copies: copies[.metrics] ?? [], spool: spools[.metrics],
+                    durable: options.durable, availability: availabilities[.metrics], report: report)
+                metricReader = PeriodicMetricReader(
+                    factory: metrics, intervalSeconds: settings.metricExportIntervalSeconds, timeoutSeconds: settings.metricExportTimeoutSeconds,
+                    delta: settings.metricTemporality != .cumulative, processor: processor)
             }
         }
 
@@ -230,13 +258,32 @@ public final class Telemetry: Sendable {
             processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
             propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, spools: allSpools, sqlWriter: sqlWriter, gate: gate, report: report)
+            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, spools: allSpools, sqlWriter: sqlWriter,
+            gate: gate, report: report)
     }
+
+    /// The process's metrics backend, made and installed once (swift-metrics takes one bootstrap a process):
+    /// the engine's metrics with their units, descriptions and advised bounds.
+    private static func installMetrics(_ settings: OTLPConfiguration) -> OTLPMetricsFactory {
+        installedMetrics.withLock { installed in
+            if let installed { return installed }
+            var aggregation = settings.metricsAggregation
+            for (name, description) in EngineMetrics.descriptions where aggregation.descriptions[name] == nil {
+                aggregation.descriptions[name] = MetricDescription(unit: description.unit, description: description.description, bounds: description.bounds)
+            }
+            let factory = OTLPMetricsFactory(aggregation: aggregation)
+            MetricsSystem.bootstrap(factory)
+            installed = factory
+            return factory
+        }
+    }
+
+    private static let installedMetrics = Mutex<OTLPMetricsFactory?>(nil)
 
     /// Says once when the spool holds batches meant for another destination (a different collector or
     /// database): this run leaves them, and `replay` sends them where the user says.
     static func reportOtherDestinations(in directory: String, mine: [String], report: (String) -> Void) {
-        let others = ["traces", "logs", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: directory, base: $0) }.filter { !mine.contains($0) }
+        let others = ["traces", "logs", "metrics", SQLLogWriter.spoolPrefix].flatMap { Spool.prefixes(in: directory, base: $0) }.filter { !mine.contains($0) }
         guard !others.isEmpty else { return }
         let usage = Spool.usage(in: directory, prefixes: others)
         report("the spool \(directory) holds \(usage.segments) segment\(usage.segments == 1 ? "" : "s") (\(Spool.sizeText(bytes: usage.bytes))) meant for another collector or database; this run leaves them (ecl-workflows replay \(directory) --otlp-endpoint URL, or --log-sql URL, sends them)")
@@ -270,6 +317,9 @@ public final class Telemetry: Sendable {
             DispatchQueue.global().async(group: group) { logs.shutdown(timeoutSeconds: timeoutSeconds ?? logs.configuration.exportTimeoutSeconds) }
         }
         if let sqlWriter { DispatchQueue.global().async(group: group) { sqlWriter.shutdown(timeoutSeconds: timeoutSeconds ?? 10) } }
+        if let metricReader {
+            DispatchQueue.global().async(group: group) { metricReader.shutdown(timeoutSeconds: timeoutSeconds ?? metricReader.timeoutSeconds) }
+        }
         group.wait()
         if let lost = gate?.lost, lost > 0 {
             report("log sampling: \(lost) spans and lines of failed workflows were past the 100,000 held at once and are not written")
@@ -283,6 +333,7 @@ public final class Telemetry: Sendable {
     public func spoolNow() {
         spans?.spoolNow()
         logs?.spoolNow()
+        metricReader?.spoolNow()
         sqlWriter?.spoolNow()
         closeSpool()
         ECLLoggingSystem.flush()
@@ -294,7 +345,8 @@ public final class Telemetry: Sendable {
     public var notWritten: Int {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        return spanCounts + logCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines + (gate?.lost ?? 0)
+        let metricCounts = metricReader?.processor.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
+        return spanCounts + logCounts + metricCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines + (gate?.lost ?? 0)
     }
 
     /// What waits in this run's own spool streams (its collector's and its log database's), and where: not

@@ -1,10 +1,11 @@
+import CoreMetrics
 import Foundation
 // The front door brings the two APIs a service writes against: swift-log's `Logger` and
 // swift-distributed-tracing's `withSpan`, so `import OTLPExporter` is the one import set-up needs.
 @_exported import Logging
 @_exported import Tracing
 
-/// The front door: one call that exports a process's spans and logs over OTLP/HTTP with JSON.
+/// The front door: one call that exports a process's spans, logs and metrics over OTLP/HTTP with JSON.
 ///
 /// ```swift
 /// import OTLPExporter
@@ -14,7 +15,8 @@ import Foundation
 /// ```
 public enum OTLP {
     /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for
-    /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's. Call it once,
+    /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's, and, when
+    /// metrics are exported, its ``OTLPMetricsFactory`` as swift-metrics' backend. Call it once,
     /// first thing (each system takes one bootstrap a process), and its `shutdown(timeoutSeconds:)` before
     /// exit. Never throws, and no configuration or environment stops the process: problems are
     /// warnings on `logger` (standard error by default; pass one made before this call, or its lines would
@@ -27,6 +29,7 @@ public enum OTLP {
         let observability = OTLPObservability(configuration: configuration, environment: environment, logger: logger)
         LoggingSystem.bootstrap { label in observability.logHandler(label: label) }
         InstrumentationSystem.bootstrap(observability.tracer)
+        if let metrics = observability.metricsFactory { MetricsSystem.bootstrap(metrics) }
         return observability
     }
 }

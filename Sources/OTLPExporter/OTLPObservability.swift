@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Foundation
 import JSONWriting
@@ -6,8 +7,8 @@ import Synchronization
 import LogLineCore
 import Tracing
 
-/// Spans and log lines exported per one ``OTLPConfiguration``: a tracer, log handlers, their batch
-/// pipelines, and the flush and shutdown of all of them. ``OTLP/bootstrap(configuration:environment:logger:)``
+/// Spans, log lines and metrics exported per one ``OTLPConfiguration``: a tracer, log handlers, a
+/// swift-metrics backend, their pipelines, and the flush and shutdown of all of them. ``OTLP/bootstrap(configuration:environment:logger:)``
 /// makes one and installs it for the process; make one directly to install it yourself (or not at all, in
 /// tests).
 public final class OTLPObservability: Sendable {
@@ -19,6 +20,10 @@ public final class OTLPObservability: Sendable {
     private let logs: BatchProcessor<LogLine>?
     private let logOutputs: [any LogLineOutput]
     private let gate: SampledTraceGate?
+    private let metricReader: PeriodicMetricReader?
+    /// The swift-metrics backend (for `MetricsSystem.bootstrap`) whose streams are read every
+    /// ``OTLPConfiguration/metricExportIntervalSeconds`` and at shutdown; nil when metrics are not exported.
+    public var metricsFactory: OTLPMetricsFactory? { metricReader?.factory }
 
     /// Builds the pipelines. `environment` overrides `configuration` (see ``OTLPConfiguration``); every
     /// problem (a variable that cannot be used, a spool directory that cannot be made) is a warning on
@@ -42,6 +47,7 @@ public final class OTLPObservability: Sendable {
             logs = nil
             logOutputs = []
             gate = nil
+            metricReader = nil
             // Disabled: nothing recorded, but contexts still cross this process (the specification: the
             // setting "has no effect on propagators").
             tracer = OTLPTracer(processor: MultiSpanProcessor([]), propagators: resolved.propagators, isRecording: false)
@@ -75,6 +81,22 @@ public final class OTLPObservability: Sendable {
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.logs),
                 availability: availabilities[.logs], report: report)
         }
+        let metricsProcessor = destinations.metrics.map { destination in
+            BatchProcessor<MetricPoint>(
+                signal: .metrics, configuration: resolved.metrics.batch, encode: { encoder.encode(metrics: $0) },
+                exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.metrics),
+                availability: availabilities[.metrics], report: report)
+        }
+        let printsMetrics = resolved.metrics.exporters.contains(.console)
+        if metricsProcessor != nil || printsMetrics {
+            let printLine: @Sendable (String) -> Void = { line in print(line) }
+            metricReader = PeriodicMetricReader(
+                factory: OTLPMetricsFactory(aggregation: resolved.metricsAggregation), intervalSeconds: resolved.metricExportIntervalSeconds,
+                timeoutSeconds: resolved.metricExportTimeoutSeconds, delta: resolved.metricTemporality != .cumulative,
+                processor: metricsProcessor, console: printsMetrics ? printLine : nil)
+        } else {
+            metricReader = nil
+        }
         var processors: [any SpanProcessor] = spans.map { [$0] } ?? []
         if resolved.traces.exporters.contains(.console) {
             processors.append(ConsoleSpanPrinter(colors: false, keys: [], write: { line in print(line) }))
@@ -105,12 +127,16 @@ public final class OTLPObservability: Sendable {
     public var spanCounters: DeliveryCounters? { spans?.counters }
     /// What has become of the log records so far. Nil when logs are not exported over OTLP.
     public var logCounters: DeliveryCounters? { logs?.counters }
+    /// What has become of the metric data points so far. Nil when metrics are not exported over OTLP.
+    public var metricCounters: DeliveryCounters? { metricReader?.counters }
 
-    /// Exports everything pending now, both signals at once, waiting at most `timeoutSeconds`; true when all
-    /// of it was delivered (or spooled) in time.
+    /// Exports everything pending now (and reads the metrics), every signal at once, waiting at most
+    /// `timeoutSeconds`; true when all of it was delivered (or spooled) in time.
     @discardableResult
     public func forceFlush(timeoutSeconds: Double = 30) -> Bool {
-        both { $0.forceFlush(timeoutSeconds: timeoutSeconds) } logs: { $0.forceFlush(timeoutSeconds: timeoutSeconds) }
+        all { $0.forceFlush(timeoutSeconds: timeoutSeconds) } logs: { $0.forceFlush(timeoutSeconds: timeoutSeconds) } metrics: {
+            $0.forceFlush(timeoutSeconds: timeoutSeconds)
+        }
     }
 
     /// `forceFlush(timeoutSeconds:)` without blocking the caller's task.
@@ -119,15 +145,17 @@ public final class OTLPObservability: Sendable {
         await offThread { self.forceFlush(timeoutSeconds: timeoutSeconds) }
     }
 
-    /// Delivers everything pending within `timeoutSeconds` (what the collector cannot take by then goes to
-    /// the spool, when there is one) and stops the pipelines. Spans and lines after it are not exported (they
+    /// Reads the metrics a last time, delivers everything pending within `timeoutSeconds` (what the collector
+    /// cannot take by then goes to the spool, when there is one) and stops the pipelines. Spans and lines after it are not exported (they
     /// are counted lost). Later calls do nothing more. True when it finished in time and nothing was lost or
     /// refused (spooled items are kept, not lost). A process that exits without it, or `forceFlush`, sends
     /// nothing still waiting for its batch.
     @discardableResult
     public func shutdown(timeoutSeconds: Double = 30) -> Bool {
-        let inTime = both { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) }
-        let counts = [spanCounters, logCounters].compactMap { $0 }
+        let inTime = all { $0.shutdown(timeoutSeconds: timeoutSeconds) } logs: { $0.shutdown(timeoutSeconds: timeoutSeconds) } metrics: {
+            $0.shutdown(timeoutSeconds: timeoutSeconds)
+        }
+        let counts = [spanCounters, logCounters, metricCounters].compactMap { $0 }
         return inTime && counts.allSatisfy { $0.lost == 0 && $0.rejected == 0 }
     }
 
@@ -137,13 +165,18 @@ public final class OTLPObservability: Sendable {
         await offThread { self.shutdown(timeoutSeconds: timeoutSeconds) }
     }
 
-    /// Runs the span and log operations at once and waits for both; true when both succeeded.
-    private func both(
-        spans spanWork: @Sendable (BatchProcessor<SpanData>) -> Bool, logs logWork: @Sendable (BatchProcessor<LogLine>) -> Bool
+    /// Runs the span, log and metric operations at once and waits for all; true when all succeeded.
+    private func all(
+        spans spanWork: @Sendable (BatchProcessor<SpanData>) -> Bool, logs logWork: @Sendable (BatchProcessor<LogLine>) -> Bool,
+        metrics metricWork: @Sendable (PeriodicMetricReader) -> Bool
     ) -> Bool {
         let failed = Atomic<Bool>(false)
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let succeeded = index == 0 ? spans.map(spanWork) ?? true : logs.map(logWork) ?? true
+        DispatchQueue.concurrentPerform(iterations: 3) { index in
+            let succeeded = switch index {
+            case 0: spans.map(spanWork) ?? true
+            case 1: logs.map(logWork) ?? true
+            default: metricReader.map(metricWork) ?? true
+            }
             if !succeeded { failed.store(true, ordering: .relaxed) }
         }
         return !failed.load(ordering: .relaxed)
@@ -164,7 +197,7 @@ public final class OTLPObservability: Sendable {
                 try OTLPHTTPConfiguration.validate(url, option: "the \(signal.rawValue) endpoint")
             } catch {
                 report("\(error.message); \(signal.itemName) are not exported")
-                if signal == .traces { result.traces = nil } else { result.logs = nil }
+                result.setDestination(nil, for: signal)
             }
         }
         return result

@@ -7,7 +7,7 @@ import Foundation
 
 /// How to reach an OTLP collector: `run` and `replay` share these.
 struct CollectorOptions: ParsableArguments {
-    @Option(name: .customLong("otlp-endpoint"), help: "An OTLP/HTTP collector, such as http://127.0.0.1:4318 (/v1/traces and /v1/logs are appended).")
+    @Option(name: .customLong("otlp-endpoint"), help: "An OTLP/HTTP collector, such as http://127.0.0.1:4318 (/v1/traces, /v1/logs and /v1/metrics are appended).")
     var otlpEndpoint: String?
 
     @Option(name: .customLong("otlp-header"), help: "An extra request header NAME=VALUE (repeatable; values are never printed).")
@@ -23,7 +23,9 @@ struct CollectorOptions: ParsableArguments {
         let headers = otlpHeaders.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-header") }
         let compression = otlpCompression.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-compression") }
         var endpoint = otlpEndpoint.map { OTLPHTTPConfiguration.Given($0, from: "--otlp-endpoint") }
-        if endpoint == nil, let fallbackEndpoint, settings.endpoint == nil, settings.traces.endpoint == nil, settings.logs.endpoint == nil {
+        if endpoint == nil, let fallbackEndpoint, settings.endpoint == nil, settings.traces.endpoint == nil, settings.logs.endpoint == nil,
+            settings.metrics.endpoint == nil
+        {
             endpoint = .init(fallbackEndpoint, from: "the prod preset's endpoint")
         }
         let otlp = try OTLPHTTPConfiguration.resolve(settings: settings, endpoint: endpoint, headers: headers, compression: compression)
@@ -44,7 +46,7 @@ struct CollectorOptions: ParsableArguments {
 struct ExportOptions: ParsableArguments {
     @OptionGroup var collector: CollectorOptions
 
-    @Option(name: .customLong("jsonl-out"), help: "Write spans to FILE and logs beside it as OTLP JSONL, with no collector (spans.jsonl: logs to spans-logs.jsonl).")
+    @Option(name: .customLong("jsonl-out"), help: "Write spans to FILE, and logs and metrics beside it, as OTLP JSONL (spans.jsonl: logs to spans-logs.jsonl, metrics to spans-metrics.jsonl).")
     var jsonlOut: String?
 
     @Option(name: .customLong("spool"), help: ArgumentHelp(

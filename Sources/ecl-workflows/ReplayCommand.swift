@@ -48,14 +48,16 @@ extension ECLWorkflows {
             let report: @Sendable (String) -> Void = { Console.warning($0) }
             let traces = OTLPHTTPExporter(signal: .traces, configuration: otlp, userAgent: agent, report: report)
             let logs = OTLPHTTPExporter(signal: .logs, configuration: otlp, userAgent: agent, report: report)
+            let metrics = otlp.metrics.map { _ in OTLPHTTPExporter(signal: .metrics, configuration: otlp, userAgent: agent, report: report) }
             let summary: OTLPReplay.Summary
             do {
                 summary = try OTLPReplay.replay(
-                    path: file, traces: traces, logs: logs, timeoutSeconds: batch.exportTimeoutSeconds, report: { Console.warning("\(file): \($0)") })
+                    path: file, traces: traces, logs: logs, metrics: metrics, timeoutSeconds: batch.exportTimeoutSeconds,
+                    report: { Console.warning("\(file): \($0)") })
             } catch {
                 throw UsageError(error.message)
             }
-            var line = "replayed \(summary.delivered) \(summary.delivered == 1 ? "line" : "lines") (\(summary.items) spans and log records) from \(file) to \(otlp.collectorName)"
+            var line = "replayed \(summary.delivered) \(summary.delivered == 1 ? "line" : "lines") (\(summary.items) spans, log records and metric data points) from \(file) to \(otlp.collectorName)"
             if !summary.skipped.isEmpty { line += "; skipped \(summary.skipped.count) lines that were not OTLP JSON" }
             if !summary.failed.isEmpty { line += "; \(summary.failed.count) refused by the collector" }
             if summary.notSent > 0 { line += "; \(summary.notSent) not sent (see above)" }

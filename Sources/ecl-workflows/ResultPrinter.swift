@@ -35,13 +35,14 @@ struct ResultPrinter {
             }
             let files = single ? outputs.files.filter { $0.holds != "the store" } : outputs.files
             if !files.isEmpty { line("Wrote: " + files.map { "\($0.path) (\($0.holds))" }.joined(separator: "; ")) }
-            if let spans = outputs.spans {
+            for (what, delivery) in [("Spans", outputs.spans), ("Metric data points", outputs.metrics)] {
+                guard let delivery else { continue }
                 // "Delivered" is what reached a collector; a dump alone is "written".
                 if let collector = outputs.collector {
-                    let rejected = spans.rejected > 0 ? ", \(spans.rejected) refused by the collector (kept in the spool's rejected file)" : ""
-                    line("Spans: \(spans.delivered) delivered to \(collector), \(spans.spooled) spooled\(rejected), \(spans.lost) lost.")
+                    let rejected = delivery.rejected > 0 ? ", \(delivery.rejected) refused by the collector (kept in the spool's rejected file)" : ""
+                    line("\(what): \(delivery.delivered) delivered to \(collector), \(delivery.spooled) spooled\(rejected), \(delivery.lost) lost.")
                 } else {
-                    line("Spans: \(spans.delivered) written, \(spans.lost) lost.")
+                    line("\(what): \(delivery.delivered) written, \(delivery.lost) lost.")
                 }
             }
             if let sampling = outputs.sampling {

@@ -6,9 +6,9 @@ struct RunOutputs: Encodable {
         let holds: String
     }
 
-    /// What became of the run's spans: delivered to the collector, written to the spool, refused by the
-    /// collector for good (kept in the spool's rejected file), kept nowhere.
-    struct Spans: Encodable {
+    /// What became of the run's spans (or metric data points): delivered to the collector, written to the
+    /// spool, refused by the collector for good (kept in the spool's rejected file), kept nowhere.
+    struct Delivery: Encodable {
         let delivered: Int
         let spooled: Int
         let rejected: Int
@@ -23,7 +23,8 @@ struct RunOutputs: Encodable {
     }
 
     var files: [File] = []
-    var spans: Spans?
+    var spans: Delivery?
+    var metrics: Delivery?
     var collector: String?
     var sampling: Sampling?
 }

@@ -89,6 +89,10 @@ enum TelemetrySetup {
             outputs.files.append(.init(path: dump, holds: "spans, OTLP JSON lines"))
             let logs = TelemetryOptions.logsPath(for: dump)
             if logs != dump { outputs.files.append(.init(path: logs, holds: "log records, OTLP JSON lines")) }
+            let metrics = TelemetryOptions.metricsPath(for: dump)
+            if metrics != dump, installed.telemetry.metricReader != nil {
+                outputs.files.append(.init(path: metrics, holds: "metrics, OTLP JSON lines"))
+            }
         }
         if let url = installed.config.sqlExporter?.databaseURL {
             // The level decides what the database gets: said here, since `--log-level warn` stores no info line.
@@ -105,6 +109,10 @@ enum TelemetrySetup {
         }
         if let counters = installed.telemetry.spans?.counters {
             outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
+            outputs.collector = installed.options.otlp?.collectorName
+        }
+        if let counters = installed.telemetry.metricReader?.counters {
+            outputs.metrics = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
             outputs.collector = installed.options.otlp?.collectorName
         }
         if let sampling = installed.config.sampling {

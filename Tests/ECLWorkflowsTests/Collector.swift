@@ -114,22 +114,28 @@ final class Collector {
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    /// Stops rotel (it forwards what it holds on SIGTERM), then the sink, and returns what reached the sink.
-    func stop() -> (spans: [[String]], logs: [[String]]) {
+    /// Stops rotel (it forwards what it holds on SIGTERM), then the sink, and returns what reached the sink:
+    /// spans and log records as [traceId, spanId, name or body], metric points as [name, "k=v,…", value].
+    func stop() -> (spans: [[String]], logs: [[String]], metrics: [[String]]) {
         rotel.terminate()
         rotel.waitUntilExit()
         sink.terminate()
         sink.waitUntilExit()
         var spans: [[String]] = []
         var logs: [[String]] = []
+        var metrics: [[String]] = []
         let text = (try? String(contentsOfFile: sinkFile, encoding: .utf8)) ?? ""
         for line in text.split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let items = object["items"] as? [[String]]
             else { continue }
-            if object["signal"] as? String == "traces" { spans += items } else { logs += items }
+            switch object["signal"] as? String {
+            case "traces": spans += items
+            case "metrics": metrics += items
+            default: logs += items
+            }
         }
-        return (spans, logs)
+        return (spans, logs, metrics)
     }
 }
 

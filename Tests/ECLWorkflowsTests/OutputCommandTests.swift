@@ -37,7 +37,7 @@ import Testing
         let lines = piped.stdoutLines
         #expect(lines.contains("30 workflows: 30 completed, 0 failed; 0 retries, 0 revisions, \(30 * 202) tokens"), "\(lines)")
         #expect(lines.contains { $0.hasPrefix("Took ") && $0.hasSuffix(" workflows/s).") })
-        #expect(lines.contains("Wrote: ecl.db (the store); spans.jsonl (spans, OTLP JSON lines); spans-logs.jsonl (log records, OTLP JSON lines)"), "\(lines)")
+        #expect(lines.contains("Wrote: ecl.db (the store); spans.jsonl (spans, OTLP JSON lines); spans-logs.jsonl (log records, OTLP JSON lines); spans-metrics.jsonl (metrics, OTLP JSON lines)"), "\(lines)")
         // A dump is written, not delivered: no collector took anything.
         #expect(lines.contains { $0.hasPrefix("Spans: ") && $0.hasSuffix(" written, 0 lost.") }, "\(lines)")
 
@@ -67,7 +67,8 @@ import Testing
             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdoutLines.contains("Spans: 0 delivered to http://127.0.0.1:\(closed), 20 spooled, 0 lost."), "\(run.stdout)")
-        #expect(run.stdoutLines.contains { $0.hasPrefix("Wrote: logs.db (the log database: 0 log lines at warn and above); ecl-otlp-spool/ (1 spool segment, ") }, "\(run.stdout)")
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Metric data points: 0 delivered to http://127.0.0.1:\(closed), ") && $0.hasSuffix(" spooled, 0 lost.") }, "\(run.stdout)")
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Wrote: logs.db (the log database: 0 log lines at warn and above); ecl-otlp-spool/ (2 spool segments, ") }, "\(run.stdout)")
         #expect(!run.stdout.contains("the store"))
     }
 

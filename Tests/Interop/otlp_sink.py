@@ -2,9 +2,11 @@
 """A downstream OTLP/HTTP receiver for the end-to-end test: rotel forwards what it accepted here.
 
 Usage: otlp_sink.py PORT OUTPUT
-Accepts POST /v1/traces and /v1/logs in protobuf or JSON, gzip or plain; appends one JSON line per request to
-OUTPUT: {"signal": "traces"|"logs", "items": [[traceId, spanId, name-or-body], ...]}. Prints "ready" once
-listening, and exits cleanly on SIGTERM.
+Accepts POST /v1/traces, /v1/logs and /v1/metrics in protobuf or JSON, gzip or plain; appends one JSON line
+per request to OUTPUT: {"signal": "traces"|"logs"|"metrics", "items": [...]}, each item [traceId, spanId,
+name-or-body] for spans and log records, and [name, "k=v,..." (sorted), value] for metric data points (the
+value of a sum or gauge; "count=N sum=S" for a histogram). Prints "ready" once listening, and exits cleanly
+on SIGTERM.
 """
 import gzip
 import http.server
@@ -15,6 +17,7 @@ import threading
 
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest, ExportLogsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest, ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
 # A parent that blocks signals passes its mask on: clear it so SIGTERM ends the sink.
@@ -34,8 +37,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        signal_name = "traces" if self.path.endswith("/v1/traces") else "logs"
-        request = ExportTraceServiceRequest() if signal_name == "traces" else ExportLogsServiceRequest()
+        signal_name = "traces" if self.path.endswith("/v1/traces") else "metrics" if self.path.endswith("/v1/metrics") else "logs"
+        request = {"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest}[signal_name]()
         if "json" in (self.headers.get("Content-Type") or ""):
             json_format.Parse(body, request)
         else:
@@ -47,6 +50,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     for span in scope.spans:
                         items.append([span.trace_id.hex(), span.span_id.hex(), span.name])
             reply = ExportTraceServiceResponse()
+        elif signal_name == "metrics":
+            for resource in request.resource_metrics:
+                for scope in resource.scope_metrics:
+                    for metric in scope.metrics:
+                        kind = metric.WhichOneof("data")
+                        if kind is None:
+                            items.append([metric.name, "", "no data"])
+                            continue
+                        for point in getattr(metric, kind).data_points:
+                            attributes = ",".join(sorted(f"{a.key}={a.value.string_value}" for a in point.attributes))
+                            if kind == "histogram":
+                                value = f"count={point.count} sum={point.sum:g}"
+                            else:
+                                value = str(point.as_int) if point.WhichOneof("value") == "as_int" else f"{point.as_double:g}"
+                            items.append([metric.name, attributes, value])
+            reply = ExportMetricsServiceResponse()
         else:
             for resource in request.resource_logs:
                 for scope in resource.scope_logs:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates OTLP/JSON lines against the official opentelemetry-proto schema.
 
-Usage: validate_otlp.py FILE...   (each line one TracesData / LogsData document)
+Usage: validate_otlp.py FILE...   (each line one TracesData / LogsData / MetricsData document)
 Prints one line per problem and exits 1 if there is any; prints "N documents valid" and exits 0 otherwise.
 
 protobuf's json_format reads `bytes` fields as base64, so OTLP's hex ids would be silently misread. This
@@ -16,10 +16,13 @@ import sys
 
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 ID_LENGTHS = {"traceId": 16, "spanId": 8, "parentSpanId": 8}
-ENUM_KEYS = {"kind", "code", "severityNumber"}
+ENUM_KEYS = {"kind", "code", "severityNumber", "aggregationTemporality"}
+# int64 / fixed64 fields, which the JSON mapping writes as decimal strings.
+INT64_KEYS = {"intValue", "timeUnixNano", "observedTimeUnixNano", "startTimeUnixNano", "endTimeUnixNano", "asInt", "count"}
 CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 # Keys whose values are user data (attribute keys live in {"key": ...} values, not as JSON keys).
 FREE_FORM_PARENTS = set()
@@ -46,8 +49,10 @@ def fix(node, path, problems):
                 continue
             if key in ENUM_KEYS and not isinstance(value, int):
                 problems.append(f"{where}: enum is not an integer: {value!r}")
-            if key in ("intValue", "timeUnixNano", "observedTimeUnixNano", "startTimeUnixNano", "endTimeUnixNano") and not isinstance(value, str):
+            if key in INT64_KEYS and not isinstance(value, str):
                 problems.append(f"{where}: 64-bit integer is not a decimal string: {value!r}")
+            if key == "bucketCounts" and not all(isinstance(item, str) for item in value):
+                problems.append(f"{where}: 64-bit integers are not decimal strings: {value!r}")
             out[key] = fix(value, where, problems)
         return out
     if isinstance(node, list):
@@ -65,8 +70,10 @@ def validate_line(text, name):
         message = ExportTraceServiceRequest()
     elif "resourceLogs" in document:
         message = ExportLogsServiceRequest()
+    elif "resourceMetrics" in document:
+        message = ExportMetricsServiceRequest()
     else:
-        return [f"{name}: neither resourceSpans nor resourceLogs"]
+        return [f"{name}: none of resourceSpans, resourceLogs, resourceMetrics"]
     fixed = fix(document, name, problems)
     try:
         json_format.ParseDict(fixed, message, ignore_unknown_fields=False)

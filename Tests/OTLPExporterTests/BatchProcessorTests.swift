@@ -465,20 +465,29 @@ import Testing
         let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t"))
         let span = SpanData(traceID: .random(), spanID: .random(), name: "s", startTimeUnixNano: 1, endTimeUnixNano: 2)
         let log = LogLine(timeUnixNano: 1, level: .info, label: "", message: "b")
+        let point = MetricPoint(name: "m", kind: .gauge, attributes: [], startTimeUnixNano: 0, timeUnixNano: 5, value: .double(1))
         let text = [
-            String(decoding: encoder.encode(spans: [span, span]), as: UTF8.self), "not json at all", "{\"resourceMetrics\":[]}",
-            "", String(decoding: encoder.encode(logs: [log]), as: UTF8.self),
+            String(decoding: encoder.encode(spans: [span, span]), as: UTF8.self), "not json at all", "{\"resourceWidgets\":[]}",
+            "", String(decoding: encoder.encode(logs: [log]), as: UTF8.self), String(decoding: encoder.encode(metrics: [point, point]), as: UTF8.self),
         ].joined(separator: "\n")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let traces = ScriptedExporter()
         let logs = ScriptedExporter()
+        let metrics = ScriptedExporter()
         let warnings = Warnings()
-        let summary = try OTLPReplay.replay(path: path, traces: traces, logs: logs, timeoutSeconds: 5, report: { warnings.add($0) })
-        #expect(summary == OTLPReplay.Summary(delivered: 2, items: 3, skipped: [2, 3], failed: []))
+        let summary = try OTLPReplay.replay(path: path, traces: traces, logs: logs, metrics: metrics, timeoutSeconds: 5, report: { warnings.add($0) })
+        #expect(summary == OTLPReplay.Summary(delivered: 3, items: 5, skipped: [2, 3], failed: []))
         #expect(traces.batches.map(\.itemCount) == [2])
         #expect(logs.batches.map(\.itemCount) == [1])
+        #expect(metrics.batches.map(\.itemCount) == [2])
         #expect(warnings.all.first?.hasPrefix("line 2: not a JSON object") == true)
         #expect(warnings.all.last?.hasPrefix("line 3: not OTLP JSON") == true)
+
+        // Without a metrics destination, a MetricsData line is skipped and said.
+        let noMetrics = Warnings()
+        let skipped = try OTLPReplay.replay(path: path, traces: ScriptedExporter(), logs: ScriptedExporter(), timeoutSeconds: 5, report: { noMetrics.add($0) })
+        #expect(skipped.skipped == [2, 3, 6])
+        #expect(noMetrics.all.contains { $0.hasPrefix("line 6: a MetricsData document, and metrics have no destination here") })
     }
 
     @Test func undeliveredLinesAreCounted() throws {

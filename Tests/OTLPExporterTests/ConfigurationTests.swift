@@ -281,9 +281,13 @@ import Testing
         #expect(flagged.logs?.compression == OTLPHTTPConfiguration.Compression.none)
         let shown = "\(flagged.logs?.headers ?? [])"
         #expect(!shown.contains("abc=="), "\(shown)")
-        // OTEL_LOGS_EXPORTER=none leaves the command's logs out too; with both out, nothing is exported.
-        #expect(try resolve(["OTEL_LOGS_EXPORTER": "none"], endpoint: "http://c:4318")?.signals == [.traces])
-        #expect(try resolve(["OTEL_LOGS_EXPORTER": "none", "OTEL_TRACES_EXPORTER": "console"], endpoint: "http://c:4318") == nil)
+        // OTEL_LOGS_EXPORTER=none leaves the command's logs out too; with every signal out, nothing is exported.
+        #expect(try resolve(["OTEL_LOGS_EXPORTER": "none"], endpoint: "http://c:4318")?.signals == [.traces, .metrics])
+        #expect(try resolve(["OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"], endpoint: "http://c:4318")?.signals == [.traces])
+        #expect(try resolve(
+            ["OTEL_LOGS_EXPORTER": "none", "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none"], endpoint: "http://c:4318") == nil)
+        #expect(flagged.metrics?.url == "http://c:4318/v1/metrics")
+        #expect(flagged.metrics?.headers == flagged.logs?.headers, "the flags' headers go with every signal")
     }
 
     @Test func badFlagsNameTheOptionAndWhatIsAccepted() {

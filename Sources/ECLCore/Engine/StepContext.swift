@@ -18,13 +18,17 @@ public struct StepContext: Sendable {
     public let store: (any WorkflowStore)?
     /// Where model calls are logged.
     public let logger: Logger
+    /// Where model calls are counted.
+    public let metrics: EngineMetrics
     let meter: TokenMeter
 
     /// Creates a context; the executor makes one per try.
     public init(
         workflowId: WorkflowId, stepId: StepId, attempt: Int, executionIndex: Int = 0,
-        llm: any LLMProvider, store: (any WorkflowStore)? = nil, logger: Logger = Logger(label: "ECLCore.LLM")
+        llm: any LLMProvider, store: (any WorkflowStore)? = nil, logger: Logger = Logger(label: "ECLCore.LLM"),
+        metrics: EngineMetrics = EngineMetrics()
     ) {
+        self.metrics = metrics
         self.workflowId = workflowId
         self.stepId = stepId
         self.attempt = attempt
@@ -42,6 +46,7 @@ public struct StepContext: Sendable {
         let origin = LLMCallOrigin(workflowId: workflowId, stepId: stepId, executionIndex: executionIndex, attempt: attempt)
         let llm = self.llm
         let llmLogger = logger
+        let metrics = self.metrics
         let result: Result<LLMResponse, ECLError> = await LLMSpan(workflowId: workflowId, model: llm.model)
             .stepId(stepId).system(llm.system).run { span in
                 llmLogger.debug("LLM request started", metadata: [
@@ -51,7 +56,11 @@ public struct StepContext: Sendable {
                 let result: Result<LLMResponse, ECLError> = await LLMCallOrigin.$current.withValue(origin) {
                     do throws(ECLError) { return .success(try await llm.complete(request)) } catch { return .failure(error) }
                 }
-                let durationMs = Logger.rounded(start.duration(to: .now).milliseconds)
+                let elapsed = start.duration(to: .now)
+                let durationMs = Logger.rounded(elapsed.milliseconds)
+                metrics.modelCall(
+                    provider: llm.system, model: llm.model, durationSeconds: elapsed.milliseconds / 1000, usage: try? result.get().usage,
+                    error: result.failure)
                 switch result {
                 case .success(let response):
                     span.updateAttributes { attributes in
@@ -82,6 +91,14 @@ public struct StepContext: Sendable {
 
     /// Tokens used so far in this try.
     public var tokensUsed: Int { meter.total }
+}
+
+extension Result {
+    /// The error, if it failed.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }
 
 /// Counts the tokens of one try; shared by copies of its ``StepContext``.

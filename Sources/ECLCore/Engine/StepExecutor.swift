@@ -81,17 +81,22 @@ public struct StepExecutor: Sendable {
     public let logger: Logger
     /// Where model calls are logged (label `ECLCore.LLM` by default).
     public let llmLogger: Logger
+    /// Where steps, retries, model calls (and the orchestrator's workflows) are counted.
+    public let metrics: EngineMetrics
 
-    /// Creates an executor. Tests pass loggers over an in-memory handler to read what it logs.
+    /// Creates an executor. Tests pass loggers over an in-memory handler to read what it logs, and metrics
+    /// over a backend of their own.
     public init(
         llm: any LLMProvider, store: (any WorkflowStore)? = nil, clock: any ECLClock = SystemClock(),
-        logger: Logger = Logger(label: "ECLCore.Executor"), llmLogger: Logger = Logger(label: "ECLCore.LLM")
+        logger: Logger = Logger(label: "ECLCore.Executor"), llmLogger: Logger = Logger(label: "ECLCore.LLM"),
+        metrics: EngineMetrics = EngineMetrics()
     ) {
         self.llm = llm
         self.store = store
         self.clock = clock
         self.logger = logger
         self.llmLogger = llmLogger
+        self.metrics = metrics
     }
 
     /// What one try came to: the step is over (with its output's JSON), or it goes on after a wait.
@@ -109,6 +114,7 @@ public struct StepExecutor: Sendable {
         var tokens = 0
         var attempt = 1
         let spanBuilder = StepSpan(workflowId: workflowId, stepId: step.id, name: step.name).executionIndex(executionIndex)
+        let workflowName = Correlation.current.flatMap { $0.workflowId == workflowId ? $0.workflowName : nil }
 
         /// The step's end: its outcome with what was measured from the first try's start until now.
         func finish(_ outcome: StepOutcome<S.Output>, json: String?, attempts: Int, tokens: Int) -> StepExecution<S.Output> {
@@ -117,15 +123,16 @@ public struct StepExecutor: Sendable {
                 stepId: step.id, executionIndex: executionIndex, startedAt: startedAt, completedAt: end,
                 attempts: attempts, tokensUsed: tokens, durationMs: end.timeIntervalSince(startedAt) * 1000,
                 state: outcome.state, error: outcome.error.map { "\($0)" })
+            metrics.stepEnded(workflow: workflowName, step: step.id, state: outcome.state, durationSeconds: end.timeIntervalSince(startedAt))
             return StepExecution(outcome: outcome, outputJSON: json, metadata: metadata)
         }
 
         while true {
             let context = StepContext(
                 workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store,
-                logger: llmLogger)
+                logger: llmLogger, metrics: metrics)
             let result: TryResult<S.Output> = await spanBuilder.attempt(attempt).run { span in
-                let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span)
+                let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span, workflowName: workflowName)
                 if case .finished(.failed(let error), _) = outcome {
                     span.recordError(error)
                     span.setStatus(SpanStatus(code: .error, message: "\(error)"))
@@ -150,7 +157,7 @@ public struct StepExecutor: Sendable {
 
     /// One try: input validation (first try only), the step's body, output validation, and the store record.
     private func tryOnce<S: Step>(
-        _ step: S, input: S.Input, inputJSON: String, context: StepContext, span: any Span
+        _ step: S, input: S.Input, inputJSON: String, context: StepContext, span: any Span, workflowName: String?
     ) async -> TryResult<S.Output> {
         let attempt = context.attempt
         let policy = step.retryPolicy
@@ -219,6 +226,7 @@ public struct StepExecutor: Sendable {
         }
         span.addEvent(SpanEvent(name: "retry", attributes: ["ecl.step.attempt": .int64(Int64(attempt))]))
         logger.recordRetry(attempt: attempt, maxAttempts: policy.maxAttempts, error: failure)
+        metrics.stepRetried(workflow: workflowName, step: step.id, error: failure)
         return .retry(after: policy.delay(forAttempt: attempt))
     }
 

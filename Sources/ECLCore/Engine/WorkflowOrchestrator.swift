@@ -83,6 +83,7 @@ public struct WorkflowOrchestrator: Sendable {
         let clock = executor.clock
         let startedAt = clock.now()
         logger.info("Workflow execution started", metadata: [LogField.stepCount: .stringConvertible(definition.nodes.count)])
+        executor.metrics.workflowStarted(definition.name)
 
         var record = WorkflowRecord(
             id: workflowId, definition: definition.name, state: .running, input: JSONText.encode(input),
@@ -163,6 +164,7 @@ public struct WorkflowOrchestrator: Sendable {
                 if runError == nil { runError = error }
             }
         }
+        executor.metrics.workflowEnded(definition.name, state: endState, durationSeconds: durationMs / 1000, revisions: state.revision)
         let duration: Logger.MetadataValue = .stringConvertible(Logger.rounded(durationMs))
         if case .cancelled(let reason)? = runError {
             logger.warning("Workflow execution cancelled", metadata: [LogField.error: .string(reason), LogField.durationMs: duration])

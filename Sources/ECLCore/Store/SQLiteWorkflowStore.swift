@@ -11,15 +11,19 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     public let path: String
     private let database: DatabaseQueue
     private let logger: Logger
+    private let metrics: EngineMetrics
 
     /// Opens (creating when needed) the database at `path`, or an in-memory one for `:memory:`, and brings
     /// its schema up to date; with `readOnly`, opens an existing store without creating or changing anything.
     /// The file is in write-ahead-log mode with `synchronous = NORMAL` (see ``SQLiteOpening``), so runs in
     /// several processes share it; a lock is waited on for up to 10 s. Throws ``ECLError/io(_:)`` naming the
-    /// path and the reason. Database operations are logged at debug to `logger`.
-    public init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "ECLCore.Store")) throws(ECLError) {
+    /// path and the reason. Database operations are logged at debug to `logger` and timed in `metrics`.
+    public init(
+        path: String, readOnly: Bool = false, logger: Logger = Logger(label: "ECLCore.Store"), metrics: EngineMetrics = EngineMetrics()
+    ) throws(ECLError) {
         self.path = path
         self.logger = logger
+        self.metrics = metrics
         do {
             database = try SQLiteOpening.open(path: path, schema: Self.schema, mode: readOnly ? .readOnly : .readWrite, busyTimeout: 10)
         } catch {
@@ -270,6 +274,9 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         await DatabaseSpan(operation: operation).table(table).run { span in
             let start = ContinuousClock.now
             let result = await body()
+            metrics.storeOperation(
+                system: "sqlite", operation: operation, table: table, durationSeconds: (ContinuousClock.now - start).milliseconds / 1000,
+                error: result.failure)
             if case .failure(let error) = result {
                 span.recordError(error)
                 span.setStatus(SpanStatus(code: .error, message: "\(error)"))

@@ -31,6 +31,7 @@ extension OTLPConfiguration {
         let exporters: KeyValuePairs<String, Exporter?> = ["otlp": .otlp, "console": .console, "none": nil]
         if let list = reader.choices("OTEL_TRACES_EXPORTER", exporters) { result.traces.exporters = list.compactMap { $0 } }
         if let list = reader.choices("OTEL_LOGS_EXPORTER", exporters) { result.logs.exporters = list.compactMap { $0 } }
+        if let list = reader.choices("OTEL_METRICS_EXPORTER", exporters) { result.metrics.exporters = list.compactMap { $0 } }
         let propagators: KeyValuePairs<String, Propagator?> = ["tracecontext": .traceContext, "baggage": .baggage, "none": nil]
         if let list = reader.choices("OTEL_PROPAGATORS", propagators) { result.propagators = list.compactMap { $0 } }
         if let sampler = OTLPSampler.fromEnvironment(reader) { result.sampler = sampler }
@@ -38,8 +39,8 @@ extension OTLPConfiguration {
         if let url = reader.url("OTEL_EXPORTER_OTLP_ENDPOINT") {
             result.endpoint = url
             let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-            if path.hasSuffix("/v1/traces") || path.hasSuffix("/v1/logs") || path.hasSuffix("/v1/traces/") || path.hasSuffix("/v1/logs/") {
-                warn("OTEL_EXPORTER_OTLP_ENDPOINT: '\(EnvironmentReader.shown(URLText.redacted(url)))' already ends in a signal's path; /v1/traces and /v1/logs are appended to it (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and _LOGS_ENDPOINT take a full URL)")
+            if OTLPSignal.allCases.contains(where: { path.hasSuffix("/" + $0.path) || path.hasSuffix("/" + $0.path + "/") }) {
+                warn("OTEL_EXPORTER_OTLP_ENDPOINT: '\(EnvironmentReader.shown(URLText.redacted(url)))' already ends in a signal's path; /v1/traces, /v1/logs and /v1/metrics are appended to it (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _LOGS_ENDPOINT and _METRICS_ENDPOINT take a full URL)")
             }
         }
         if let headers = reader.headers("OTEL_EXPORTER_OTLP_HEADERS") { result.headers = headers }
@@ -48,6 +49,15 @@ extension OTLPConfiguration {
         result.tls = Self.tlsFiles(reader, prefix: "OTEL_EXPORTER_OTLP_", over: result.tls)
         result.traces = result.traces.applying(reader, name: "TRACES", batchPrefix: "OTEL_BSP_")
         result.logs = result.logs.applying(reader, name: "LOGS", batchPrefix: "OTEL_BLRP_")
+        result.metrics = result.metrics.applying(reader, name: "METRICS", batchPrefix: nil)
+        if let milliseconds = reader.integer(
+            "OTEL_METRIC_EXPORT_INTERVAL", in: 1...Int(Int32.max), expected: "milliseconds, a whole number from 1 to 2147483647")
+        { result.metricExportIntervalSeconds = Double(milliseconds) / 1000 }
+        if let seconds = reader.timeout("OTEL_METRIC_EXPORT_TIMEOUT") { result.metricExportTimeoutSeconds = seconds }
+        let temporalities: KeyValuePairs<String, MetricTemporality> = ["cumulative": .cumulative, "delta": .delta, "lowmemory": .lowMemory]
+        if let temporality = reader.choice("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", temporalities) {
+            result.metricTemporality = temporality
+        }
 
         result.applyLimits(reader)
 
@@ -89,8 +99,9 @@ extension OTLPConfiguration {
 }
 
 extension OTLPConfiguration.Signal {
-    /// These settings with `OTEL_EXPORTER_OTLP_<name>_*` and the batch variables (`<batchPrefix>*`) over them.
-    func applying(_ reader: EnvironmentReader, name: String, batchPrefix: String) -> Self {
+    /// These settings with `OTEL_EXPORTER_OTLP_<name>_*` and the batch variables (`<batchPrefix>*`, if the
+    /// signal has them) over them.
+    func applying(_ reader: EnvironmentReader, name: String, batchPrefix: String?) -> Self {
         var result = self
         let prefix = "OTEL_EXPORTER_OTLP_\(name)_"
         if let url = reader.url(prefix + "ENDPOINT") { result.endpoint = url }
@@ -102,6 +113,7 @@ extension OTLPConfiguration.Signal {
         if let compression = reader.choice(prefix + "COMPRESSION", OTLPConfiguration.compressions) { result.compression = compression }
         if let seconds = reader.timeout(prefix + "TIMEOUT") { result.timeoutSeconds = seconds }
         result.tls = OTLPConfiguration.tlsFiles(reader, prefix: prefix, over: tls)
+        guard let batchPrefix else { return result }
         let positive = "a whole number above 0"
         let limit = Int(Int32.max)
         result.batch = BatchConfiguration(

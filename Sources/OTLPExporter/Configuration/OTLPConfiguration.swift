@@ -8,13 +8,25 @@ import Logging
 /// configuration in code"), so whoever runs the service can point it elsewhere without a rebuild. Each
 /// property names its variable. A variable that cannot be used is a warning, never a stop.
 public struct OTLPConfiguration: Sendable, Equatable {
-    /// A signal's exporter. Environment: `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER` (comma-separated;
-    /// `none` for no exporter).
+    /// A signal's exporter. Environment: `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER`
+    /// (comma-separated; `none` for no exporter).
     public enum Exporter: String, Sendable, Equatable {
         /// OTLP/HTTP with JSON to the collector.
         case otlp
-        /// One line a span or log record on standard output.
+        /// One line a span, log record or metric data point on standard output.
         case console
+    }
+
+    /// Which metric streams are sent as deltas (what changed since the last export) rather than cumulatively
+    /// (totals since the start). Environment: `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
+    public enum MetricTemporality: String, Sendable, Equatable {
+        /// Every stream cumulative (the default; what Prometheus-style backends expect).
+        case cumulative
+        /// Counters and histograms as deltas, up-down counters cumulative.
+        case delta
+        /// Counters and histograms as deltas (swift-metrics has no asynchronous instruments, so the same as
+        /// `delta` here).
+        case lowMemory = "lowmemory"
     }
 
     /// How a trace's context crosses process boundaries. Environment: `OTEL_PROPAGATORS` (`none` for none).
@@ -29,8 +41,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
     public struct Signal: Sendable, Equatable {
         /// Where it goes; empty for nowhere. Default `[.otlp]`.
         public var exporters: [Exporter] = [.otlp]
-        /// Its full URL, used as it is; nil for ``OTLPConfiguration/endpoint`` with `/v1/traces` or `/v1/logs`
-        /// appended. Environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`.
+        /// Its full URL, used as it is; nil for ``OTLPConfiguration/endpoint`` with `/v1/traces`, `/v1/logs` or
+        /// `/v1/metrics` appended. Environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `…_LOGS_ENDPOINT`, `…_METRICS_ENDPOINT`.
         public var endpoint: String?
         /// Its headers instead of the shared ones; nil for ``OTLPConfiguration/headers``.
         /// Environment: `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
@@ -44,7 +56,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
         /// Its TLS files, each over the shared one when set. Environment: `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`,
         /// `…_CLIENT_CERTIFICATE`, `…_CLIENT_KEY` (and the `LOGS` forms).
         public var tls = TLSFiles()
-        /// The batch processor's limits. Environment: `OTEL_BSP_*` for spans, `OTEL_BLRP_*` for logs.
+        /// The batch processor's limits. Environment: `OTEL_BSP_*` for spans, `OTEL_BLRP_*` for logs (metrics
+        /// are exported on ``OTLPConfiguration/metricExportIntervalSeconds`` instead).
         public var batch: BatchConfiguration
 
         /// Creates a signal's settings.
@@ -62,7 +75,7 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// More resource attributes, such as `deployment.environment.name`. Environment: `OTEL_RESOURCE_ATTRIBUTES`
     /// (`key=value,…`, percent-encoded values), whose pairs are added over these.
     public var resourceAttributes: [String: String] = [:]
-    /// The collector's base URL; `/v1/traces` and `/v1/logs` are appended. Nil for the default,
+    /// The collector's base URL; `/v1/traces`, `/v1/logs` and `/v1/metrics` are appended. Nil for the default,
     /// `http://localhost:4318`. Environment: `OTEL_EXPORTER_OTLP_ENDPOINT`.
     public var endpoint: String?
     /// Headers sent with every request (an API key, a tenant); values are never printed.
@@ -84,6 +97,20 @@ public struct OTLPConfiguration: Sendable, Equatable {
     public var traces = Signal(batch: BatchConfiguration(scheduledDelaySeconds: 5))
     /// Log records: exporters, destination, batch limits (default delay 1 s).
     public var logs = Signal(batch: BatchConfiguration(scheduledDelaySeconds: 1))
+    /// Metrics (from swift-metrics, through ``OTLPMetricsFactory``): exporters and destination. With an
+    /// exporter, bootstrap installs the factory as swift-metrics' backend; set `exporters = []` (or
+    /// `OTEL_METRICS_EXPORTER=none`) to keep a backend of your own.
+    public var metrics = Signal(batch: BatchConfiguration(maxQueueSize: 65536, maxExportBatchSize: 4096, scheduledDelaySeconds: 60))
+    /// How often metrics are read and exported, in seconds. Default 60. Environment (milliseconds):
+    /// `OTEL_METRIC_EXPORT_INTERVAL`.
+    public var metricExportIntervalSeconds: Double = 60
+    /// The longest one metrics export may take, in seconds. Default 30. Environment (milliseconds, 0 for no
+    /// limit): `OTEL_METRIC_EXPORT_TIMEOUT`.
+    public var metricExportTimeoutSeconds: Double = 30
+    /// Cumulative (default) or delta. Environment: `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
+    public var metricTemporality: MetricTemporality = .cumulative
+    /// Histogram bounds, units and descriptions of the metrics.
+    public var metricsAggregation = MetricsAggregation()
     /// Which traces are recorded and exported. Default `.parentBased(root: .alwaysOn)`.
     /// Environment: `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`.
     public var sampler: OTLPSampler = .parentBased(root: .alwaysOn)
@@ -121,13 +148,14 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// The defaults with a service name.
     public init(serviceName: String) { self.serviceName = serviceName }
 
-    /// A preset for development: spans and log lines (debug and above) on standard output, one line each,
-    /// nothing sent. The environment still overrides it (`OTEL_TRACES_EXPORTER=otlp` sends spans to the
+    /// A preset for development: spans, log lines (debug and above) and metrics on standard output, one line
+    /// each, nothing sent. The environment still overrides it (`OTEL_TRACES_EXPORTER=otlp` sends spans to the
     /// collector instead; `otlp,console` does both).
     public static func development(serviceName: String) -> OTLPConfiguration {
         var configuration = OTLPConfiguration(serviceName: serviceName)
         configuration.traces.exporters = [.console]
         configuration.logs.exporters = [.console]
+        configuration.metrics.exporters = [.console]
         configuration.logLevel = .debug
         return configuration
     }
@@ -157,6 +185,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
                 compression: signal.compression ?? compression, timeoutSeconds: signal.timeoutSeconds ?? timeoutSeconds,
                 tls: tls.isEmpty ? nil : tls, gzipLevel: gzipLevel)
         }
-        return OTLPHTTPConfiguration(traces: destination(traces, path: "v1/traces"), logs: destination(logs, path: "v1/logs"))
+        return OTLPHTTPConfiguration(
+            traces: destination(traces, path: OTLPSignal.traces.path), logs: destination(logs, path: OTLPSignal.logs.path),
+            metrics: destination(metrics, path: OTLPSignal.metrics.path))
     }
 }

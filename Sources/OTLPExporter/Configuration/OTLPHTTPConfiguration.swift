@@ -1,7 +1,7 @@
 import CurlClient
 import JSONWriting
 
-/// Where each signal goes: for spans and for log records, the collector's URL and how to talk to it.
+/// Where each signal goes: for spans, log records and metrics, the collector's URL and how to talk to it.
 /// Made by ``OTLPConfiguration`` (code, then the environment), or by `resolve(settings:endpoint:headers:compression:)`
 /// for a command with flags; a signal that is not exported has no destination.
 public struct OTLPHTTPConfiguration: Sendable, Equatable {
@@ -42,14 +42,17 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     public var traces: Destination?
     /// Where log records go; nil when they are not exported.
     public var logs: Destination?
+    /// Where metrics go; nil when they are not exported.
+    public var metrics: Destination?
 
     /// The default gzip level: 3, as fast as 1 and 16% smaller (see the README's benchmarks).
     public static let defaultGzipLevel: Int32 = 3
 
     /// Creates a configuration from each signal's destination.
-    public init(traces: Destination?, logs: Destination?) {
+    public init(traces: Destination?, logs: Destination?, metrics: Destination? = nil) {
         self.traces = traces
         self.logs = logs
+        self.metrics = metrics
     }
 
     /// Creates a configuration whose two signals share headers, compression and time limit; an empty URL
@@ -62,19 +65,35 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     }
 
     /// The destination of `signal`, if it is exported.
-    public func destination(for signal: OTLPSignal) -> Destination? { signal == .traces ? traces : logs }
+    public func destination(for signal: OTLPSignal) -> Destination? {
+        switch signal {
+        case .traces: traces
+        case .logs: logs
+        case .metrics: metrics
+        }
+    }
+
+    /// Sets or removes the destination of `signal`.
+    public mutating func setDestination(_ destination: Destination?, for signal: OTLPSignal) {
+        switch signal {
+        case .traces: traces = destination
+        case .logs: logs = destination
+        case .metrics: metrics = destination
+        }
+    }
 
     /// The signals that have a destination.
-    public var signals: [OTLPSignal] { (traces == nil ? [] : [.traces]) + (logs == nil ? [] : [.logs]) }
+    public var signals: [OTLPSignal] { OTLPSignal.allCases.filter { destination(for: $0) != nil } }
 
     /// Sets the gzip level of every destination.
     public mutating func setGzipLevel(_ level: Int32) {
         traces?.gzipLevel = level
         logs?.gzipLevel = level
+        metrics?.gzipLevel = level
     }
 
-    /// The collector's scheme, host and port, for messages (from the traces URL, else the logs URL).
-    public var collectorName: String { Self.collectorName(of: traces?.url ?? logs?.url ?? "") }
+    /// The collector's scheme, host and port, for messages (from the first signal's URL).
+    public var collectorName: String { Self.collectorName(of: signals.first.flatMap { destination(for: $0)?.url } ?? "") }
 
     /// One ``CollectorAvailability`` for each collector (scheme, host and port) the signals go to: two signals
     /// sent to one collector share it (a collector that is down costs one failed request, said once); a
@@ -163,20 +182,24 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
         var configuration = settings
         guard !configuration.isDisabled,
             endpointFlag != nil || configuration.endpoint != nil || configuration.traces.endpoint != nil || configuration.logs.endpoint != nil
+                || configuration.metrics.endpoint != nil
         else { return nil }
         if let endpointFlag {
             configuration.endpoint = endpointFlag
             configuration.traces.endpoint = nil
             configuration.logs.endpoint = nil
+            configuration.metrics.endpoint = nil
         }
         if let flagCompression {
             configuration.compression = flagCompression
             configuration.traces.compression = nil
             configuration.logs.compression = nil
+            configuration.metrics.compression = nil
         }
         var destinations = configuration.destinations
         destinations.traces?.headers += flagHeaders
         destinations.logs?.headers += flagHeaders
+        destinations.metrics?.headers += flagHeaders
         return destinations.signals.isEmpty ? nil : destinations
     }
 
@@ -185,7 +208,7 @@ public struct OTLPHTTPConfiguration: Sendable, Equatable {
     /// for the `signals` exported; nil when it asks for none or for `http/json`. The export goes on with http/json: a collector that
     /// listens on 4318 takes it; one that takes only gRPC (4317) or only protobuf refuses it, and the
     /// warning says why. Said where the destinations are known (nothing is said when nothing is exported).
-    @_spi(Pipeline) public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = [.traces, .logs]) -> String? {
+    @_spi(Pipeline) public static func protocolWarning(environment: [String: String], signals: [OTLPSignal] = OTLPSignal.allCases) -> String? {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.trimmingSpaces().isEmpty ? nil : $0 } }
         let generic = value("OTEL_EXPORTER_OTLP_PROTOCOL")
         var asked: [String] = []

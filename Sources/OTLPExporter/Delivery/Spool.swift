@@ -324,7 +324,7 @@ import Glibc
     /// `{"resourceLogs"`, as this package writes them); anything else is set aside, never sent.
     public var currentIsOTLP: Bool {
         guard let line = current else { return false }
-        let prefix = Array((spool.signal == .traces ? "{\"resourceSpans\"" : "{\"resourceLogs\"").utf8)
+        let prefix = Array(spool.signal.documentStart.utf8)
         return line.starts(with: prefix)
     }
 

@@ -68,13 +68,13 @@ import LogLineCore
 
     // MARK: - Pieces
 
-    private func appendResource(_ out: inout [UInt8]) {
+    func appendResource(_ out: inout [UInt8]) {
         out.append(#"{"attributes":"#)
         Self.appendAttributes(resource.attributes, &out)
         out.append("}")
     }
 
-    private func appendScope(name: String, _ out: inout [UInt8]) {
+    func appendScope(name: String, _ out: inout [UInt8]) {
         out.append(#"{"name":"#)
         out.append(jsonString: name)
         if !resource.scopeVersion.isEmpty {
@@ -314,9 +314,7 @@ import LogLineCore
         case .double(let number):
             // JSON has no NaN or infinity; protobuf's JSON mapping spells them as strings.
             out.append(#"{"doubleValue":"#)
-            if number.isNaN { out.append(#""NaN""#) }
-            else if number.isInfinite { out.append(number > 0 ? #""Infinity""# : #""-Infinity""#) }
-            else { out.append(number.description) }
+            appendDouble(number, &out)
             out.append("}")
         case .array(let values):
             appendArrayValue(values, &out, element: appendValue)

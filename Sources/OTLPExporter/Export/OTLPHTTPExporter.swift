@@ -145,7 +145,7 @@ import Synchronization
             let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
             let partial = object["partialSuccess"] as? [String: Any]
         else { return }
-        let key = batch.signal == .traces ? "rejectedSpans" : "rejectedLogRecords"
+        let key = batch.signal.rejectedKey
         let rejected = (partial[key] as? String).flatMap(Int.init) ?? (partial[key] as? Int) ?? 0
         guard rejected > 0 else { return }
         let message = (partial["errorMessage"] as? String).map { ": \($0)" } ?? ""

@@ -26,20 +26,22 @@ import Foundation
         }
     }
 
-    /// Replays `path`: each `TracesData` line goes to `traces`, each `LogsData` line to `logs`. A line that is
+    /// Replays `path`: each `TracesData` line goes to `traces`, each `LogsData` line to `logs`, each
+    /// `MetricsData` line to `metrics` (a metrics line without a metrics exporter is skipped). A line that is
     /// not OTLP JSON is reported (with its number and why) and skipped; a collector that cannot be reached
     /// stops the replay at once, leaving the input as it was from that line on. A directory is replayed as a
     /// spool. A missing path, a directory that is not a spool, or a file without one OTLP line is an error.
     public static func replay(
-        path: String, traces: any BatchExporter, logs: any BatchExporter, timeoutSeconds: Double,
+        path: String, traces: any BatchExporter, logs: any BatchExporter, metrics: (any BatchExporter)? = nil, timeoutSeconds: Double,
         clock: any OTLPClock = SystemOTLPClock(), report: (String) -> Void
     ) throws(OTLPConfigError) -> Summary {
+        let exporters: [OTLPSignal: any BatchExporter] = metrics.map { [.traces: traces, .logs: logs, .metrics: $0] } ?? [.traces: traces, .logs: logs]
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw OTLPConfigError("replay: '\(path)' does not exist; expected an OTLP JSONL file or a spool directory")
         }
         if isDirectory.boolValue {
-            return try replaySpool(path, traces: traces, logs: logs, timeoutSeconds: timeoutSeconds, clock: clock, report: report)
+            return try replaySpool(path, exporters: exporters, timeoutSeconds: timeoutSeconds, clock: clock, report: report)
         }
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
@@ -57,6 +59,9 @@ import Foundation
             let line = Array(rawLine)
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
             switch classify(line) {
+            case .success(let batch) where exporters[batch.signal] == nil:
+                skipReasons.append("line \(number): a MetricsData document, and metrics have no destination here; skipped")
+                summary.skipped.append(number)
             case .success(let batch): batches.append((number, batch))
             case .failure(let reason):
                 skipReasons.append("line \(number): \(reason.message); skipped")
@@ -64,11 +69,11 @@ import Foundation
             }
         }
         guard !batches.isEmpty else {
-            throw OTLPConfigError("replay: '\(path)' holds no OTLP JSON line (TracesData or LogsData); nothing to send")
+            throw OTLPConfigError("replay: '\(path)' holds no OTLP JSON line (TracesData, LogsData or MetricsData); nothing to send")
         }
         skipReasons.forEach(report)
         for (index, entry) in batches.enumerated() {
-            let exporter = entry.batch.signal == .traces ? traces : logs
+            let exporter = exporters[entry.batch.signal]!
             switch exporter.export(entry.batch, deadline: clock.now() + timeoutSeconds) {
             case .delivered:
                 summary.delivered += 1
@@ -85,21 +90,23 @@ import Foundation
         return summary
     }
 
-    /// Drains a spool directory: both signals' segments, oldest first, each line acknowledged (and each
-    /// segment removed) only after its 2xx; a refused line moves to the rejected file.
+    /// Drains a spool directory: every signal's segments that has an exporter, oldest first, each line
+    /// acknowledged (and each segment removed) only after its 2xx; a refused line moves to the rejected file.
     static func replaySpool(
-        _ directory: String, traces: any BatchExporter, logs: any BatchExporter, timeoutSeconds: Double,
+        _ directory: String, exporters: [OTLPSignal: any BatchExporter], timeoutSeconds: Double,
         clock: any OTLPClock, report: (String) -> Void
     ) throws(OTLPConfigError) -> Summary {
         // Every stream of each signal, whatever destination it was meant for: a replay names its own.
-        let streams = [OTLPSignal.traces, .logs].flatMap { signal in Spool.prefixes(in: directory, base: signal.rawValue).map { (signal, $0) } }
+        let streams = OTLPSignal.allCases.filter { exporters[$0] != nil }.flatMap { signal in
+            Spool.prefixes(in: directory, base: signal.rawValue).map { (signal, $0) }
+        }
         guard !streams.isEmpty else {
-            throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces*.jsonl, logs*.jsonl); expected an OTLP JSONL file or a spool directory")
+            throw OTLPConfigError("replay: '\(directory)' is a directory with no spool segments (traces*.jsonl, logs*.jsonl, metrics*.jsonl); expected an OTLP JSONL file or a spool directory")
         }
         var summary = Summary()
         for (signal, prefix) in streams {
             let drained = drain(
-                try Spool(directory: directory, signal: signal, prefix: prefix), to: signal == .traces ? traces : logs,
+                try Spool(directory: directory, signal: signal, prefix: prefix), to: exporters[signal]!,
                 timeoutSeconds: timeoutSeconds, clock: clock, report: report)
             summary.delivered += drained.delivered
             summary.items += drained.items
@@ -123,7 +130,7 @@ import Foundation
         report: (String) -> Void
     ) -> Summary {
         var summary = Summary()
-        let document = spool.signal == .traces ? "TracesData" : "LogsData"
+        let document = spool.signal.documentName
         func setAside(_ line: [UInt8], _ why: String, in segment: SpoolSegment) {
             report("\(segment.path): \(why); \(spool.setAside(line).message)")
             summary.failed.append(summary.failed.count + 1)
@@ -175,6 +182,9 @@ import Foundation
             }
             return .success(EncodedBatch(signal: .logs, json: line, itemCount: count))
         }
-        return .failure(OTLPConfigError("not OTLP JSON (no resourceSpans or resourceLogs array)"))
+        if object["resourceMetrics"] is [[String: Any]] {
+            return .success(EncodedBatch(spooled: line, signal: .metrics))
+        }
+        return .failure(OTLPConfigError("not OTLP JSON (no resourceSpans, resourceLogs or resourceMetrics array)"))
     }
 }

@@ -490,7 +490,7 @@ import Synchronization
     private func setAside(malformed line: [UInt8], from path: String) {
         guard let spool else { return }
         let whereTo = spool.setAside(line).message
-        report("\(label): a line of \(path) is not an OTLP \(signal == .traces ? "TracesData" : "LogsData") document; not sent, \(whereTo)")
+        report("\(label): a line of \(path) is not an OTLP \(signal.documentName) document; not sent, \(whereTo)")
     }
 
     private func writeCopy(_ batch: EncodedBatch, to copy: any BatchExporter) {

@@ -1,11 +1,57 @@
 import Foundation
 
 /// Which OTLP signal a batch carries.
-public enum OTLPSignal: String, Sendable {
-    case traces, logs
+public enum OTLPSignal: String, Sendable, CaseIterable {
+    case traces, logs, metrics
 
     /// What its items are called in messages.
-    public var itemName: String { self == .traces ? "spans" : "log records" }
+    public var itemName: String {
+        switch self {
+        case .traces: "spans"
+        case .logs: "log records"
+        case .metrics: "metric data points"
+        }
+    }
+
+    /// Its document's message: `TracesData`, `LogsData` or `MetricsData`.
+    public var documentName: String {
+        switch self {
+        case .traces: "TracesData"
+        case .logs: "LogsData"
+        case .metrics: "MetricsData"
+        }
+    }
+
+    /// The key its documents start with (`{"resourceSpans"`…).
+    var documentStart: String {
+        switch self {
+        case .traces: #"{"resourceSpans""#
+        case .logs: #"{"resourceLogs""#
+        case .metrics: #"{"resourceMetrics""#
+        }
+    }
+
+    /// The key each of its items has once, as this package writes them: a span's `startTimeUnixNano`, a log
+    /// record's `observedTimeUnixNano`, a data point's `timeUnixNano`.
+    var itemKey: String {
+        switch self {
+        case .traces: #""startTimeUnixNano""#
+        case .logs: #""observedTimeUnixNano""#
+        case .metrics: #""timeUnixNano""#
+        }
+    }
+
+    /// The collector's count of refused items in a partial success (`rejectedSpans`…).
+    var rejectedKey: String {
+        switch self {
+        case .traces: "rejectedSpans"
+        case .logs: "rejectedLogRecords"
+        case .metrics: "rejectedDataPoints"
+        }
+    }
+
+    /// Its path under a collector's base URL.
+    public var path: String { "v1/" + rawValue }
 }
 
 /// One encoded batch: a `TracesData` or `LogsData` JSON document and how many items it holds.
@@ -25,9 +71,10 @@ public enum OTLPSignal: String, Sendable {
     }
 
     /// A batch read back from a spool, its items counted without parsing it: each span has one
-    /// `startTimeUnixNano`, each log record one `observedTimeUnixNano` (as this package writes them).
+    /// `startTimeUnixNano`, each log record one `observedTimeUnixNano`, each data point one `timeUnixNano`
+    /// (as this package writes them).
     public init(spooled json: [UInt8], signal: OTLPSignal) {
-        let key = Array((signal == .traces ? "\"startTimeUnixNano\"" : "\"observedTimeUnixNano\"").utf8)
+        let key = Array(signal.itemKey.utf8)
         var count = 0
         json.withUnsafeBufferPointer { bytes in
             guard bytes.count >= key.count else { return }

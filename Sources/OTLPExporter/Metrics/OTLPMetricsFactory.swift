@@ -1,0 +1,189 @@
+import CoreMetrics
+import LogLineCore
+import Synchronization
+
+/// A metric's unit, description and histogram bounds, for the streams of that name.
+public struct MetricDescription: Sendable, Equatable {
+    /// The unit in UCUM, such as `s` or `{token}`; empty when it has none.
+    public var unit: String
+    /// What it measures, one sentence.
+    public var description: String
+    /// A histogram's explicit bucket bounds (ascending), over the defaults; nil for the defaults.
+    public var bounds: [Double]?
+
+    /// Creates a description.
+    public init(unit: String = "", description: String = "", bounds: [Double]? = nil) {
+        self.unit = unit
+        self.description = description
+        self.bounds = bounds
+    }
+}
+
+/// How swift-metrics instruments are aggregated: histogram bounds, and what each metric is.
+public struct MetricsAggregation: Sendable, Equatable {
+    /// The bounds of a `Recorder`'s histogram: the OpenTelemetry SDK's default explicit bounds.
+    public var defaultBounds: [Double] = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]
+    /// The bounds of a `Timer`'s histogram, in seconds (timers are exported in seconds, unit `s`): the
+    /// OpenTelemetry semantic conventions' advice for durations.
+    public var durationBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+    /// Units, descriptions and bounds by metric name.
+    public var descriptions: [String: MetricDescription] = [:]
+
+    /// The defaults, with `descriptions`.
+    public init(descriptions: [String: MetricDescription] = [:]) { self.descriptions = descriptions }
+}
+
+/// A swift-metrics backend that aggregates in memory, for OTLP export (``OTLPObservability`` reads it on its
+/// periodic reader) or to be read in the process.
+///
+/// Counters, floating-point counters, recorders, gauges, meters and timers are one stream per label and set
+/// of dimensions. Making a handler looks its stream up under one of sixteen locks (by hash); using it takes
+/// none: an increment is one atomic add, a histogram record a few. Hold the `Counter` or `Timer` you use
+/// often, as with any swift-metrics backend.
+public final class OTLPMetricsFactory: MetricsFactory {
+    /// How instruments are aggregated.
+    public let aggregation: MetricsAggregation
+    private let shards: [Shard]
+
+    /// One of the locks streams are looked up under.
+    private final class Shard: Sendable {
+        let streams = Mutex<[String: any MetricSeries]>([:])
+    }
+
+    private enum InstrumentKind: String {
+        case counter = "c", floatingPointCounter = "f", gauge = "g", histogram = "h", timer = "t"
+    }
+
+    /// Creates an empty backend.
+    public init(aggregation: MetricsAggregation = MetricsAggregation()) {
+        self.aggregation = aggregation
+        shards = (0..<16).map { _ in Shard() }
+    }
+
+    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        stream(.counter, label, dimensions) { CounterSeries(identity: $0) }
+    }
+
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) }
+    }
+
+    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) }
+    }
+
+    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        guard aggregate else { return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } }
+        return stream(.histogram, label, dimensions) { identity -> HistogramSeries in
+            HistogramSeries(identity: identity, bounds: self.bounds(for: identity.name, default: self.aggregation.defaultBounds))
+        }
+    }
+
+    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        stream(.timer, label, dimensions) { identity -> HistogramSeries in
+            var identity = identity
+            if identity.unit.isEmpty { identity.unit = "s" }
+            return HistogramSeries(
+                identity: identity, bounds: self.bounds(for: identity.name, default: self.aggregation.durationBounds), scale: 1e-9)
+        }
+    }
+
+    public func destroyCounter(_ handler: any CounterHandler) { remove(handler) }
+    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { remove(handler) }
+    public func destroyMeter(_ handler: any MeterHandler) { remove(handler) }
+    public func destroyRecorder(_ handler: any RecorderHandler) { remove(handler) }
+    public func destroyTimer(_ handler: any TimerHandler) { remove(handler) }
+
+    /// Every stream's cumulative value at `now`, ordered by name, then type, then dimensions.
+    @_spi(Pipeline) public func collect(now: UInt64 = LogLine.now()) -> [MetricPoint] {
+        var points: [(key: String, point: MetricPoint)] = []
+        for shard in shards {
+            let streams = shard.streams.withLock { Array($0) }
+            for (key, series) in streams {
+                if let point = series.collect(now: now) { points.append((key, point)) }
+            }
+        }
+        return points.sorted { ($0.point.name, $0.key) < ($1.point.name, $1.key) }.map(\.point)
+    }
+
+    /// The total of the integer counter `name` over its streams whose dimensions include every pair of
+    /// `matching` (all of them by default): for a summary that reads what the metrics say.
+    public func counterTotal(_ name: String, matching: [(String, String)] = []) -> Int64 {
+        var total: Int64 = 0
+        for shard in shards {
+            let streams = shard.streams.withLock { Array($0.values) }
+            for case let counter as CounterSeries in streams where counter.identity.name == Self.instrumentName(name) {
+                let attributes = counter.identity.attributes
+                guard matching.allSatisfy({ pair in attributes.contains { $0.key == pair.0 && $0.value == .string(pair.1) } }) else { continue }
+                if case .int(let value)? = counter.collect(now: 0)?.value { total &+= value }
+            }
+        }
+        return total
+    }
+
+    // MARK: - Streams
+
+    private func stream<Series: MetricSeries>(
+        _ kind: InstrumentKind, _ label: String, _ dimensions: [(String, String)], make: (SeriesIdentity) -> Series
+    ) -> Series {
+        let name = Self.instrumentName(label)
+        let key = Self.key(kind, name, dimensions)
+        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        return shard.streams.withLock { streams in
+            // Another kind under the same key cannot happen (the kind is part of it); a cast failure would be a bug.
+            if let existing = streams[key] as? Series { return existing }
+            let description = aggregation.descriptions[name]
+            var attributes: [TelemetryAttribute] = []
+            for (key, value) in dimensions {
+                if let index = attributes.firstIndex(where: { $0.key == key }) { attributes.remove(at: index) }
+                attributes.append(TelemetryAttribute(key, .string(value)))
+            }
+            let series = make(SeriesIdentity(
+                name: name, unit: description?.unit ?? "", description: description?.description ?? "", attributes: attributes))
+            streams[key] = series
+            return series
+        }
+    }
+
+    private func remove(_ handler: AnyObject) {
+        guard let series = handler as? any MetricSeries else { return }
+        for shard in shards {
+            shard.streams.withLock { streams in
+                if let key = streams.first(where: { $0.value === series })?.key { streams[key] = nil }
+            }
+        }
+    }
+
+    private func bounds(for name: String, default bounds: [Double]) -> [Double] {
+        let chosen = aggregation.descriptions[name]?.bounds ?? bounds
+        // Ascending and distinct, as OTLP requires; infinities and NaN are not bounds.
+        return Array(Set(chosen.filter(\.isFinite))).sorted()
+    }
+
+    /// A stream's key: its kind, name and dimensions (sorted by key, the last value of a repeated key).
+    private static func key(_ kind: InstrumentKind, _ name: String, _ dimensions: [(String, String)]) -> String {
+        var latest: [String: String] = [:]
+        for (key, value) in dimensions { latest[key] = value }
+        var key = kind.rawValue + name
+        for (dimension, value) in latest.sorted(by: { $0.key < $1.key }) {
+            key += "\u{1F}" + dimension + "\u{1E}" + value
+        }
+        return key
+    }
+
+    /// `label` as an OpenTelemetry instrument name: an ASCII letter first, then letters, digits, `_`, `.`,
+    /// `/` and `-`, at most 255 characters; anything else becomes `_`.
+    static func instrumentName(_ label: String) -> String {
+        var scalars = label.unicodeScalars.prefix(255).map { scalar -> Character in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "/", "-": Character(scalar)
+            default: "_"
+            }
+        }
+        if let first = scalars.first, !first.isLetter {
+            scalars.insert("m", at: 0)
+            if scalars.count > 255 { scalars.removeLast() }
+        }
+        return scalars.isEmpty ? "unnamed" : String(scalars)
+    }
+}

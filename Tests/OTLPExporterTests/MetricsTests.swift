@@ -1,0 +1,305 @@
+import CoreMetrics
+import Foundation
+@_spi(Pipeline) import OTLPExporter
+import TestSupport
+import Testing
+
+/// ``OTLPMetricsFactory`` (swift-metrics aggregated in memory), its OTLP/JSON encoding, the delta conversion,
+/// and the periodic reader's export through the pipeline to a recording receiver.
+@Suite struct MetricsTests {
+    /// The one point of `name` in `points`.
+    func point(_ name: String, in points: [MetricPoint]) throws -> MetricPoint {
+        let matches = points.filter { $0.name == name }
+        try #require(matches.count == 1, "\(matches.count) points named \(name)")
+        return matches[0]
+    }
+
+    func histogram(_ point: MetricPoint) throws -> HistogramValue {
+        guard case .histogram(let value) = point.value else {
+            Issue.record("\(point.name) is not a histogram")
+            throw CancellationError()
+        }
+        return value
+    }
+
+    @Test func countersSumEveryIncrementAndIgnoreNegativeOnes() throws {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "jobs.done", dimensions: [("queue", "a")], factory: factory)
+        counter.increment(by: 3)
+        counter.increment()
+        counter.increment(by: -5)
+        // Made again with the same label and dimensions: the same stream.
+        CoreMetrics.Counter(label: "jobs.done", dimensions: [("queue", "a")], factory: factory).increment(by: 2)
+        CoreMetrics.Counter(label: "jobs.done", dimensions: [("queue", "b")], factory: factory).increment(by: 10)
+        let points = factory.collect()
+        #expect(points.count == 2)
+        let queueA = try #require(points.first { $0.attributes == [TelemetryAttribute("queue", .string("a"))] })
+        #expect(queueA.value == .int(6))
+        #expect(queueA.kind == .sum(monotonic: true))
+        #expect(!queueA.isDelta)
+        #expect(queueA.startTimeUnixNano > 0 && queueA.startTimeUnixNano <= queueA.timeUnixNano)
+        #expect(factory.counterTotal("jobs.done") == 16)
+        #expect(factory.counterTotal("jobs.done", matching: [("queue", "b")]) == 10)
+    }
+
+    @Test func concurrentIncrementsAreAllCounted() async {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "hits", factory: factory)
+        let timer = CoreMetrics.Timer(label: "waits", factory: factory)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<10_000 {
+                        counter.increment()
+                        timer.recordNanoseconds(1_000_000)
+                    }
+                }
+            }
+        }
+        #expect(factory.counterTotal("hits") == 80_000)
+        let waits = factory.collect().first { $0.name == "waits" }
+        guard case .histogram(let value)? = waits?.value else {
+            Issue.record("no waits histogram")
+            return
+        }
+        #expect(value.count == 80_000)
+        #expect(abs(value.sum - 80) < 1e-6)
+    }
+
+    @Test func histogramBucketsHoldTheRecordedValuesUpperBoundsInclusive() throws {
+        var aggregation = MetricsAggregation()
+        aggregation.descriptions["sizes"] = MetricDescription(unit: "By", description: "Sizes.", bounds: [10, 100, 1000])
+        let factory = OTLPMetricsFactory(aggregation: aggregation)
+        let recorder = CoreMetrics.Recorder(label: "sizes", factory: factory)
+        for value in [1, 10, 11, 100, 999, 1000, 1001, 50_000] { recorder.record(value) }
+        recorder.record(Double.nan)  // not a value: left out
+        let point = try point("sizes", in: factory.collect())
+        let value = try histogram(point)
+        #expect(value.bounds == [10, 100, 1000])
+        #expect(value.bucketCounts == [2, 2, 2, 2])
+        #expect(value.count == 8)
+        #expect(value.sum == 53_122)
+        #expect(value.min == 1)
+        #expect(value.max == 50_000)
+        #expect(point.unit == "By")
+        #expect(point.description == "Sizes.")
+    }
+
+    @Test func timersAreSecondsWithDurationBounds() throws {
+        let factory = OTLPMetricsFactory()
+        let timer = CoreMetrics.Timer(label: "call.duration", factory: factory)
+        timer.recordNanoseconds(2_000_000)  // 2 ms
+        timer.recordNanoseconds(3_000_000_000)  // 3 s
+        let point = try point("call.duration", in: factory.collect())
+        let value = try histogram(point)
+        #expect(point.unit == "s")
+        #expect(value.bounds == MetricsAggregation().durationBounds)
+        #expect(value.sum == 3.002)
+        #expect(value.bucketCounts[0] == 1)  // ≤ 5 ms
+        #expect(value.bucketCounts[value.bounds.firstIndex(of: 5)!] == 1)  // (2.5 s, 5 s]
+    }
+
+    @Test func gaugesAndMetersKeepTheLastValue() throws {
+        let factory = OTLPMetricsFactory()
+        let gauge = CoreMetrics.Gauge(label: "queue.depth", factory: factory)
+        let meter = CoreMetrics.Meter(label: "in.flight", factory: factory)
+        #expect(factory.collect().isEmpty, "a gauge never set has no point")
+        gauge.record(7)
+        gauge.record(3)
+        meter.set(2)
+        meter.increment(by: 5)
+        meter.decrement(by: 1)
+        let points = factory.collect()
+        #expect(try point("queue.depth", in: points).value == .double(3))
+        #expect(try point("in.flight", in: points).value == .double(6))
+        #expect(try point("in.flight", in: points).kind == .gauge)
+    }
+
+    @Test func labelsBecomeValidInstrumentNames() {
+        func name(_ label: String) -> String? {
+            let factory = OTLPMetricsFactory()
+            CoreMetrics.Counter(label: label, factory: factory).increment()
+            return factory.collect().first?.name
+        }
+        #expect(name("http.server.duration") == "http.server.duration")
+        #expect(name("my app/requests total") == "my_app/requests_total")
+        #expect(name("9lives") == "m9lives")
+        #expect(name("") == "unnamed")
+        #expect(name(String(repeating: "a", count: 300))?.count == 255)
+    }
+
+    @Test func destroyedStreamsAreNoLongerRead() {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "short.lived", factory: factory)
+        counter.increment()
+        #expect(factory.collect().count == 1)
+        counter.destroy()
+        #expect(factory.collect().isEmpty)
+    }
+
+    @Test func cumulativeReadsKeepTotalsAndDeltaReadsGiveWhatChanged() throws {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "done", factory: factory)
+        let sizes = CoreMetrics.Recorder(label: "sizes", factory: factory)
+        var converter = DeltaConverter()
+
+        counter.increment(by: 5)
+        sizes.record(3)
+        let first = factory.collect()
+        let firstDeltas = converter.deltas(first)
+        #expect(try point("done", in: first).value == .int(5))
+        #expect(try point("done", in: firstDeltas).value == .int(5))
+        #expect(try point("done", in: firstDeltas).isDelta)
+        #expect(try point("done", in: firstDeltas).startTimeUnixNano == point("done", in: first).startTimeUnixNano)
+
+        counter.increment(by: 2)
+        sizes.record(7)
+        sizes.record(8)
+        let second = factory.collect()
+        let secondDeltas = converter.deltas(second)
+        #expect(try point("done", in: second).value == .int(7), "cumulative: the total since the start")
+        #expect(try point("done", in: secondDeltas).value == .int(2), "delta: what the interval added")
+        // A delta interval starts where the previous read ended.
+        #expect(try point("done", in: secondDeltas).startTimeUnixNano == point("done", in: first).timeUnixNano)
+        let cumulativeSizes = try histogram(point("sizes", in: second))
+        let deltaSizes = try histogram(point("sizes", in: secondDeltas))
+        #expect(cumulativeSizes.count == 3 && cumulativeSizes.sum == 18)
+        #expect(deltaSizes.count == 2 && deltaSizes.sum == 15)
+        #expect(deltaSizes.bucketCounts.reduce(0, +) == 2)
+        #expect(deltaSizes.min == nil && deltaSizes.max == nil, "an interval's min and max are not known")
+
+        // Nothing new: no delta points; a reset counter counts from its new start.
+        #expect(converter.deltas(factory.collect()).isEmpty)
+        counter.reset()
+        counter.increment(by: 4)
+        #expect(try point("done", in: converter.deltas(factory.collect())).value == .int(4))
+    }
+
+    @Test func encodedMetricsAreValidOTLPJSON() throws {
+        let factory = OTLPMetricsFactory(aggregation: MetricsAggregation(descriptions: ["jobs": MetricDescription(unit: "{job}", description: "Jobs \"done\".")]))
+        CoreMetrics.Counter(label: "jobs", dimensions: [("queue", "a\u{1}b")], factory: factory).increment(by: 3)
+        CoreMetrics.FloatingPointCounter(label: "cost", factory: factory).increment(by: 0.25)
+        CoreMetrics.Timer(label: "latency", dimensions: [("route", "/")], factory: factory).recordNanoseconds(1_500_000)
+        CoreMetrics.Recorder(label: "sizes", factory: factory).record(42)
+        CoreMetrics.Gauge(label: "depth", factory: factory).record(Double.infinity)
+        CoreMetrics.Meter(label: "level", factory: factory).set(-2.5)
+        let encoder = OTLPJSONEncoder(resource: OTLPResource(attributes: [TelemetryAttribute("service.name", .string("test"))], scopeName: "t"))
+        var converter = DeltaConverter()
+        let path = temporaryPath("metrics") + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cumulative = encoder.encode(metrics: factory.collect())
+        let delta = encoder.encode(metrics: converter.deltas(factory.collect()))
+        try Data(cumulative + [10] + delta + [10]).write(to: URL(fileURLWithPath: path))
+        let result = try OTLPSchemaValidator.run([path])
+        #expect(result.status == 0, "\(result.output)")
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(cumulative)) as? [String: Any])
+        let metrics = try #require(
+            (((document["resourceMetrics"] as? [[String: Any]])?.first?["scopeMetrics"] as? [[String: Any]])?.first?["metrics"]) as? [[String: Any]])
+        #expect(metrics.map { $0["name"] as? String } == ["cost", "depth", "jobs", "latency", "level", "sizes"])
+        let jobs = try #require(metrics.first { $0["name"] as? String == "jobs" })
+        #expect(jobs["unit"] as? String == "{job}")
+        let sum = try #require(jobs["sum"] as? [String: Any])
+        #expect(sum["aggregationTemporality"] as? Int == 2)
+        #expect(sum["isMonotonic"] as? Bool == true)
+        let dataPoint = try #require((sum["dataPoints"] as? [[String: Any]])?.first)
+        #expect(dataPoint["asInt"] as? String == "3")
+        let depth = try #require(metrics.first { $0["name"] as? String == "depth" })
+        #expect(((depth["gauge"] as? [String: Any])?["dataPoints"] as? [[String: Any]])?.first?["asDouble"] as? String == "Infinity")
+        #expect(EncodedBatch(spooled: cumulative, signal: .metrics).itemCount == 6, "a spooled batch's points are counted")
+    }
+
+    @Test func theReaderExportsOnFlushAndAtShutdownCumulativeOrDelta() throws {
+        for temporality in [OTLPConfiguration.MetricTemporality.cumulative, .delta] {
+            let server = try LocalHTTPServer()
+            defer { server.stop() }
+            var configuration = OTLPConfiguration(serviceName: "metered")
+            configuration.endpoint = server.baseURL
+            configuration.traces.exporters = []
+            configuration.logs.exporters = []
+            configuration.metricTemporality = temporality
+            let observability = OTLPObservability(configuration: configuration, environment: [:])
+            let factory = try #require(observability.metricsFactory)
+            let counter = CoreMetrics.Counter(label: "orders", dimensions: [("shop", "north")], factory: factory)
+            counter.increment(by: 3)
+            #expect(observability.forceFlush(timeoutSeconds: 10))
+            counter.increment(by: 4)
+            #expect(observability.shutdown(timeoutSeconds: 10))
+
+            let values: [(temporality: Int, value: String)] = try server.requests.filter { $0.path == "/v1/metrics" }.flatMap { request in
+                let body = request.headers["content-encoding"] == "gzip" ? Gzip.decompress(request.body) ?? [] : request.body
+                let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+                let metrics = (((document["resourceMetrics"] as? [[String: Any]])?.first?["scopeMetrics"] as? [[String: Any]])?.first?["metrics"]) as? [[String: Any]] ?? []
+                return metrics.compactMap { metric -> (Int, String)? in
+                    guard let sum = metric["sum"] as? [String: Any], let point = (sum["dataPoints"] as? [[String: Any]])?.first else { return nil }
+                    return ((sum["aggregationTemporality"] as? Int) ?? 0, (point["asInt"] as? String) ?? "")
+                }
+            }
+            if temporality == .cumulative {
+                #expect(values.map(\.value) == ["3", "7"])
+                #expect(values.allSatisfy { $0.temporality == 2 })
+            } else {
+                #expect(values.map(\.value) == ["3", "4"])
+                #expect(values.allSatisfy { $0.temporality == 1 })
+            }
+            #expect(observability.metricCounters?.delivered == 2)
+            #expect(server.requests.allSatisfy { $0.path == "/v1/metrics" }, "spans and logs are not exported here")
+        }
+    }
+
+    @Test func theReaderExportsEveryIntervalOnItsOwn() throws {
+        let server = try LocalHTTPServer()
+        defer { server.stop() }
+        let clock = ManualOTLPClock()
+        let factory = OTLPMetricsFactory()
+        CoreMetrics.Counter(label: "ticks", factory: factory).increment()
+        let processor = BatchProcessor<MetricPoint>(
+            signal: .metrics, configuration: BatchConfiguration(scheduledDelaySeconds: 60),
+            encode: { OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t")).encode(metrics: $0) },
+            exporter: OTLPHTTPExporter(destination: .init(url: server.baseURL + "/v1/metrics"), userAgent: "test", report: { _ in }),
+            spool: nil, clock: clock, report: { _ in })
+        let reader = PeriodicMetricReader(factory: factory, intervalSeconds: 30, timeoutSeconds: 5, delta: false, processor: processor, clock: clock)
+        #expect(clock.awaitWait(until: clock.now() + 30), "the reader waits for its interval")
+        #expect(server.requests.isEmpty)
+        clock.advance(by: 31)
+        let deadline = Date().addingTimeInterval(10)
+        while processor.counters.delivered < 1, Date() < deadline { usleep(10_000) }
+        #expect(processor.counters.delivered == 1, "one point after one interval")
+        #expect(reader.shutdown(timeoutSeconds: 5))
+        #expect(processor.counters.delivered == 2, "and one more at shutdown")
+    }
+
+    @Test func theEnvironmentSetsTheMetricsSignal() {
+        var warnings: [String] = []
+        let configuration = OTLPConfiguration().applyingEnvironment([
+            "OTEL_METRICS_EXPORTER": "console,otlp",
+            "OTEL_METRIC_EXPORT_INTERVAL": "1500",
+            "OTEL_METRIC_EXPORT_TIMEOUT": "0",
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "Delta",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://127.0.0.1:9/custom/metrics",
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS": "x-tenant=blue",
+        ], warn: { warnings.append($0) })
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(configuration.metrics.exporters == [.console, .otlp])
+        #expect(configuration.metricExportIntervalSeconds == 1.5)
+        #expect(configuration.metricExportTimeoutSeconds == Double(Int32.max) / 1000, "0: no limit")
+        #expect(configuration.metricTemporality == .delta)
+        #expect(configuration.destinations.metrics?.url == "http://127.0.0.1:9/custom/metrics")
+        #expect(configuration.destinations.metrics?.headers == [.init(name: "x-tenant", value: "blue")])
+        #expect(configuration.destinations.traces?.headers == [], "a signal's headers are its own")
+        #expect(OTLPConfiguration().destinations.metrics?.url == "http://localhost:4318/v1/metrics")
+
+        warnings = []
+        let bad = OTLPConfiguration().applyingEnvironment([
+            "OTEL_METRIC_EXPORT_INTERVAL": "0", "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "sometimes",
+            "OTEL_METRICS_EXPORTER": "none",
+        ], warn: { warnings.append($0) })
+        #expect(bad.metricExportIntervalSeconds == 60)
+        #expect(bad.metricTemporality == .cumulative)
+        #expect(bad.metrics.exporters.isEmpty)
+        #expect(bad.destinations.metrics == nil)
+        #expect(warnings.count == 2)
+        #expect(warnings.contains { $0.hasPrefix("OTEL_METRIC_EXPORT_INTERVAL: '0'") })
+        #expect(warnings.contains { $0.contains("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") && $0.contains("cumulative, delta") })
+    }
+}
