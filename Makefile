@@ -5,8 +5,9 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev libsqlite3-dev pkg-config
 # For the PostgreSQL tests and benchmarks: a server the tests start on 127.0.0.1 (scripts/local-postgres.sh);
-# openssl makes the TLS test's certificate authority and certificates.
-APT_TEST_PACKAGES := postgresql postgresql-client openssl
+# openssl makes the TLS test's certificate authority and certificates; Prometheus and its Pushgateway receive
+# a run's metrics in the metrics tests (started by the tests on 127.0.0.1, never as services).
+APT_TEST_PACKAGES := postgresql postgresql-client openssl prometheus prometheus-pushgateway
 PG_TRAIT := --traits PostgreSQL
 BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).
@@ -29,7 +30,7 @@ apt-install:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 # Python test helpers: the rotel collector (a real OTLP receiver) and the official opentelemetry-proto schema.

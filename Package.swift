@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // `make docs`: the plugin's DocC catalog (a command plugin; nothing of it is built into the products).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -100,11 +101,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Prometheus for batch jobs: swift-metrics into swift-prometheus under Prometheus names, pushed to a
+        // Pushgateway and written for node_exporter's textfile collector.
+        .target(
+            name: "PrometheusExport",
+            dependencies: [
+                "CurlClient",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         // The glue: ECL's ID policy (trace id = workflow_id, derived span ids) and one set-up for logs and traces.
         .target(
             name: "ECLTelemetry",
             dependencies: [
-                "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "ECLLogSQL",
+                "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "ECLLogSQL", "PrometheusExport",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -133,6 +145,8 @@ let package = Package(
                 "ECLTelemetry",
                 "ECLLogSQL",
                 "OTLPExporter",
+                "PrometheusExport",
+                "CurlClient",
                 "JSONWriting",
                 "LogLineCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -195,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ECLWorkflowsTests",
-            dependencies: ["ecl-workflows", "ECLCore", "TestSupport"],
+            dependencies: ["ecl-workflows", "ECLCore", "CurlClient", "TestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -9,6 +9,7 @@ import Glibc
 import Logging
 import LogLineCore
 @_spi(Pipeline) import OTLPExporter
+import PrometheusExport
 import Synchronization
 import Tracing
 
@@ -29,6 +30,10 @@ public struct TelemetryOptions: Sendable {
     /// Write every batch to the spool before sending it (`ECL_OTLP_DURABLE=true`): a killed process loses
     /// no batch it had formed. Off by default (it costs a disk write a batch).
     public var durable = false
+    /// `--prometheus-pushgateway`: where the metrics are pushed, and under which group.
+    public var pushgateway: PrometheusPublisher.Pushgateway?
+    /// `--metrics-out`: the file the metrics are written to in the Prometheus text format.
+    public var metricsTextFile: String?
     /// What named the spool directory, for error messages (`--spool`, `ECL_OTLP_SPOOL`).
     public var spoolSource = "--spool"
     /// Print each span as it ends (the dev preset).
@@ -86,6 +91,8 @@ public final class Telemetry: Sendable {
     public let metrics: OTLPMetricsFactory
     /// The metrics' periodic reader, when they are exported.
     @_spi(Pipeline) public let metricReader: PeriodicMetricReader?
+    /// The Prometheus pushes and textfile writes, when asked for.
+    public let prometheus: PrometheusPublisher?
     /// The span pipeline, when exporting.
     @_spi(Pipeline) public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
@@ -102,9 +109,11 @@ public final class Telemetry: Sendable {
 
     private init(
         spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, metrics: OTLPMetricsFactory, metricReader: PeriodicMetricReader?,
-        spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil, report: @escaping @Sendable (String) -> Void = { _ in }
+        prometheus: PrometheusPublisher?, spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil,
+        report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.metrics = metrics
+        self.prometheus = prometheus
         self.metricReader = metricReader
         self.gate = gate
         self.report = report
@@ -165,11 +174,29 @@ public final class Telemetry: Sendable {
         }
         let allSpools = [spools[.traces], spools[.logs], spools[.metrics], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
-        let metrics = installMetrics(settings)
+        let (metrics, bridge) = installMetrics(settings, prometheus: options.pushgateway != nil || options.metricsTextFile != nil, report: report)
+        let prometheus = bridge.map { bridge in
+            PrometheusPublisher(
+                pushgateway: options.pushgateway, textFile: options.metricsTextFile, intervalSeconds: settings.metricExportIntervalSeconds,
+                render: { bridge.render() }, report: report)
+        }
+        // OTEL_METRICS_EXPORTER=console: each read's points on standard error (standard output is the results').
+        let printMetric: @Sendable (String) -> Void = { line in
+            let bytes = Array((line + "\n").utf8)
+            TerminalStatusLine.around { _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) } }
+        }
+        let metricsConsole = settings.metrics.exporters.contains(.console) ? printMetric : nil
+        func reader(_ processor: BatchProcessor<MetricPoint>?) -> PeriodicMetricReader? {
+            guard processor != nil || metricsConsole != nil else { return nil }
+            return PeriodicMetricReader(
+                factory: metrics, intervalSeconds: settings.metricExportIntervalSeconds, timeoutSeconds: settings.metricExportTimeoutSeconds,
+                delta: settings.metricTemporality != .cumulative, processor: processor, console: metricsConsole)
+        }
         // Log sampling needs the tracer even with nothing exported: its decisions are the spans' flags.
         guard options.exports || options.consoleSpans || sqlWriter != nil || logConfig.sampling != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
-            return Telemetry(spans: nil, logs: nil, metrics: metrics, metricReader: nil, spools: allSpools, sqlWriter: nil)
+            return Telemetry(
+                spans: nil, logs: nil, metrics: metrics, metricReader: reader(nil), prometheus: prometheus, spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogLine>?
@@ -207,15 +234,14 @@ public final class Telemetry: Sendable {
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
                     durable: options.durable, availability: availabilities[.logs], report: report)
             }
-            if let exporter = destinations[.metrics] {
-                let processor = BatchProcessor<MetricPoint>(
+            metricReader = reader(destinations[.metrics].map { exporter in
+                BatchProcessor<MetricPoint>(
                     signal: .metrics, configuration: settings.metrics.batch,
                     encode: { encoder.encode(metrics: $0) }, exporter: exporter, copies: copies[.metrics] ?? [], spool: spools[.metrics],
                     durable: options.durable, availability: availabilities[.metrics], report: report)
-                metricReader = PeriodicMetricReader(
-                    factory: metrics, intervalSeconds: settings.metricExportIntervalSeconds, timeoutSeconds: settings.metricExportTimeoutSeconds,
-                    delta: settings.metricTemporality != .cumulative, processor: processor)
-            }
+            })
+        } else {
+            metricReader = reader(nil)
         }
 
         var processors: [any SpanProcessor] = []
@@ -258,27 +284,37 @@ public final class Telemetry: Sendable {
             processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
             propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, spools: allSpools, sqlWriter: sqlWriter,
-            gate: gate, report: report)
+            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, prometheus: prometheus, spools: allSpools,
+            sqlWriter: sqlWriter, gate: gate, report: report)
     }
 
     /// The process's metrics backend, made and installed once (swift-metrics takes one bootstrap a process):
-    /// the engine's metrics with their units, descriptions and advised bounds.
-    private static func installMetrics(_ settings: OTLPConfiguration) -> OTLPMetricsFactory {
+    /// the engine's metrics with their units, descriptions and advised bounds, aggregated for OTLP and, with
+    /// `prometheus`, recorded into a Prometheus registry too.
+    private static func installMetrics(
+        _ settings: OTLPConfiguration, prometheus: Bool, report: @escaping @Sendable (String) -> Void
+    ) -> (OTLPMetricsFactory, PrometheusBridge?) {
         installedMetrics.withLock { installed in
             if let installed { return installed }
             var aggregation = settings.metricsAggregation
             for (name, description) in EngineMetrics.descriptions where aggregation.descriptions[name] == nil {
                 aggregation.descriptions[name] = MetricDescription(unit: description.unit, description: description.description, bounds: description.bounds)
             }
-            let factory = OTLPMetricsFactory(aggregation: aggregation)
-            MetricsSystem.bootstrap(factory)
-            installed = factory
-            return factory
+            let factory = OTLPMetricsFactory(aggregation: aggregation, report: report)
+            var bridge: PrometheusBridge?
+            if prometheus {
+                let descriptions = aggregation.descriptions.mapValues {
+                    PrometheusBridge.Description(unit: $0.unit, help: $0.description, bounds: $0.bounds)
+                }
+                bridge = PrometheusBridge(descriptions: descriptions, report: report)
+            }
+            MetricsSystem.bootstrap(bridge.map { MultiplexMetricsHandler(factories: [factory, $0]) } ?? factory)
+            installed = (factory, bridge)
+            return (factory, bridge)
         }
     }
 
-    private static let installedMetrics = Mutex<OTLPMetricsFactory?>(nil)
+    private static let installedMetrics = Mutex<(OTLPMetricsFactory, PrometheusBridge?)?>(nil)
 
     /// Says once when the spool holds batches meant for another destination (a different collector or
     /// database): this run leaves them, and `replay` sends them where the user says.
@@ -320,6 +356,7 @@ public final class Telemetry: Sendable {
         if let metricReader {
             DispatchQueue.global().async(group: group) { metricReader.shutdown(timeoutSeconds: timeoutSeconds ?? metricReader.timeoutSeconds) }
         }
+        if let prometheus { DispatchQueue.global().async(group: group) { prometheus.finish(timeoutSeconds: timeoutSeconds ?? 10) } }
         group.wait()
         if let lost = gate?.lost, lost > 0 {
             report("log sampling: \(lost) spans and lines of failed workflows were past the 100,000 held at once and are not written")
@@ -334,6 +371,7 @@ public final class Telemetry: Sendable {
         spans?.spoolNow()
         logs?.spoolNow()
         metricReader?.spoolNow()
+        prometheus?.finish(timeoutSeconds: 1, pushing: false)
         sqlWriter?.spoolNow()
         closeSpool()
         ECLLoggingSystem.flush()

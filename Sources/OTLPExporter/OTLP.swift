@@ -16,7 +16,9 @@ import Foundation
 public enum OTLP {
     /// Builds an ``OTLPObservability`` from `configuration` with `environment` over it, and installs it for
     /// the process: its tracer as swift-distributed-tracing's, its log handler as swift-log's, and, when
-    /// metrics are exported, its ``OTLPMetricsFactory`` as swift-metrics' backend. Call it once,
+    /// metrics are exported and no swift-metrics backend is installed yet, its ``OTLPMetricsFactory`` as
+    /// swift-metrics' (a process with a backend of its own keeps it, with a warning: combine the two with
+    /// swift-metrics' `MultiplexMetricsHandler`, or set `metrics.exporters = []`). Call it once,
     /// first thing (each system takes one bootstrap a process), and its `shutdown(timeoutSeconds:)` before
     /// exit. Never throws, and no configuration or environment stops the process: problems are
     /// warnings on `logger` (standard error by default; pass one made before this call, or its lines would
@@ -29,7 +31,14 @@ public enum OTLP {
         let observability = OTLPObservability(configuration: configuration, environment: environment, logger: logger)
         LoggingSystem.bootstrap { label in observability.logHandler(label: label) }
         InstrumentationSystem.bootstrap(observability.tracer)
-        if let metrics = observability.metricsFactory { MetricsSystem.bootstrap(metrics) }
+        if let metrics = observability.metricsFactory {
+            if MetricsSystem.factory is NOOPMetricsHandler {
+                MetricsSystem.bootstrap(metrics)
+            } else {
+                (logger ?? OTLPObservability.diagnosticsLogger(level: observability.configuration.diagnosticsLevel)).warning(
+                    "metrics: swift-metrics already has a backend; it is kept, and OTLPObservability.metricsFactory is not installed (combine them with MultiplexMetricsHandler, or set metrics.exporters = [] / OTEL_METRICS_EXPORTER=none)")
+            }
+        }
         return observability
     }
 }

@@ -91,7 +91,8 @@ public final class OTLPObservability: Sendable {
         if metricsProcessor != nil || printsMetrics {
             let printLine: @Sendable (String) -> Void = { line in print(line) }
             metricReader = PeriodicMetricReader(
-                factory: OTLPMetricsFactory(aggregation: resolved.metricsAggregation), intervalSeconds: resolved.metricExportIntervalSeconds,
+                factory: OTLPMetricsFactory(aggregation: resolved.metricsAggregation, report: report),
+                intervalSeconds: resolved.metricExportIntervalSeconds,
                 timeoutSeconds: resolved.metricExportTimeoutSeconds, delta: resolved.metricTemporality != .cumulative,
                 processor: metricsProcessor, console: printsMetrics ? printLine : nil)
         } else {

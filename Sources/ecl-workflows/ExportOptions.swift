@@ -2,7 +2,9 @@ import ArgumentParser
 import ECLCore
 import ECLLogging
 @_spi(Pipeline) import ECLTelemetry
+import CurlClient
 import Foundation
+import PrometheusExport
 @_spi(Pipeline) import OTLPExporter
 
 /// How to reach an OTLP collector: `run` and `replay` share these.
@@ -58,8 +60,31 @@ struct ExportOptions: ParsableArguments {
     @Option(name: .customLong("fallback-file"), help: .hidden)
     var fallbackFile: String?
 
+    @Option(name: .customLong("prometheus-pushgateway"), help: ArgumentHelp(
+        "Push the run's metrics to this Prometheus Pushgateway while it runs and at its end (job ecl-workflows, grouped by run).",
+        valueName: "URL"))
+    var pushgateway: String?
+
+    @Option(name: .customLong("metrics-out"), help: ArgumentHelp(
+        "Write the run's metrics to FILE in the Prometheus text format (replaced whole, for node_exporter's textfile collector).",
+        valueName: "FILE"))
+    var metricsOut: String?
+
     /// The largest spool limit accepted, in megabytes (1 TiB).
     static let maxSpoolMegabytes = 1 << 20
+
+    /// `path` if a file can be made there: not empty, not a directory, in a directory that exists.
+    static func checkedFile(_ path: String, option: String) throws(OTLPConfigError) -> String {
+        var isDirectory: ObjCBool = false
+        let directory = (path as NSString).deletingLastPathComponent
+        if path.isEmpty || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw OTLPConfigError(option: option, value: path, expected: "a file path")
+        }
+        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw OTLPConfigError(option: option, value: path, expected: "a file in a directory that exists ('\(directory)' does not)")
+        }
+        return path
+    }
 
     /// The endpoint the prod preset exports to when none is given: the OTLP/HTTP default.
     static let defaultProdEndpoint = OTLPConfiguration.defaultEndpoint
@@ -87,6 +112,16 @@ struct ExportOptions: ParsableArguments {
                 consoleSpans: consoleSpans || settings.traces.exporters.contains(.console))
             options.settings = settings
             options.spoolSource = spoolSource?.1 ?? "--spool"
+            if let url = pushgateway {
+                if let problem = URLText.httpProblem(url) {
+                    throw OTLPConfigError(option: "--prometheus-pushgateway", value: URLText.redacted(url), expected: "an http:// or https:// URL such as http://127.0.0.1:9091 (\(problem))")
+                }
+                options.pushgateway = PrometheusPublisher.Pushgateway(
+                    url: url, job: "ecl-workflows", grouping: [("run", UUID().uuidString.lowercased())])
+            }
+            if let path = metricsOut {
+                options.metricsTextFile = try Self.checkedFile(path, option: "--metrics-out")
+            }
             if let text = environment["ECL_OTLP_DURABLE"], !text.isEmpty {
                 switch text.lowercased() {
                 case "true", "1", "yes", "on": options.durable = true

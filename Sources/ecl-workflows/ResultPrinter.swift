@@ -45,6 +45,10 @@ struct ResultPrinter {
                     line("\(what): \(delivery.delivered) written, \(delivery.lost) lost.")
                 }
             }
+            if let prometheus = outputs.prometheus {
+                let failed = prometheus.failed > 0 ? ", \(prometheus.failed) failed" : ""
+                line("Prometheus: pushed \(prometheus.pushes) time\(prometheus.pushes == 1 ? "" : "s") to \(prometheus.pushgateway)\(failed) (job \(prometheus.job), run \(prometheus.run)).")
+            }
             if let sampling = outputs.sampling {
                 // Said, so that a workflow with warnings only is not taken for one that logged nothing else.
                 var text = "Log sampling: \(Self.percent(sampling.ratio)) of workflows kept whole; the others wrote warnings and errors only"

@@ -74,6 +74,7 @@ extension ECLWorkflows {
                 // Exiting at once: the running workflows will not record their end themselves.
                 let (running, totals) = tracker.snapshot()
                 _ = try? store.markCancelled(running, reason: reason, at: Date())
+                executor.metrics.workflowsAbandoned(definition.name, count: running.count)
                 Console.warning(
                     "stopped at once: \(totals.completed) completed, \(totals.failed) failed, \(totals.cancelled + running.count) cancelled, \(totals.notStarted) not started")
             }

@@ -25,6 +25,16 @@ struct RunOutputs: Encodable {
     var files: [File] = []
     var spans: Delivery?
     var metrics: Delivery?
+    var prometheus: Prometheus?
+
+    /// The Pushgateway the run's metrics were pushed to: its group, and how the pushes went.
+    struct Prometheus: Encodable {
+        let pushgateway: String
+        let job: String
+        let run: String
+        let pushes: Int
+        let failed: Int
+    }
     var collector: String?
     var sampling: Sampling?
 }

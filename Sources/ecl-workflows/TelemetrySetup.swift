@@ -1,3 +1,4 @@
+import CurlClient
 import ECLCore
 @_spi(Pipeline) import ECLLogSQL
 import ECLLogging
@@ -94,6 +95,9 @@ enum TelemetrySetup {
                 outputs.files.append(.init(path: metrics, holds: "metrics, OTLP JSON lines"))
             }
         }
+        if let path = installed.options.metricsTextFile, let prometheus = installed.telemetry.prometheus, prometheus.published.written > 0 {
+            outputs.files.append(.init(path: path, holds: "metrics, Prometheus text"))
+        }
         if let url = installed.config.sqlExporter?.databaseURL {
             // The level decides what the database gets: said here, since `--log-level warn` stores no info line.
             let lines = installed.telemetry.sqlWriter?.writtenCount ?? 0
@@ -114,6 +118,11 @@ enum TelemetrySetup {
         if let counters = installed.telemetry.metricReader?.counters {
             outputs.metrics = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
             outputs.collector = installed.options.otlp?.collectorName
+        }
+        if let gateway = installed.options.pushgateway, let published = installed.telemetry.prometheus?.published {
+            outputs.prometheus = .init(
+                pushgateway: URLText.redacted(gateway.url), job: gateway.job, run: gateway.grouping.first { $0.0 == "run" }?.1 ?? "",
+                pushes: published.pushed, failed: published.pushFailures)
         }
         if let sampling = installed.config.sampling {
             outputs.sampling = .init(ratio: sampling.ratio, keep_failed: sampling.keepFailed, kept_failed: installed.telemetry.keptFailedWorkflows)

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import ECLCore
 import MetricsTestKit
 import TestSupport
@@ -63,6 +64,24 @@ import Testing
         #expect(metrics.recorders.filter { $0.label == Name.tokenUsage }.isEmpty, "no tokens without an answer")
     }
 
+    @Test func aRetryStoppedDuringItsWaitIsNotCounted() async throws {
+        let metrics = TestMetrics()
+        let executor = StepExecutor(llm: OfflineLLMProvider(), clock: StoppedClock(), metrics: EngineMetrics(factory: metrics))
+        let step = ScriptedStep("flaky", [.failed(.timeout("slow"), retryable: true)])
+        let execution = await executor.execute(step, input: "x", workflowId: WorkflowId())
+        #expect(execution.metadata.attempts == 1, "the wait was stopped: no second try")
+        #expect(metrics.counters.filter { $0.label == Name.stepRetries }.isEmpty, "no retry made, none counted")
+        let ended = metrics.timers.filter { $0.label == Name.stepDuration }
+        #expect(ended.count == 1 && ended[0].dimensions.contains { $0 == (Dimension.stepOutcome, "failed") })
+    }
+
+    @Test func workflowsStoppedAtOnceAreCountedCancelled() throws {
+        let metrics = TestMetrics()
+        EngineMetrics(factory: metrics).workflowsAbandoned("pipeline", count: 3)
+        EngineMetrics(factory: metrics).workflowsAbandoned("pipeline", count: 0)
+        #expect(try metrics.expectCounter(Name.workflowsCancelled, [(Dimension.workflowName, "pipeline")]).totalValue == 3)
+    }
+
     @Test func everyMetricHasADescription() {
         let names = [
             Name.workflowsStarted, Name.workflowsCompleted, Name.workflowsFailed, Name.workflowsCancelled, Name.workflowDuration,
@@ -78,4 +97,10 @@ struct FailingLLM: LLMProvider {
     var model: String { "m" }
     var system: String { "test" }
     func complete(_ request: LLMRequest) async throws(ECLError) -> LLMResponse { throw .llm(message: "busy", status: 429) }
+}
+
+/// A clock whose waits are stopped at once, as a cancelled task's are.
+struct StoppedClock: ECLClock {
+    func now() -> Date { Date(timeIntervalSince1970: 1_800_000_000) }
+    func sleep(seconds: Double) async throws { throw CancellationError() }
 }

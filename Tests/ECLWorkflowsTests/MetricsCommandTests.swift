@@ -119,4 +119,85 @@ import Testing
             #expect(names.contains(name), "\(name) not in \(names)")
         }
     }
+
+    /// The run id of a summary's Prometheus push.
+    static func pushedRun(_ summary: [String: Any]) -> String? { (summary["prometheus"] as? [String: Any])?["run"] as? String }
+
+    @Test func aRunsMetricsReachPrometheusThroughThePushgatewayAndMatchItsSummary() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let servers = try PrometheusServers(directory: cli.directory)
+        defer { servers.stop() }
+        let collector = try Collector(directory: cli.directory)
+        let textFile = cli.directory.appendingPathComponent("ecl.prom").path
+        let run = try cli.run(arguments: [
+            "run", "critique-revise", "--count", "100", "--concurrency", "8", "--llm-fault-rate", "0.2", "--seed", "11", "--preset", "prod",
+            "--otlp-endpoint", collector.endpoint, "--prometheus-pushgateway", servers.pushgatewayURL, "--metrics-out", textFile,
+            "--output", "json", "--db", ":memory:",
+        ])
+        let received = collector.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try Self.summary(run)
+        let runID = try #require(Self.pushedRun(summary), "\(summary)")
+        let prometheus = try #require(summary["prometheus"] as? [String: Any])
+        #expect(prometheus["failed"] as? Int == 0)
+        #expect((prometheus["pushes"] as? Int ?? 0) >= 1)
+
+        // Prometheus scraped the Pushgateway: the run's counts, as its query API answers them.
+        let group = "job=\"ecl-workflows\",run=\"\(runID)\""
+        let completed = Double(summary["completed"] as? Int ?? -1)
+        #expect(completed == 100)
+        #expect(servers.query("sum(ecl_workflows_completed_total{\(group)})", until: completed) == completed)
+        #expect(servers.query("sum(ecl_workflows_started_total{\(group)})", until: 100) == 100)
+        let retries = Double(summary["retries"] as? Int ?? -1)
+        #expect(retries > 0)
+        #expect(servers.query("sum(ecl_step_retries_total{\(group)})", until: retries) == retries)
+        let tokens = Double(summary["tokens_used"] as? Int ?? -1)
+        #expect(servers.query("sum(gen_ai_client_token_usage_sum{\(group)})", until: tokens) == tokens)
+        #expect(servers.query("sum(ecl_workflow_duration_seconds_count{\(group)})", until: 100) == 100)
+        let outputTokens = servers.queryOnce("sum(gen_ai_client_token_usage_sum{\(group),gen_ai_token_type=\"output\"})") ?? -1
+        #expect(outputTokens > 0 && outputTokens < tokens)
+
+        // The textfile holds the same totals, in the text format with help and type lines.
+        let text = try String(contentsOfFile: textFile, encoding: .utf8)
+        #expect(text.contains("# TYPE ecl_workflows_completed_total counter"))
+        #expect(text.contains("# HELP ecl_workflows_completed_total Workflow runs that completed."))
+        #expect(text.contains("ecl_workflows_completed_total{ecl_workflow_name=\"critique-revise\"} 100"))
+        #expect(text.contains("# TYPE ecl_workflow_duration_seconds histogram"))
+        #expect(run.stdoutLines.contains { $0.contains("\"holds\":\"metrics, Prometheus text\"") })
+
+        // And the OTLP receiver got the same metrics with the spans and logs.
+        #expect(Set(received.metrics.map { $0[0] }).isSuperset(of: ["ecl.workflows.completed", "ecl.step.retries", "gen_ai.client.token.usage"]))
+        #expect(!received.spans.isEmpty && !received.logs.isEmpty)
+    }
+
+    @Test func badPrometheusOptionsAreOneLineAndExitTwo() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        for (arguments, expected) in [
+            (["--prometheus-pushgateway", "127.0.0.1:9091"], "--prometheus-pushgateway: '127.0.0.1:9091'"),
+            (["--prometheus-pushgateway", "ftp://h:9091"], "--prometheus-pushgateway: 'ftp://h:9091'"),
+            (["--metrics-out", ""], "--metrics-out: ''"),
+            (["--metrics-out", "/nonexistent-dir/x.prom"], "--metrics-out: '/nonexistent-dir/x.prom'"),
+            (["--metrics-out", cli.directory.path], "--metrics-out: '\(cli.directory.path)'"),
+        ] {
+            let run = try cli.run(arguments: ["run", "--db", ":memory:"] + arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderrLines.count == 1 && run.stderrLines.first?.contains(expected) == true, "\(arguments): \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+    }
+
+    @Test func aPushgatewayThatIsDownIsSaidAndTheRunGoesOn() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let closed = try freeLocalPort()
+        let run = try cli.run(arguments: [
+            "run", "simple", "--count", "3", "--prometheus-pushgateway", "http://user:secret@127.0.0.1:\(closed)", "--db", ":memory:",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("Prometheus: the push to http://user:***@127.0.0.1:\(closed) failed"), "\(run.stderr)")
+        #expect(!run.stderr.contains("secret") && !run.stdout.contains("secret"))
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Prometheus: pushed 0 times to http://user:***@127.0.0.1:\(closed), 1 failed") }, "\(run.stdout)")
+    }
 }

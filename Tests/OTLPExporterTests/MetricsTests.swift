@@ -63,7 +63,7 @@ import Testing
             return
         }
         #expect(value.count == 80_000)
-        #expect(abs(value.sum - 80) < 1e-6)
+        #expect(abs((value.sum ?? 0) - 80) < 1e-6)
     }
 
     @Test func histogramBucketsHoldTheRecordedValuesUpperBoundsInclusive() throws {
@@ -97,6 +97,107 @@ import Testing
         #expect(value.sum == 3.002)
         #expect(value.bucketCounts[0] == 1)  // ≤ 5 ms
         #expect(value.bucketCounts[value.bounds.firstIndex(of: 5)!] == 1)  // (2.5 s, 5 s]
+    }
+
+    @Test func readsWhileRecordingNeverGoBackAndDeltasAddUpToTheTotal() async throws {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "busy", factory: factory)
+        let sizes = CoreMetrics.Recorder(label: "sizes", factory: factory)
+        let writers = Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for index in 0..<20_000 {
+                            counter.increment()
+                            sizes.record(index % 7)
+                        }
+                    }
+                }
+            }
+        }
+        var converter = DeltaConverter()
+        var lastTotal: Int64 = 0
+        var deltaCount: Int64 = 0
+        var deltaHistogramCount: UInt64 = 0
+        var deltaSum = 0.0
+        func read() throws {
+            let points = factory.collect()
+            for delta in converter.deltas(points) {
+                switch delta.value {
+                case .int(let value):
+                    #expect(value > 0, "a delta of a monotonic sum is never negative")
+                    deltaCount += value
+                case .histogram(let histogram):
+                    deltaHistogramCount += histogram.count
+                    deltaSum += histogram.sum ?? 0
+                case .double: Issue.record("no double here")
+                }
+            }
+            if case .int(let total)? = points.first(where: { $0.name == "busy" })?.value {
+                #expect(total >= lastTotal, "a cumulative sum never goes back")
+                lastTotal = total
+            }
+        }
+        while !writers.isCancelled, lastTotal < 80_000 {
+            try read()
+            await Task.yield()
+        }
+        await writers.value
+        try read()
+        #expect(lastTotal == 80_000)
+        #expect(deltaCount == 80_000, "the deltas add up to the total")
+        #expect(deltaHistogramCount == 80_000)
+        // Each writer records 0…6 in turn: 2857 rounds of 21, then a last 0. Every value's sum, in some delta.
+        let expectedSum: Double = 4 * (2857 * 21)
+        #expect(deltaSum == expectedSum)
+    }
+
+    @Test func aResetStartsANewIntervalNeverANegativeDelta() async {
+        let factory = OTLPMetricsFactory()
+        let counter = CoreMetrics.Counter(label: "resets", factory: factory)
+        let resetter = Task.detached {
+            for round in 0..<2_000 {
+                counter.increment(by: 5)
+                if round % 10 == 0 { counter.reset() }
+            }
+        }
+        var converter = DeltaConverter()
+        var previous: (start: UInt64, total: Int64)?
+        for _ in 0..<2_000 {
+            let points = factory.collect()
+            for delta in converter.deltas(points) {
+                if case .int(let value) = delta.value { #expect(value > 0) }
+            }
+            if let point = points.first, case .int(let total) = point.value {
+                if let previous, previous.start == point.startTimeUnixNano { #expect(total >= previous.total, "one start, one growing total") }
+                previous = (point.startTimeUnixNano, total)
+            }
+        }
+        await resetter.value
+    }
+
+    @Test func aNameIsOneInstrumentType() {
+        let warnings = Warnings()
+        let factory = OTLPMetricsFactory(report: { warnings.add($0) })
+        CoreMetrics.Counter(label: "jobs", factory: factory).increment(by: 2)
+        CoreMetrics.Timer(label: "jobs", factory: factory).recordNanoseconds(5)
+        CoreMetrics.Timer(label: "jobs", dimensions: [("a", "b")], factory: factory).recordNanoseconds(5)
+        let points = factory.collect()
+        #expect(points.count == 1 && points[0].kind == .sum(monotonic: true))
+        #expect(warnings.all == ["metrics: 'jobs' is a counter; a timer of that name records nothing (one type a name)"])
+    }
+
+    @Test func histogramsLeaveOutInfiniteValuesAndTheSumOfNegativeOnes() throws {
+        let factory = OTLPMetricsFactory()
+        let temperatures = CoreMetrics.Recorder(label: "temperatures", factory: factory)
+        temperatures.record(Double.infinity)
+        temperatures.record(3)
+        #expect(try histogram(point("temperatures", in: factory.collect())).sum == 3)
+        temperatures.record(-2)
+        let value = try histogram(point("temperatures", in: factory.collect()))
+        #expect(value.count == 2 && value.sum == nil && value.min == -2)
+        let json = OTLPJSONEncoder(resource: OTLPResource(attributes: [], scopeName: "t")).encode(metrics: factory.collect())
+        #expect(!String(decoding: json, as: UTF8.self).contains("\"sum\":"))
     }
 
     @Test func gaugesAndMetersKeepTheLastValue() throws {
@@ -207,6 +308,22 @@ import Testing
         let depth = try #require(metrics.first { $0["name"] as? String == "depth" })
         #expect(((depth["gauge"] as? [String: Any])?["dataPoints"] as? [[String: Any]])?.first?["asDouble"] as? String == "Infinity")
         #expect(EncodedBatch(spooled: cumulative, signal: .metrics).itemCount == 6, "a spooled batch's points are counted")
+        // Every sum and histogram point has its start; a histogram has one bucket more than bounds.
+        for metric in metrics {
+            for kind in ["sum", "histogram"] {
+                for point in ((metric[kind] as? [String: Any])?["dataPoints"] as? [[String: Any]]) ?? [] {
+                    #expect(point["startTimeUnixNano"] is String, "\(metric["name"] ?? "")")
+                    if kind == "histogram" {
+                        #expect((point["bucketCounts"] as? [Any])?.count == ((point["explicitBounds"] as? [Any])?.count ?? 0) + 1)
+                    }
+                }
+            }
+        }
+        // Two reads in one batch: one metric a name, its points together.
+        let twice = try #require(try JSONSerialization.jsonObject(with: Data(encoder.encode(metrics: factory.collect() + factory.collect()))) as? [String: Any])
+        let names = ((((twice["resourceMetrics"] as? [[String: Any]])?.first?["scopeMetrics"] as? [[String: Any]])?.first?["metrics"]) as? [[String: Any]] ?? [])
+            .map { $0["name"] as? String ?? "" }
+        #expect(names == ["cost", "depth", "jobs", "latency", "level", "sizes"])
     }
 
     @Test func theReaderExportsOnFlushAndAtShutdownCumulativeOrDelta() throws {
@@ -301,5 +418,19 @@ import Testing
         #expect(warnings.count == 2)
         #expect(warnings.contains { $0.hasPrefix("OTEL_METRIC_EXPORT_INTERVAL: '0'") })
         #expect(warnings.contains { $0.contains("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") && $0.contains("cumulative, delta") })
+
+        // Choices this exporter does not make are said.
+        warnings = []
+        _ = OTLPConfiguration().applyingEnvironment([
+            "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "base2_exponential_bucket_histogram",
+            "OTEL_METRICS_EXEMPLAR_FILTER": "always_on",
+        ], warn: { warnings.append($0) })
+        #expect(warnings.count == 2)
+        #expect(warnings.contains { $0.hasPrefix("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: base2_exponential_bucket_histogram is not supported") })
+        warnings = []
+        _ = OTLPConfiguration().applyingEnvironment([
+            "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "explicit_bucket_histogram", "OTEL_METRICS_EXEMPLAR_FILTER": "always_off",
+        ], warn: { warnings.append($0) })
+        #expect(warnings.isEmpty)
     }
 }

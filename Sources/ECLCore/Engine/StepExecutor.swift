@@ -102,7 +102,7 @@ public struct StepExecutor: Sendable {
     /// What one try came to: the step is over (with its output's JSON), or it goes on after a wait.
     private enum TryResult<Output: Sendable>: Sendable {
         case finished(StepOutcome<Output>, json: String?)
-        case retry(after: Double)
+        case retry(after: Double, error: ECLError)
     }
 
     /// Runs `step` on `input` as execution `executionIndex` of that step in run `workflowId`.
@@ -132,7 +132,7 @@ public struct StepExecutor: Sendable {
                 workflowId: workflowId, stepId: step.id, attempt: attempt, executionIndex: executionIndex, llm: llm, store: store,
                 logger: llmLogger, metrics: metrics)
             let result: TryResult<S.Output> = await spanBuilder.attempt(attempt).run { span in
-                let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span, workflowName: workflowName)
+                let outcome = await tryOnce(step, input: input, inputJSON: inputJSON, context: context, span: span)
                 if case .finished(.failed(let error), _) = outcome {
                     span.recordError(error)
                     span.setStatus(SpanStatus(code: .error, message: "\(error)"))
@@ -143,13 +143,15 @@ public struct StepExecutor: Sendable {
             switch result {
             case .finished(let outcome, let json):
                 return finish(outcome, json: json, attempts: attempt, tokens: tokens)
-            case .retry(let delay):
+            case .retry(let delay, let failure):
                 do {
                     try await clock.sleep(seconds: delay)
                 } catch {
                     let cancelled = ECLError.cancelled("step '\(step.id)' was stopped while waiting to retry")
                     return finish(.failed(cancelled), json: nil, attempts: attempt, tokens: tokens)
                 }
+                // Counted when the next try is made, as the run's result counts retries (tries beyond the first).
+                metrics.stepRetried(workflow: workflowName, step: step.id, error: failure)
                 attempt += 1
             }
         }
@@ -157,7 +159,7 @@ public struct StepExecutor: Sendable {
 
     /// One try: input validation (first try only), the step's body, output validation, and the store record.
     private func tryOnce<S: Step>(
-        _ step: S, input: S.Input, inputJSON: String, context: StepContext, span: any Span, workflowName: String?
+        _ step: S, input: S.Input, inputJSON: String, context: StepContext, span: any Span
     ) async -> TryResult<S.Output> {
         let attempt = context.attempt
         let policy = step.retryPolicy
@@ -226,8 +228,7 @@ public struct StepExecutor: Sendable {
         }
         span.addEvent(SpanEvent(name: "retry", attributes: ["ecl.step.attempt": .int64(Int64(attempt))]))
         logger.recordRetry(attempt: attempt, maxAttempts: policy.maxAttempts, error: failure)
-        metrics.stepRetried(workflow: workflowName, step: step.id, error: failure)
-        return .retry(after: policy.delay(forAttempt: attempt))
+        return .retry(after: policy.delay(forAttempt: attempt), error: failure)
     }
 
     /// "Step execution failed" (error) with `attempts`, `duration_ms` of the try, `error`, and `context`: why no

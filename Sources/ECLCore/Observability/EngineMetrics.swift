@@ -109,6 +109,14 @@ public struct EngineMetrics: Sendable {
         CoreMetrics.Recorder(label: Name.workflowRevisions, dimensions: workflow, factory: factory).record(revisions)
     }
 
+    /// Workflow runs stopped at once (the process is exiting), before they could end themselves: counted
+    /// cancelled, with no duration (they have none).
+    public func workflowsAbandoned(_ name: String, count: Int) {
+        guard count > 0 else { return }
+        CoreMetrics.Counter(label: Name.workflowsCancelled, dimensions: [(Dimension.workflowName, name)], factory: factory)
+            .increment(by: count)
+    }
+
     /// A step execution ended (after all its tries).
     public func stepEnded(workflow: String?, step: StepId, state: StepExecutionState, durationSeconds: Double) {
         CoreMetrics.Timer(

@@ -58,6 +58,15 @@ extension OTLPConfiguration {
         if let temporality = reader.choice("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", temporalities) {
             result.metricTemporality = temporality
         }
+        // Read so that a choice this exporter does not make is said, not silently ignored.
+        let aggregations: KeyValuePairs<String, Bool> = ["explicit_bucket_histogram": true, "base2_exponential_bucket_histogram": false]
+        if reader.choice("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION", aggregations) == false {
+            warn("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: base2_exponential_bucket_histogram is not supported; histograms are exported with explicit bucket bounds")
+        }
+        let filters: KeyValuePairs<String, Bool> = ["always_off": true, "always_on": false, "trace_based": false]
+        if reader.choice("OTEL_METRICS_EXEMPLAR_FILTER", filters) == false {
+            warn("OTEL_METRICS_EXEMPLAR_FILTER: exemplars are not recorded by this exporter (always_off)")
+        }
 
         result.applyLimits(reader)
 

@@ -1,9 +1,9 @@
 import JSONWriting
 
 extension OTLPJSONEncoder {
-    /// One `MetricsData` document holding `points`: a metric for each run of points with one name and type
-    /// (in the order given; ``OTLPMetricsFactory/collect(now:)`` sorts them so), each point a `NumberDataPoint`
-    /// or `HistogramDataPoint`. Temporality: 1 delta, 2 cumulative.
+    /// One `MetricsData` document holding `points`: one metric for each name, type and temporality (in the
+    /// order first seen; a batch of several reads puts each stream's points together), each point a
+    /// `NumberDataPoint` or `HistogramDataPoint`. Temporality: 1 delta, 2 cumulative.
     public func encode(metrics points: [MetricPoint]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + points.count * 260)
@@ -12,16 +12,16 @@ extension OTLPJSONEncoder {
         out.append(#","scopeMetrics":[{"scope":"#)
         appendScope(name: resource.scopeName, &out)
         out.append(#","metrics":["#)
-        var index = 0
-        while index < points.count {
-            let first = points[index]
-            var end = index + 1
-            while end < points.count, points[end].name == first.name, points[end].kind == first.kind, points[end].isDelta == first.isDelta {
-                end += 1
-            }
+        var order: [String] = []
+        var groups: [String: [MetricPoint]] = [:]
+        for point in points {
+            let key = "\(point.name)\u{1F}\(point.kind)\u{1F}\(point.isDelta)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(point)
+        }
+        for (index, key) in order.enumerated() {
             if index > 0 { out.append(ascii: ",") }
-            appendMetric(points[index..<end], &out)
-            index = end
+            appendMetric(groups[key]![...], &out)
         }
         out.append("]}]}]}")
         return out
@@ -88,8 +88,11 @@ extension OTLPJSONEncoder {
         case .histogram(let histogram):
             out.append(#","count":""#)
             out.append(decimal: Int(clamping: histogram.count))
-            out.append(#"","sum":"#)
-            Self.appendDouble(histogram.sum, &out)
+            out.append(ascii: "\"")
+            if let sum = histogram.sum {
+                out.append(#","sum":"#)
+                Self.appendDouble(sum, &out)
+            }
             out.append(#","bucketCounts":["#)
             for (index, count) in histogram.bucketCounts.enumerated() {
                 if index > 0 { out.append(ascii: ",") }

@@ -25,7 +25,6 @@
             }
             let key = Self.key(point)
             let previous = last[key]
-            last[key] = (point.startTimeUnixNano, point.timeUnixNano, point.value)
             var delta = point
             delta.isDelta = true
             // A stream restarted (reset) since the last read counts from its new start.
@@ -33,7 +32,10 @@
                 delta.startTimeUnixNano = previous.time
                 delta.value = Self.difference(point.value, previous.value)
             }
+            // Nothing recorded since: no point, and the last read stays the base (a value whose bucket came
+            // before its sum is then whole in the next delta).
             if Self.isEmpty(delta.value) { continue }
+            last[key] = (point.startTimeUnixNano, point.timeUnixNano, point.value)
             result.append(delta)
         }
         return result
@@ -51,7 +53,7 @@
         case (.double(let now), .double(let then)): return .double(now - then)
         case (.histogram(let now), .histogram(let then)) where now.bounds == then.bounds:
             return .histogram(HistogramValue(
-                count: now.count &- then.count, sum: now.sum - then.sum,
+                count: now.count &- then.count, sum: now.sum.flatMap { sum in then.sum.map { sum - $0 } },
                 bucketCounts: zip(now.bucketCounts, then.bucketCounts).map { $0 &- $1 }, bounds: now.bounds, min: nil, max: nil))
         default: return current
         }

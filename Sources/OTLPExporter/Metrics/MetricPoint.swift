@@ -61,8 +61,8 @@
 @_spi(Pipeline) public struct HistogramValue: Sendable, Equatable {
     /// Values recorded.
     public var count: UInt64
-    /// Their sum.
-    public var sum: Double
+    /// Their sum; nil once a negative value was recorded (the data model leaves it out then).
+    public var sum: Double?
     /// Values per bucket: `bounds.count + 1` of them; bucket `i` holds values in `(bounds[i-1], bounds[i]]`.
     public var bucketCounts: [UInt64]
     /// The explicit bucket bounds, ascending.
@@ -73,7 +73,7 @@
     public var max: Double?
 
     /// Creates an aggregate.
-    public init(count: UInt64, sum: Double, bucketCounts: [UInt64], bounds: [Double], min: Double?, max: Double?) {
+    public init(count: UInt64, sum: Double?, bucketCounts: [UInt64], bounds: [Double], min: Double?, max: Double?) {
         self.count = count
         self.sum = sum
         self.bucketCounts = bucketCounts

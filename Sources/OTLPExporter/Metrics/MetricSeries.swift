@@ -43,11 +43,13 @@ private func atomicExtreme(_ bits: borrowing Atomic<UInt64>, _ value: Double, _ 
     }
 }
 
-/// A swift-metrics `Counter`: a monotonic integer `Sum`. An increment is one relaxed atomic add.
+/// A swift-metrics `Counter`: a monotonic integer `Sum`. An increment is one relaxed atomic add; a reset and
+/// a read take the stream's own lock, so a read never pairs a reset's new start with the old total.
 final class CounterSeries: MetricSeries, CounterHandler {
     let identity: SeriesIdentity
     private let value = Atomic<Int64>(0)
     private let start = Atomic<UInt64>(LogLine.now())
+    private let resetting = Mutex(())
 
     init(identity: SeriesIdentity) { self.identity = identity }
 
@@ -58,13 +60,14 @@ final class CounterSeries: MetricSeries, CounterHandler {
     }
 
     func reset() {
-        value.store(0, ordering: .relaxed)
-        start.store(LogLine.now(), ordering: .relaxed)
+        resetting.withLock { _ in
+            start.store(LogLine.now(), ordering: .relaxed)
+            value.store(0, ordering: .relaxed)
+        }
     }
 
     func collect(now: UInt64) -> MetricPoint? {
-        let started = start.load(ordering: .relaxed)
-        let total = value.load(ordering: .relaxed)
+        let (started, total) = resetting.withLock { _ in (start.load(ordering: .relaxed), value.load(ordering: .relaxed)) }
         return MetricPoint(
             name: identity.name, unit: identity.unit, description: identity.description, kind: .sum(monotonic: true),
             attributes: identity.attributes, startTimeUnixNano: started, timeUnixNano: now, value: .int(total))
@@ -76,6 +79,7 @@ final class FloatingPointCounterSeries: MetricSeries, FloatingPointCounterHandle
     let identity: SeriesIdentity
     private let bits = Atomic<UInt64>(0.0.bitPattern)
     private let start = Atomic<UInt64>(LogLine.now())
+    private let resetting = Mutex(())
 
     init(identity: SeriesIdentity) { self.identity = identity }
 
@@ -85,13 +89,15 @@ final class FloatingPointCounterSeries: MetricSeries, FloatingPointCounterHandle
     }
 
     func reset() {
-        bits.store(0.0.bitPattern, ordering: .relaxed)
-        start.store(LogLine.now(), ordering: .relaxed)
+        resetting.withLock { _ in
+            start.store(LogLine.now(), ordering: .relaxed)
+            bits.store(0.0.bitPattern, ordering: .relaxed)
+        }
     }
 
     func collect(now: UInt64) -> MetricPoint? {
-        let started = start.load(ordering: .relaxed)
-        let total = Double(bitPattern: bits.load(ordering: .relaxed))
+        let (started, raw) = resetting.withLock { _ in (start.load(ordering: .relaxed), bits.load(ordering: .relaxed)) }
+        let total = Double(bitPattern: raw)
         return MetricPoint(
             name: identity.name, unit: identity.unit, description: identity.description, kind: .sum(monotonic: true),
             attributes: identity.attributes, startTimeUnixNano: started, timeUnixNano: now, value: .double(total))
@@ -99,11 +105,10 @@ final class FloatingPointCounterSeries: MetricSeries, FloatingPointCounterHandle
 }
 
 /// A swift-metrics `Gauge` (a recorder that does not aggregate) or `Meter`: a `Gauge`, the last value set
-/// (moved by a meter's increments and decrements), as a Double.
+/// (moved by a meter's increments and decrements), as a Double. One atomic holds it, NaN until it is set.
 final class GaugeSeries: MetricSeries, RecorderHandler, MeterHandler {
     let identity: SeriesIdentity
-    private let bits = Atomic<UInt64>(0.0.bitPattern)
-    private let isSet = Atomic<Bool>(false)
+    private let bits = Atomic<UInt64>(Double.nan.bitPattern)
 
     init(identity: SeriesIdentity) { self.identity = identity }
 
@@ -114,23 +119,28 @@ final class GaugeSeries: MetricSeries, RecorderHandler, MeterHandler {
     func set(_ value: Double) {
         guard !value.isNaN else { return }
         bits.store(value.bitPattern, ordering: .relaxed)
-        isSet.store(true, ordering: .relaxed)
     }
 
     func increment(by amount: Double) {
         guard amount.isFinite else { return }
-        atomicAdd(bits, amount)
-        isSet.store(true, ordering: .relaxed)
+        var old = bits.load(ordering: .relaxed)
+        while true {
+            let current = Double(bitPattern: old)
+            let (exchanged, seen) = bits.compareExchange(
+                expected: old, desired: ((current.isNaN ? 0 : current) + amount).bitPattern, ordering: .relaxed)
+            if exchanged { return }
+            old = seen
+        }
     }
 
     func decrement(by amount: Double) { increment(by: -amount) }
 
     func collect(now: UInt64) -> MetricPoint? {
-        guard isSet.load(ordering: .relaxed) else { return nil }
+        let value = Double(bitPattern: bits.load(ordering: .relaxed))
+        guard !value.isNaN else { return nil }
         return MetricPoint(
             name: identity.name, unit: identity.unit, description: identity.description, kind: .gauge,
-            attributes: identity.attributes, startTimeUnixNano: 0, timeUnixNano: now,
-            value: .double(Double(bitPattern: bits.load(ordering: .relaxed))))
+            attributes: identity.attributes, startTimeUnixNano: 0, timeUnixNano: now, value: .double(value))
     }
 }
 
@@ -138,7 +148,9 @@ final class GaugeSeries: MetricSeries, RecorderHandler, MeterHandler {
 ///
 /// Lock-free: a record is a search of the bounds and four relaxed atomic operations (the bucket, the sum, the
 /// minimum and maximum). The count is the buckets' total. A read while values are being recorded may see a
-/// value's bucket before its sum; the next read has both.
+/// value's bucket before its sum; the next read has both. Infinite and NaN values are left out (they would
+/// make the sum meaningless for good); once a negative value is recorded, the sum is not reported (the data
+/// model's rule: a sum of mixed signs is not a histogram's).
 // Safe: `buckets` is allocated once in init, never reassigned, freed in deinit, and its elements are atomics.
 final class HistogramSeries: MetricSeries, RecorderHandler, TimerHandler, @unchecked Sendable {
     let identity: SeriesIdentity
@@ -151,6 +163,7 @@ final class HistogramSeries: MetricSeries, RecorderHandler, TimerHandler, @unche
     private let minimum = Atomic<UInt64>(Double.infinity.bitPattern)
     private let maximum = Atomic<UInt64>((-Double.infinity).bitPattern)
     private let start = Atomic<UInt64>(LogLine.now())
+    private let sawNegative = Atomic<Bool>(false)
 
     init(identity: SeriesIdentity, bounds: [Double], scale: Double = 1) {
         self.identity = identity
@@ -170,7 +183,8 @@ final class HistogramSeries: MetricSeries, RecorderHandler, TimerHandler, @unche
     func recordNanoseconds(_ duration: Int64) { add(Double(duration) * scale) }
 
     private func add(_ value: Double) {
-        guard !value.isNaN else { return }
+        guard value.isFinite else { return }
+        if value < 0 { sawNegative.store(true, ordering: .relaxed) }
         // The first bound at or above the value (buckets are upper-inclusive); past the last, the overflow bucket.
         var low = 0
         var high = bounds.count
@@ -193,7 +207,7 @@ final class HistogramSeries: MetricSeries, RecorderHandler, TimerHandler, @unche
         let high = Double(bitPattern: maximum.load(ordering: .relaxed))
         let count = counts.reduce(0, +)
         let value = HistogramValue(
-            count: count, sum: total, bucketCounts: counts, bounds: bounds, min: count > 0 && low.isFinite ? low : nil,
+            count: count, sum: sawNegative.load(ordering: .relaxed) ? nil : total, bucketCounts: counts, bounds: bounds, min: count > 0 && low.isFinite ? low : nil,
             max: count > 0 && high.isFinite ? high : nil)
         return MetricPoint(
             name: identity.name, unit: identity.unit, description: identity.description, kind: .histogram,

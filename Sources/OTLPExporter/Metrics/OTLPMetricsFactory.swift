@@ -40,10 +40,17 @@ public struct MetricsAggregation: Sendable, Equatable {
 /// of dimensions. Making a handler looks its stream up under one of sixteen locks (by hash); using it takes
 /// none: an increment is one atomic add, a histogram record a few. Hold the `Counter` or `Timer` you use
 /// often, as with any swift-metrics backend.
+///
+/// A name is one instrument type: a second type under a name already used (a `Timer` named like a
+/// `Counter`) gets a handler that records nothing, said once through `report`. Handlers made with the same
+/// label and dimensions share one stream, so destroying one stops the stream for all of them.
 public final class OTLPMetricsFactory: MetricsFactory {
     /// How instruments are aggregated.
     public let aggregation: MetricsAggregation
     private let shards: [Shard]
+    private let report: @Sendable (String) -> Void
+    /// Each name's instrument type, and the names already said to clash.
+    private let types = Mutex<(kinds: [String: InstrumentKind], warned: Set<String>)>(([:], []))
 
     /// One of the locks streams are looked up under.
     private final class Shard: Sendable {
@@ -52,27 +59,42 @@ public final class OTLPMetricsFactory: MetricsFactory {
 
     private enum InstrumentKind: String {
         case counter = "c", floatingPointCounter = "f", gauge = "g", histogram = "h", timer = "t"
+
+        var name: String {
+            switch self {
+            case .counter: "counter"
+            case .floatingPointCounter: "floating-point counter"
+            case .gauge: "gauge"
+            case .histogram: "recorder"
+            case .timer: "timer"
+            }
+        }
     }
 
-    /// Creates an empty backend.
-    public init(aggregation: MetricsAggregation = MetricsAggregation()) {
+    /// Creates an empty backend; `report` hears of instruments that clash.
+    public init(aggregation: MetricsAggregation = MetricsAggregation(), report: @escaping @Sendable (String) -> Void = { _ in }) {
         self.aggregation = aggregation
+        self.report = report
         shards = (0..<16).map { _ in Shard() }
     }
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        stream(.counter, label, dimensions) { CounterSeries(identity: $0) }
+        guard admits(.counter, label) else { return IgnoredHandler() }
+        return stream(.counter, label, dimensions) { CounterSeries(identity: $0) }
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) }
+        guard admits(.floatingPointCounter, label) else { return IgnoredHandler() }
+        return stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) }
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) }
+        guard admits(.gauge, label) else { return IgnoredHandler() }
+        return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) }
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        guard admits(aggregate ? .histogram : .gauge, label) else { return IgnoredHandler() }
         guard aggregate else { return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } }
         return stream(.histogram, label, dimensions) { identity -> HistogramSeries in
             HistogramSeries(identity: identity, bounds: self.bounds(for: identity.name, default: self.aggregation.defaultBounds))
@@ -80,7 +102,8 @@ public final class OTLPMetricsFactory: MetricsFactory {
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        stream(.timer, label, dimensions) { identity -> HistogramSeries in
+        guard admits(.timer, label) else { return IgnoredHandler() }
+        return stream(.timer, label, dimensions) { identity -> HistogramSeries in
             var identity = identity
             if identity.unit.isEmpty { identity.unit = "s" }
             return HistogramSeries(
@@ -122,6 +145,24 @@ public final class OTLPMetricsFactory: MetricsFactory {
     }
 
     // MARK: - Streams
+
+    /// Whether `label` may be an instrument of `kind`: the first type made under a name keeps it.
+    private func admits(_ kind: InstrumentKind, _ label: String) -> Bool {
+        let name = Self.instrumentName(label)
+        let clash: InstrumentKind?? = types.withLock { types in
+            guard let existing = types.kinds[name] else {
+                types.kinds[name] = kind
+                return .none
+            }
+            guard existing != kind else { return .none }
+            return types.warned.insert(name).inserted ? .some(existing) : .some(nil)
+        }
+        guard let clash else { return true }
+        if let existing = clash {
+            report("metrics: '\(name)' is a \(existing.name); a \(kind.name) of that name records nothing (one type a name)")
+        }
+        return false
+    }
 
     private func stream<Series: MetricSeries>(
         _ kind: InstrumentKind, _ label: String, _ dimensions: [(String, String)], make: (SeriesIdentity) -> Series
@@ -186,4 +227,17 @@ public final class OTLPMetricsFactory: MetricsFactory {
         }
         return scalars.isEmpty ? "unnamed" : String(scalars)
     }
+}
+
+/// The handler of an instrument whose name another type holds: it records nothing.
+private final class IgnoredHandler: CounterHandler, FloatingPointCounterHandler, RecorderHandler, MeterHandler, TimerHandler {
+    func increment(by: Int64) {}
+    func increment(by: Double) {}
+    func decrement(by: Double) {}
+    func reset() {}
+    func record(_ value: Int64) {}
+    func record(_ value: Double) {}
+    func set(_ value: Int64) {}
+    func set(_ value: Double) {}
+    func recordNanoseconds(_ duration: Int64) {}
 }

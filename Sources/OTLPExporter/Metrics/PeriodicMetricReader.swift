@@ -17,15 +17,14 @@ import Synchronization
     public let processor: BatchProcessor<MetricPoint>?
     private let console: (@Sendable (String) -> Void)?
     private let clock: any OTLPClock
-    /// Whether counters and histograms are exported as deltas, and the converter that makes them (one read at a time).
+    /// Whether counters and histograms are exported as deltas, and the converter that makes them.
     private let deltas: Mutex<DeltaConverter>?
-    private let reading = Mutex(())
+    /// Held for each read; true once the last read (shutdown's or spoolNow's) is done: none comes after it.
+    private let reading = Mutex(false)
     private let wake = WakeSignal()
     private let stopped = Atomic<Bool>(false)
-    private let finished = WakeSignal()
-    private let threadDone = Atomic<Bool>(false)
 
-    /// Creates a reader and starts its thread.
+    /// Creates a reader and starts its thread (which holds the reader weakly: a reader nobody keeps stops).
     /// - Parameters:
     ///   - console: receives one line per data point, if metrics are printed.
     public init(
@@ -39,29 +38,42 @@ import Synchronization
         self.console = console
         self.clock = clock
         deltas = delta ? Mutex(DeltaConverter()) : nil
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [weak self, wake, clock, interval = self.intervalSeconds] in
+            var next = clock.now() + interval
+            while true {
+                clock.wait(for: wake, until: next)
+                guard let reader = self, !reader.stopped.load(ordering: .acquiring) else { return }
+                guard clock.now() >= next else { continue }
+                reader.collectAndExport(timeoutSeconds: reader.timeoutSeconds)
+                next = clock.now() + interval
+            }
+        }
         thread.name = "otlp-metrics"
         thread.start()
     }
 
-    /// Reads every stream now and exports the points, waiting at most `timeoutSeconds` for the export; true
-    /// when it was delivered (or spooled) in time.
-    @discardableResult
-    public func forceFlush(timeoutSeconds: Double? = nil) -> Bool {
-        guard !stopped.load(ordering: .acquiring) else { return true }
-        return collectAndExport(timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds)
+    deinit {
+        stopped.store(true, ordering: .releasing)
+        wake.signal()
     }
 
-    /// Stops the thread, reads and exports one last time, and shuts the pipeline down within `timeoutSeconds`.
-    /// Later calls do nothing (and return true).
+    /// Reads every stream now and exports the points, waiting at most `timeoutSeconds` for the export; true
+    /// when it was delivered (or spooled) in time. After shutdown it does nothing (and returns true).
+    @discardableResult
+    public func forceFlush(timeoutSeconds: Double? = nil) -> Bool {
+        collectAndExport(timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds)
+    }
+
+    /// Stops the thread, reads and exports one last time at once (the thread's export under way, if any, is
+    /// not waited for), and shuts the pipeline down within `timeoutSeconds`. Later calls do nothing (and
+    /// return true).
     @discardableResult
     public func shutdown(timeoutSeconds: Double) -> Bool {
         let (first, _) = stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
         guard first else { return true }
         wake.signal()
         let deadline = clock.now() + timeoutSeconds
-        while !threadDone.load(ordering: .acquiring), clock.now() < deadline { finished.wait(seconds: 0.1) }
-        let exported = collectAndExport(timeoutSeconds: max(0.001, deadline - clock.now()))
+        let exported = collectAndExport(timeoutSeconds: timeoutSeconds, last: true)
         let shut = processor?.shutdown(timeoutSeconds: max(0.001, deadline - clock.now())) ?? true
         return exported && shut
     }
@@ -72,39 +84,30 @@ import Synchronization
         stopped.store(true, ordering: .releasing)
         wake.signal()
         guard let processor else { return }
-        reading.withLock { _ in
-            let cumulative = factory.collect()
-            for point in deltas?.withLock({ $0.deltas(cumulative) }) ?? cumulative { processor.add(point) }
-        }
+        _ = read(last: true)
         processor.spoolNow()
     }
 
     /// What has become of the data points so far; nil without the OTLP pipeline.
     public var counters: DeliveryCounters? { processor?.counters }
 
-    private func run() {
-        var next = clock.now() + intervalSeconds
-        while !stopped.load(ordering: .acquiring) {
-            clock.wait(for: wake, until: next)
-            if stopped.load(ordering: .acquiring) { break }
-            guard clock.now() >= next else { continue }
-            collectAndExport(timeoutSeconds: timeoutSeconds)
-            next = clock.now() + intervalSeconds
-        }
-        threadDone.store(true, ordering: .releasing)
-        finished.signal()
-    }
-
-    /// One read: the points (as deltas when asked) to every output. Reads are one at a time, so deltas and
-    /// the processor's order follow the reads'.
-    @discardableResult
-    private func collectAndExport(timeoutSeconds: Double) -> Bool {
-        let points: [MetricPoint] = reading.withLock { _ in
+    /// One read: the points (as deltas when asked) to the processor and the console, in read order; nil after
+    /// the last read. With `last`, no read comes after this one.
+    private func read(last: Bool) -> [MetricPoint]? {
+        reading.withLock { done in
+            guard !done else { return nil }
+            if last { done = true }
             let cumulative = factory.collect()
             let points = deltas?.withLock { $0.deltas(cumulative) } ?? cumulative
             if let processor { for point in points { processor.add(point) } }
             return points
         }
+    }
+
+    /// A read, then its export (waiting at most `timeoutSeconds`); true when delivered or spooled in time.
+    @discardableResult
+    private func collectAndExport(timeoutSeconds: Double, last: Bool = false) -> Bool {
+        guard let points = read(last: last) else { return true }
         if let console { for point in points { console(Self.line(point)) } }
         guard let processor, !points.isEmpty else { return true }
         return processor.forceFlush(timeoutSeconds: timeoutSeconds)
@@ -121,7 +124,7 @@ import Synchronization
         case .int(let number): line += " \(number)"
         case .double(let number): line += " \(number)"
         case .histogram(let histogram):
-            line += " count=\(histogram.count) sum=\(histogram.sum)"
+            line += " count=\(histogram.count)" + (histogram.sum.map { " sum=\($0)" } ?? "")
             if let min = histogram.min, let max = histogram.max { line += " min=\(min) max=\(max)" }
             line += " buckets=" + zip(histogram.bounds.map { "≤\($0)" } + ["+Inf"], histogram.bucketCounts)
                 .filter { $0.1 > 0 }.map { "\($0.0):\($0.1)" }.joined(separator: ",")

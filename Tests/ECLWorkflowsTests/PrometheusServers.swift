@@ -1,0 +1,111 @@
+import CurlClient
+import Foundation
+import Glibc
+import TestSupport
+
+/// Debian's Prometheus Pushgateway and Prometheus (installed by `make test`), started on free ports of
+/// 127.0.0.1 in a scratch directory: Prometheus scrapes the Pushgateway every second, keeping the pushed
+/// labels (`honor_labels`), as a real set-up for batch jobs does.
+final class PrometheusServers {
+    let pushgatewayPort: Int
+    let prometheusPort: Int
+    private let pushgateway: Process
+    private let prometheus: Process
+
+    var pushgatewayURL: String { "http://127.0.0.1:\(pushgatewayPort)" }
+    var prometheusURL: String { "http://127.0.0.1:\(prometheusPort)" }
+
+    struct ServerError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `name` from PATH or /usr/bin.
+    static func binary(_ name: String) throws -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") + ["/usr/bin"] {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ServerError(description: "\(name) not found: run 'make test' (it installs Debian's prometheus and prometheus-pushgateway)")
+    }
+
+    init(directory: URL) throws {
+        pushgatewayPort = try freeLocalPort()
+        pushgateway = try Self.start(try Self.binary("prometheus-pushgateway"), ["--web.listen-address=127.0.0.1:\(pushgatewayPort)"], log: directory.appendingPathComponent("pushgateway.log"))
+        try Collector.waitUntilListening(port: pushgatewayPort, process: pushgateway)
+
+        prometheusPort = try freeLocalPort()
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global:
+          scrape_interval: 1s
+        scrape_configs:
+          - job_name: pushgateway
+            honor_labels: true
+            static_configs:
+              - targets: ['127.0.0.1:\(pushgatewayPort)']
+        """.write(to: config, atomically: true, encoding: .utf8)
+        prometheus = try Self.start(try Self.binary("prometheus"), [
+            "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)",
+        ], log: directory.appendingPathComponent("prometheus.log"))
+        do {
+            try Collector.waitUntilListening(port: prometheusPort, process: prometheus)
+        } catch {
+            pushgateway.terminate()
+            throw error
+        }
+    }
+
+    private static func start(_ binary: String, _ arguments: [String], log: URL) throws -> Process {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// The value of a PromQL query that returns one number, asked of Prometheus until it is `expected` or 60 s
+    /// have passed (it scrapes every second); the last value seen otherwise (nil for none).
+    func query(_ promQL: String, until expected: Double) -> Double? {
+        var last: Double?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            last = queryOnce(promQL)
+            if last == expected { return last }
+            usleep(250_000)
+        }
+        return last
+    }
+
+    func queryOnce(_ promQL: String) -> Double? {
+        var components = URLComponents(string: prometheusURL + "/api/v1/query")!
+        components.queryItems = [URLQueryItem(name: "query", value: promQL)]
+        guard let url = components.url, let body = get(url.absoluteString),
+            let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+            let data = object["data"] as? [String: Any], let vector = data["result"] as? [[String: Any]], let first = vector.first,
+            let value = first["value"] as? [Any], value.count == 2, let text = value[1] as? String
+        else { return nil }
+        return Double(text)
+    }
+
+    /// The Pushgateway's own exposition (what it holds).
+    func pushgatewayText() -> String { get(pushgatewayURL + "/metrics") ?? "" }
+
+    private let client = CurlHTTPClient(userAgent: "ecl-tests")
+
+    private func get(_ url: String) -> String? {
+        guard let response = try? client.send(HTTPRequest(method: "GET", url: url, timeoutSeconds: 5)), response.status == 200 else { return nil }
+        return response.text
+    }
+
+    func stop() {
+        for process in [prometheus, pushgateway] where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
