@@ -226,19 +226,22 @@ public final class Telemetry: Sendable {
                 spanProcessor = BatchProcessor(
                     signal: .traces, configuration: options.settings.traces.batch,
                     encode: { encoder.encode(spans: $0) }, exporter: exporter, copies: copies[.traces] ?? [], spool: spools[.traces],
-                    durable: options.durable, availability: availabilities[.traces], report: report)
+                    durable: options.durable, availability: availabilities[.traces],
+                    metrics: DeliveryMetrics(signal: .traces, factory: MetricsSystem.factory), report: report)
             }
             if let exporter = destinations[.logs] {
                 logProcessor = BatchProcessor(
                     signal: .logs, configuration: options.settings.logs.batch,
                     encode: { encoder.encode(logs: $0) }, exporter: exporter, copies: copies[.logs] ?? [], spool: spools[.logs],
-                    durable: options.durable, availability: availabilities[.logs], report: report)
+                    durable: options.durable, availability: availabilities[.logs],
+                    metrics: DeliveryMetrics(signal: .logs, factory: MetricsSystem.factory), report: report)
             }
             metricReader = reader(destinations[.metrics].map { exporter in
                 BatchProcessor<MetricPoint>(
                     signal: .metrics, configuration: settings.metrics.batch,
                     encode: { encoder.encode(metrics: $0) }, exporter: exporter, copies: copies[.metrics] ?? [], spool: spools[.metrics],
-                    durable: options.durable, availability: availabilities[.metrics], report: report)
+                    durable: options.durable, availability: availabilities[.metrics],
+                    metrics: DeliveryMetrics(signal: .metrics, factory: MetricsSystem.factory), report: report)
             })
         } else {
             metricReader = reader(nil)

@@ -69,29 +69,36 @@ public final class OTLPObservability: Sendable {
                 return nil
             }
         }
+        // Made first when metrics are exported: the pipelines may count their own health in it.
+        let printsMetrics = resolved.metrics.exporters.contains(.console)
+        let metricsFactory = destinations.metrics != nil || printsMetrics
+            ? OTLPMetricsFactory(aggregation: resolved.metricsAggregation, report: report) : nil
+        let health = resolved.metricsIncludePipelineHealth ? metricsFactory : nil
         spans = destinations.traces.map { destination in
             BatchProcessor(
                 signal: .traces, configuration: resolved.traces.batch, encode: { encoder.encode(spans: $0) },
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.traces),
-                availability: availabilities[.traces], report: report)
+                availability: availabilities[.traces], metrics: health.map { DeliveryMetrics(signal: .traces, factory: $0) },
+                report: report)
         }
         logs = destinations.logs.map { destination in
             BatchProcessor(
                 signal: .logs, configuration: resolved.logs.batch, encode: { encoder.encode(logs: $0) },
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.logs),
-                availability: availabilities[.logs], report: report)
+                availability: availabilities[.logs], metrics: health.map { DeliveryMetrics(signal: .logs, factory: $0) },
+                report: report)
         }
         let metricsProcessor = destinations.metrics.map { destination in
             BatchProcessor<MetricPoint>(
                 signal: .metrics, configuration: resolved.metrics.batch, encode: { encoder.encode(metrics: $0) },
                 exporter: OTLPHTTPExporter(destination: destination, userAgent: agent, report: report), spool: spool(.metrics),
-                availability: availabilities[.metrics], report: report)
+                availability: availabilities[.metrics], metrics: health.map { DeliveryMetrics(signal: .metrics, factory: $0) },
+                report: report)
         }
-        let printsMetrics = resolved.metrics.exporters.contains(.console)
-        if metricsProcessor != nil || printsMetrics {
+        if let metricsFactory {
             let printLine: @Sendable (String) -> Void = { line in print(line) }
             metricReader = PeriodicMetricReader(
-                factory: OTLPMetricsFactory(aggregation: resolved.metricsAggregation, report: report),
+                factory: metricsFactory,
                 intervalSeconds: resolved.metricExportIntervalSeconds,
                 timeoutSeconds: resolved.metricExportTimeoutSeconds, delta: resolved.metricTemporality != .cumulative,
                 processor: metricsProcessor, console: printsMetrics ? printLine : nil)

@@ -1,8 +1,10 @@
 import CoreMetrics
 import Foundation
+import Logging
 @_spi(Pipeline) import OTLPExporter
 import TestSupport
 import Testing
+import Tracing
 
 /// ``OTLPMetricsFactory`` (swift-metrics aggregated in memory), its OTLP/JSON encoding, the delta conversion,
 /// and the periodic reader's export through the pipeline to a recording receiver.
@@ -347,7 +349,7 @@ import Testing
                 let body = request.headers["content-encoding"] == "gzip" ? Gzip.decompress(request.body) ?? [] : request.body
                 let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
                 let metrics = (((document["resourceMetrics"] as? [[String: Any]])?.first?["scopeMetrics"] as? [[String: Any]])?.first?["metrics"]) as? [[String: Any]] ?? []
-                return metrics.compactMap { metric -> (Int, String)? in
+                return metrics.filter { $0["name"] as? String == "orders" }.compactMap { metric -> (Int, String)? in
                     guard let sum = metric["sum"] as? [String: Any], let point = (sum["dataPoints"] as? [[String: Any]])?.first else { return nil }
                     return ((sum["aggregationTemporality"] as? Int) ?? 0, (point["asInt"] as? String) ?? "")
                 }
@@ -359,7 +361,9 @@ import Testing
                 #expect(values.map(\.value) == ["3", "4"])
                 #expect(values.allSatisfy { $0.temporality == 1 })
             }
-            #expect(observability.metricCounters?.delivered == 2)
+            // The two reads' points, the pipeline's own health among them, all delivered.
+            #expect((observability.metricCounters?.delivered ?? 0) >= 2)
+            #expect(observability.metricCounters?.lost == 0)
             #expect(server.requests.allSatisfy { $0.path == "/v1/metrics" }, "spans and logs are not exported here")
         }
     }
@@ -432,5 +436,47 @@ import Testing
             "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "explicit_bucket_histogram", "OTEL_METRICS_EXEMPLAR_FILTER": "always_off",
         ], warn: { warnings.append($0) })
         #expect(warnings.isEmpty)
+    }
+
+    @Test func thePipelinesCountTheirOwnHealth() throws {
+        // The first batch is refused for good (400), the next delivered.
+        let server = try LocalHTTPServer(script: [.respond(status: 400, body: "bad")])
+        let metricsServer = try LocalHTTPServer()
+        defer {
+            server.stop()
+            metricsServer.stop()
+        }
+        var configuration = OTLPConfiguration(serviceName: "health")
+        configuration.endpoint = metricsServer.baseURL
+        configuration.traces.endpoint = server.baseURL + "/v1/traces"
+        configuration.metricsIncludePipelineHealth = true
+        configuration.logs.exporters = []
+        let observability = OTLPObservability(configuration: configuration, environment: [:], logger: Logger(label: "quiet") { _ in SwiftLogNoOpLogHandler() })
+        let factory = try #require(observability.metricsFactory)
+        let tracer = observability.tracer
+        func spans(_ count: Int) {
+            for _ in 0..<count {
+                tracer.startSpan("s", context: .topLevel, ofKind: .internal, at: DefaultTracerClock.now, function: "", file: "", line: 0).end()
+            }
+            observability.forceFlush(timeoutSeconds: 10)
+        }
+        spans(2)
+        spans(3)
+        let points = factory.collect()
+        let exported = points.filter { $0.name == "otel.sdk.exporter.span.exported" }
+        func value(_ errorType: String?) -> MetricPoint.Value? {
+            exported.first { point in point.attributes.first { $0.key == "error.type" }?.value == errorType.map { .string($0) } }?.value
+        }
+        #expect(value(nil) == .int(3), "delivered: no error.type")
+        #expect(value("lost") == .int(2), "refused, with no spool to keep them in: lost")
+        #expect(exported.allSatisfy { $0.attributes.contains(TelemetryAttribute("otel.component.type", .string("otlp_http_json_span_exporter"))) })
+        let durations = points.filter { $0.name == "otel.sdk.exporter.operation.duration" && $0.attributes.contains { $0.value == .string("otlp_http_json_span_exporter") } }
+        let counts = durations.compactMap { point -> UInt64? in if case .histogram(let value) = point.value { value.count } else { nil } }
+        #expect(counts.reduce(0, +) == 2, "two exports timed")
+        #expect(durations.contains { $0.attributes.contains(TelemetryAttribute("error.type", .string("rejected"))) })
+        let capacity = points.first { $0.name == "otel.sdk.processor.span.queue.capacity" }
+        #expect(capacity?.value == .double(Double(configuration.traces.batch.maxQueueSize)))
+        #expect(points.contains { $0.name == "otel.sdk.processor.span.queue.size" })
+        observability.shutdown(timeoutSeconds: 5)
     }
 }

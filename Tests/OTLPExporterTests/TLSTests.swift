@@ -103,7 +103,7 @@ import Tracing
         let requests = receiver.stop()
         #expect(requests.filter { $0.hasPrefix("POST /v1/traces ecl-client ") }.count == 1, "\(requests)")
         #expect(requests.filter { $0.hasPrefix("POST /v1/logs ecl-client ") }.count == 1, "\(requests)")
-        // The refused handshakes never made a request.
+        // The refused handshakes never made a request (and no metric was recorded: none is sent).
         #expect(requests.count == 2, "\(requests)")
     }
 }

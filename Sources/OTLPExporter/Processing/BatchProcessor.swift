@@ -61,6 +61,8 @@ import Synchronization
     private let spoolFullReported = Atomic<Bool>(false)
     /// Set by the worker as its very last act, once the spool is synced and released.
     private let workerFinished = Atomic<Bool>(false)
+    /// Where the pipeline's own health is counted, if anywhere.
+    private let metrics: DeliveryMetrics?
 
     /// Creates a processor and starts its thread.
     /// - Parameters:
@@ -84,14 +86,17 @@ import Synchronization
     ///     package's OTLP/JSON encoder writes them (see ``EncodedBatch/init(spooled:signal:)``).
     ///   - clock: the time and the waits (a manual one in tests).
     ///   - label: what starts its messages ("OTLP traces" by default).
+    ///   - metrics: where the pipeline counts what became of its items, its exports' durations and its
+    ///     queue (see ``DeliveryMetrics``); nil for nowhere.
     ///   - report: receives one-line warnings.
     public init(
         signal: OTLPSignal, configuration: BatchConfiguration, encode: @escaping @Sendable ([Item]) -> [UInt8],
         countSpooled: (@Sendable ([UInt8]) -> Int)? = nil, deliverItems: (@Sendable ([Item], Double) -> ExportOutcome)? = nil,
         exporter: any BatchExporter, copies: [any BatchExporter] = [], spool: Spool?, durable: Bool = false,
         availability: CollectorAvailability? = nil, clock: any OTLPClock = SystemOTLPClock(), label: String? = nil,
-        report: @escaping @Sendable (String) -> Void
+        metrics: DeliveryMetrics? = nil, report: @escaping @Sendable (String) -> Void
     ) {
+        self.metrics = metrics
         self.signal = signal
         self.configuration = configuration
         self.encode = encode
@@ -210,7 +215,7 @@ import Synchronization
             let batch = EncodedBatch(signal: signal, json: encode(Array(pending[start..<end])), itemCount: end - start)
             for copy in copies { writeCopy(batch, to: copy) }
             if exporter.isLocal, exporter.export(batch, deadline: clock.now() + 1) == .delivered {
-                tally.withLock { $0.delivered += batch.itemCount }
+                count { $0.delivered += batch.itemCount }
             } else {
                 keep(batch, reason: "the process is exiting")
             }
@@ -218,6 +223,16 @@ import Synchronization
         }
         spool?.sync()
         wake.signal()
+    }
+
+    /// Updates the tally, and counts the change in ``DeliveryMetrics``.
+    private func count(_ update: (inout Counters) -> Void) {
+        let (before, after) = tally.withLock { counters in
+            let before = counters
+            update(&counters)
+            return (before, counters)
+        }
+        metrics?.record(from: before, to: after)
     }
 
     /// What happened to items so far.
@@ -257,12 +272,13 @@ import Synchronization
         while true {
             let drainable = spool != nil && spoolPending
             guard let work = nextWork(drainable: drainable, notBefore: drainNotBefore) else { break }
+            if let metrics { metrics.queue(size: state.withLock { $0.queue.count + $0.overflow.count }, capacity: configuration.maxQueueSize) }
             if !work.overflow.isEmpty {
                 spill(work.overflow)
                 spoolPending = true
             }
             if work.late > 0 {
-                tally.withLock { $0.lost += work.late }
+                count { $0.lost += work.late }
                 report("\(label): \(work.late) \(signal.itemName) arrived after the exporter stopped and were not exported")
             }
             var sendFromSpool = work.batch.isEmpty && drainable && clock.now() >= drainNotBefore
@@ -378,7 +394,7 @@ import Synchronization
         let batch = EncodedBatch(signal: signal, json: encode(items), itemCount: items.count)
         guard spool.append(batch.json) == nil else { return false }
         for copy in copies { writeCopy(batch, to: copy) }
-        tally.withLock { $0.spooled += batch.itemCount }
+        count { $0.spooled += batch.itemCount }
         return true
     }
 
@@ -414,8 +430,10 @@ import Synchronization
             var deadline = now + limit
             if let shutdown = shutdownDeadline.withLock({ $0 }) { deadline = min(deadline, shutdown) }
             inFlight.withLock { $0 = items }
+            let started = clock.now()
             outcome = send(deadline)
             inFlight.withLock { $0 = nil }
+            metrics?.exportTook(seconds: clock.now() - started, outcome: outcome)
             switch outcome {
             case .delivered, .rejected: availability.succeeded()
             case .unavailable(let reason): availability.failed(reason: reason, now: clock.now(), spooledTo: spool?.directory)
@@ -426,7 +444,7 @@ import Synchronization
         let fromSpool = items == nil
         switch outcome {
         case .delivered:
-            tally.withLock {
+            count {
                 $0.delivered += itemCount
                 if fromSpool { $0.drained += itemCount }
             }
@@ -457,30 +475,30 @@ import Synchronization
     /// Appends a batch to the spool, or counts it lost (and says why) when there is none or it fails.
     private func keep(_ batch: EncodedBatch, reason: String) {
         guard let spool else {
-            tally.withLock { $0.lost += batch.itemCount }
+            count { $0.lost += batch.itemCount }
             report("\(label): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and no spool is set: they are lost")
             return
         }
         if let failure = spool.append(batch.json) {
-            tally.withLock { $0.lost += batch.itemCount }
+            count { $0.lost += batch.itemCount }
             if !spoolFullReported.exchange(true, ordering: .relaxed) {
                 report("\(label): \(batch.itemCount) \(signal.itemName) not delivered (\(reason)) and not spooled: \(failure); they are lost (further losses are counted, not reported)")
             }
             return
         }
-        tally.withLock { $0.spooled += batch.itemCount }
+        count { $0.spooled += batch.itemCount }
     }
 
     /// Keeps a batch the destination refused for good in the rejected file, so it is neither lost silently
     /// nor sent again.
     private func setAside(_ batch: EncodedBatch, reason: String) {
         guard let spool else {
-            tally.withLock { $0.lost += batch.itemCount }
+            count { $0.lost += batch.itemCount }
             report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
             return
         }
         let (kept, whereTo) = spool.setAside(batch.json)
-        tally.withLock { counters in
+        count { counters in
             if kept { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
         }
         report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
