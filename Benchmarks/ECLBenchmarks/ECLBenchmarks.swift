@@ -1,4 +1,5 @@
 import Benchmark
+import CoreMetrics
 import ECLCore
 @_spi(Pipeline) import ECLLogSQL
 import ECLLogging
@@ -179,6 +180,26 @@ let benchmarks: @Sendable () -> Void = {
     let encoded = encoder.encode(spans: batch)
     Benchmark("gzip, 512-span batch", configuration: .init(metrics: precise, scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(Gzip.compress(encoded)) }
+    }
+
+    // Metrics: an increment and a record on a held handler (the hot path), and a counter made and incremented
+    // each time (a registry lookup, as the engine does per event).
+    let metricsFactory = OTLPMetricsFactory()
+    let heldCounter = CoreMetrics.Counter(label: "bench.count", dimensions: [("ecl.workflow.name", "critique-revise")], factory: metricsFactory)
+    Benchmark("metrics: counter increment (held)") { benchmark in
+        for _ in benchmark.scaledIterations { heldCounter.increment() }
+    }
+    let heldTimer = CoreMetrics.Timer(label: "bench.duration", dimensions: [("ecl.step.id", "generate")], factory: metricsFactory)
+    Benchmark("metrics: histogram record (held timer)") { benchmark in
+        for index in benchmark.scaledIterations { heldTimer.recordNanoseconds(Int64(index &* 7919 % 5_000_000_000)) }
+    }
+    Benchmark("metrics: counter made and incremented (lookup)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            CoreMetrics.Counter(
+                label: "bench.retries", dimensions: [("ecl.workflow.name", "critique-revise"), ("ecl.step.id", "generate"), ("error.type", "503")],
+                factory: metricsFactory
+            ).increment()
+        }
     }
 
     // End to end: spans through the tracer, the batch processor and the HTTP exporter (gzip JSON) to a local

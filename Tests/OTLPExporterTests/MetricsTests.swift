@@ -41,6 +41,13 @@ import Tracing
         #expect(!queueA.isDelta)
         #expect(queueA.startTimeUnixNano > 0 && queueA.startTimeUnixNano <= queueA.timeUnixNano)
         #expect(factory.counterTotal("jobs.done") == 16)
+        // Dimensions in another order, or a key given twice (its last value counts): the same stream.
+        let other = OTLPMetricsFactory()
+        CoreMetrics.Counter(label: "c", dimensions: [("z", "1"), ("a", "2"), ("m", "3")], factory: other).increment()
+        CoreMetrics.Counter(label: "c", dimensions: [("m", "3"), ("z", "1"), ("a", "2")], factory: other).increment()
+        CoreMetrics.Counter(label: "c", dimensions: [("a", "9"), ("m", "3"), ("z", "1"), ("a", "2")], factory: other).increment()
+        #expect(other.collect().count == 1)
+        #expect(other.counterTotal("c") == 3)
         #expect(factory.counterTotal("jobs.done", matching: [("queue", "b")]) == 10)
     }
 

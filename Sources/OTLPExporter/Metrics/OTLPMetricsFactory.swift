@@ -79,36 +79,31 @@ public final class OTLPMetricsFactory: MetricsFactory {
     }
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        guard admits(.counter, label) else { return IgnoredHandler() }
-        return stream(.counter, label, dimensions) { CounterSeries(identity: $0) }
+        stream(.counter, label, dimensions) { CounterSeries(identity: $0) } ?? IgnoredHandler()
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        guard admits(.floatingPointCounter, label) else { return IgnoredHandler() }
-        return stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) }
+        stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) } ?? IgnoredHandler()
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        guard admits(.gauge, label) else { return IgnoredHandler() }
-        return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) }
+        stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } ?? IgnoredHandler()
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard admits(aggregate ? .histogram : .gauge, label) else { return IgnoredHandler() }
-        guard aggregate else { return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } }
+        guard aggregate else { return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } ?? IgnoredHandler() }
         return stream(.histogram, label, dimensions) { identity -> HistogramSeries in
             HistogramSeries(identity: identity, bounds: self.bounds(for: identity.name, default: self.aggregation.defaultBounds))
-        }
+        } ?? IgnoredHandler()
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        guard admits(.timer, label) else { return IgnoredHandler() }
-        return stream(.timer, label, dimensions) { identity -> HistogramSeries in
+        stream(.timer, label, dimensions) { identity -> HistogramSeries in
             var identity = identity
             if identity.unit.isEmpty { identity.unit = "s" }
             return HistogramSeries(
                 identity: identity, bounds: self.bounds(for: identity.name, default: self.aggregation.durationBounds), scale: 1e-9)
-        }
+        } ?? IgnoredHandler()
     }
 
     public func destroyCounter(_ handler: any CounterHandler) { remove(handler) }
@@ -146,9 +141,8 @@ public final class OTLPMetricsFactory: MetricsFactory {
 
     // MARK: - Streams
 
-    /// Whether `label` may be an instrument of `kind`: the first type made under a name keeps it.
-    private func admits(_ kind: InstrumentKind, _ label: String) -> Bool {
-        let name = Self.instrumentName(label)
+    /// Whether `name` may be an instrument of `kind`: the first type made under a name keeps it.
+    private func admits(_ kind: InstrumentKind, _ name: String) -> Bool {
         let clash: InstrumentKind?? = types.withLock { types in
             guard let existing = types.kinds[name] else {
                 types.kinds[name] = kind
@@ -164,15 +158,20 @@ public final class OTLPMetricsFactory: MetricsFactory {
         return false
     }
 
+    /// The stream of `kind`, `label` and `dimensions`, made on first use; nil when the name is another
+    /// type's. A stream that exists costs one key and one lookup under its shard's lock.
     private func stream<Series: MetricSeries>(
         _ kind: InstrumentKind, _ label: String, _ dimensions: [(String, String)], make: (SeriesIdentity) -> Series
-    ) -> Series {
+    ) -> Series? {
         let name = Self.instrumentName(label)
         let key = Self.key(kind, name, dimensions)
         let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        // The key starts with the kind, and a kind is always made as the same class: a stream found is a
+        // `Series` (no dynamic cast, which costs more than the lookup).
+        if let existing = shard.streams.withLock({ $0[key] }) { return unsafeDowncast(existing as AnyObject, to: Series.self) }
+        guard admits(kind, name) else { return nil }
         return shard.streams.withLock { streams in
-            // Another kind under the same key cannot happen (the kind is part of it); a cast failure would be a bug.
-            if let existing = streams[key] as? Series { return existing }
+            if let existing = streams[key] { return unsafeDowncast(existing as AnyObject, to: Series.self) }
             let description = aggregation.descriptions[name]
             var attributes: [TelemetryAttribute] = []
             for (key, value) in dimensions {
@@ -203,11 +202,35 @@ public final class OTLPMetricsFactory: MetricsFactory {
 
     /// A stream's key: its kind, name and dimensions (sorted by key, the last value of a repeated key).
     private static func key(_ kind: InstrumentKind, _ name: String, _ dimensions: [(String, String)]) -> String {
-        var latest: [String: String] = [:]
-        for (key, value) in dimensions { latest[key] = value }
-        var key = kind.rawValue + name
-        for (dimension, value) in latest.sorted(by: { $0.key < $1.key }) {
-            key += "\u{1F}" + dimension + "\u{1E}" + value
+        var key = kind.rawValue
+        key.reserveCapacity(name.utf8.count + dimensions.reduce(1) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 })
+        key.append(name)
+        let count = dimensions.count
+        // The dimensions in key order, sorted in a stack buffer (no allocation: this runs for every handler made).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { order in
+            for index in 0..<count { order[index] = index }
+            for index in 1..<max(count, 1) {
+                var position = index
+                while position > 0, dimensions[order[position - 1]].0 > dimensions[order[position]].0 {
+                    order.swapAt(position - 1, position)
+                    position -= 1
+                }
+            }
+            var index = 0
+            while index < count {
+                // A key given twice: its last value.
+                var chosen = order[index]
+                var next = index + 1
+                while next < count, dimensions[order[next]].0 == dimensions[chosen].0 {
+                    chosen = max(chosen, order[next])
+                    next += 1
+                }
+                key.append("\u{1F}")
+                key.append(dimensions[chosen].0)
+                key.append("\u{1E}")
+                key.append(dimensions[chosen].1)
+                index = next
+            }
         }
         return key
     }
@@ -215,6 +238,15 @@ public final class OTLPMetricsFactory: MetricsFactory {
     /// `label` as an OpenTelemetry instrument name: an ASCII letter first, then letters, digits, `_`, `.`,
     /// `/` and `-`, at most 255 characters; anything else becomes `_`.
     static func instrumentName(_ label: String) -> String {
+        // Most labels are valid already: checked byte by byte, returned as they are.
+        let utf8 = label.utf8
+        if let first = utf8.first, (65...90).contains(first) || (97...122).contains(first), utf8.count <= 255,
+            utf8.allSatisfy({ byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 || byte == 46 || byte == 47 || byte == 45
+            })
+        {
+            return label
+        }
         var scalars = label.unicodeScalars.prefix(255).map { scalar -> Character in
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "/", "-": Character(scalar)
