@@ -69,7 +69,7 @@ extension ECLWorkflows {
             let interruption = Interruption.shared
             let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
             let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
-            let tracker = RunTracker(total: plan.count)
+            let tracker = RunTracker(total: plan.count, metrics: TelemetrySetup.metrics())
             interruption.begin { reason in
                 // Exiting at once: the running workflows will not record their end themselves.
                 let (running, totals) = tracker.snapshot()

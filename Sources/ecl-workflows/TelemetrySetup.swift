@@ -75,6 +75,12 @@ enum TelemetrySetup {
         ECLLoggingSystem.flush()
     }
 
+    /// The engine's metrics, aggregated in memory: what the summary and the progress line count from. An
+    /// empty one before set-up (a command that never started telemetry counts nothing).
+    static func metrics() -> OTLPMetricsFactory {
+        installed.withLock { $0?.telemetry.metrics } ?? OTLPMetricsFactory()
+    }
+
     /// What has become of the run's spans so far (nil when none are exported): for the progress line.
     static func spanCounters() -> BatchProcessor<SpanData>.Counters? {
         installed.withLock { $0?.telemetry.spans?.counters }

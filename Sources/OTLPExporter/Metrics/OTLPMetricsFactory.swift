@@ -139,6 +139,21 @@ public final class OTLPMetricsFactory: MetricsFactory {
         return total
     }
 
+    /// The sum of the values recorded in the histogram `name` (a recorder or timer) over its streams whose
+    /// dimensions include every pair of `matching`.
+    public func histogramSum(_ name: String, matching: [(String, String)] = []) -> Double {
+        var total = 0.0
+        for shard in shards {
+            let streams = shard.streams.withLock { Array($0.values) }
+            for case let histogram as HistogramSeries in streams where histogram.identity.name == Self.instrumentName(name) {
+                let attributes = histogram.identity.attributes
+                guard matching.allSatisfy({ pair in attributes.contains { $0.key == pair.0 && $0.value == .string(pair.1) } }) else { continue }
+                if case .histogram(let value)? = histogram.collect(now: 0)?.value { total += value.sum ?? 0 }
+            }
+        }
+        return total
+    }
+
     // MARK: - Streams
 
     /// Whether `name` may be an instrument of `kind`: the first type made under a name keeps it.
