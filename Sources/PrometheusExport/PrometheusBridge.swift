@@ -33,8 +33,9 @@ public final class PrometheusBridge: MetricsFactory {
     /// Each family's type and whether it has labels, as first registered; and the families already warned about.
     private let families = Mutex<(kinds: [String: String], warned: Set<String>)>(([:], []))
 
-    /// Default bounds: timers' in seconds (OpenTelemetry's advice for durations), other histograms'.
+    /// Default bounds of timers, in seconds: OpenTelemetry's advice for durations.
     public static let defaultDurationBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+    /// Default bounds of other histograms: the OpenTelemetry SDK's.
     public static let defaultValueBounds: [Double] = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]
 
     /// Creates a bridge with the metrics' descriptions by their swift-metrics label.
@@ -46,18 +47,21 @@ public final class PrometheusBridge: MetricsFactory {
     /// The registry in the Prometheus text exposition format (version 0.0.4).
     public func render() -> [UInt8] { registry.emitToBuffer() }
 
+    /// A counter, `_total` added to its name.
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: true, unit: nil)
         guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return Ignored() }
         return NonNegative(registry.makeCounter(descriptor: descriptor, labels: labels))
     }
 
+    /// A counter of Doubles, `_total` added to its name.
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: true, unit: nil)
         guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return Ignored() }
         return NonNegative(registry.makeCounter(descriptor: descriptor, labels: labels))
     }
 
+    /// A histogram with the description's bounds, or a gauge when it does not aggregate.
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: nil)
         guard aggregate else {
@@ -69,12 +73,14 @@ public final class PrometheusBridge: MetricsFactory {
         return registry.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: Self.ascending(bounds))
     }
 
+    /// A gauge.
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: nil)
         guard admit(descriptor.name, kind: "gauge", labeled: !labels.isEmpty) else { return Ignored() }
         return registry.makeGauge(descriptor: descriptor, labels: labels)
     }
 
+    /// A histogram in seconds, `_seconds` added to its name.
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: "s")
         guard admit(descriptor.name, kind: "histogram", labeled: !labels.isEmpty) else { return Ignored() }

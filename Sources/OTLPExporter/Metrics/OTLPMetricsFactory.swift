@@ -78,18 +78,22 @@ public final class OTLPMetricsFactory: MetricsFactory {
         shards = (0..<16).map { _ in Shard() }
     }
 
+    /// A monotonic integer sum (`Counter`).
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         stream(.counter, label, dimensions) { CounterSeries(identity: $0) } ?? IgnoredHandler()
     }
 
+    /// A monotonic floating-point sum (`FloatingPointCounter`).
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         stream(.floatingPointCounter, label, dimensions) { FloatingPointCounterSeries(identity: $0) } ?? IgnoredHandler()
     }
 
+    /// A gauge moved by sets, increments and decrements (`Meter`).
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } ?? IgnoredHandler()
     }
 
+    /// A histogram (`Recorder`), or a gauge when it does not aggregate (`Gauge`).
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard aggregate else { return stream(.gauge, label, dimensions) { GaugeSeries(identity: $0) } ?? IgnoredHandler() }
         return stream(.histogram, label, dimensions) { identity -> HistogramSeries in
@@ -97,6 +101,7 @@ public final class OTLPMetricsFactory: MetricsFactory {
         } ?? IgnoredHandler()
     }
 
+    /// A histogram in seconds (`Timer`), with the duration bounds.
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         stream(.timer, label, dimensions) { identity -> HistogramSeries in
             var identity = identity
@@ -106,6 +111,7 @@ public final class OTLPMetricsFactory: MetricsFactory {
         } ?? IgnoredHandler()
     }
 
+    /// Stops reading the handler's stream (and every handler of it: they share it).
     public func destroyCounter(_ handler: any CounterHandler) { remove(handler) }
     public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { remove(handler) }
     public func destroyMeter(_ handler: any MeterHandler) { remove(handler) }
