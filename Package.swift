@@ -101,12 +101,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Prometheus for batch jobs: swift-metrics into swift-prometheus under Prometheus names, pushed to a
-        // Pushgateway and written for node_exporter's textfile collector.
+        // Prometheus for batch jobs: swift-metrics into swift-prometheus under Prometheus names (described as
+        // the plugin describes them for OTLP), pushed to a Pushgateway and written for node_exporter's textfile collector.
         .target(
             name: "PrometheusExport",
             dependencies: [
-                "CurlClient",
+                "CurlClient", "OTLPExporter",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

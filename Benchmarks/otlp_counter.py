@@ -3,9 +3,9 @@
 collector (status line, headers and body in one write, TCP_NODELAY), and counts the spans it got.
 
 Usage: otlp_counter.py PORT. Prints "ready" once listening. GET /count answers the spans received so far;
-GET /counts answers {"spans": N, "logs": M}.
+GET /counts answers {"spans": N, "logs": M, "metric_points": P, "bytes": B}.
 Counting: gzip-decompress the body; OTLP/JSON: count "startTimeUnixNano" (one per span) in /v1/traces,
-"observedTimeUnixNano" (one per log record) in /v1/logs; OTLP/protobuf (Content-Type application/x-protobuf):
+"observedTimeUnixNano" (one per log record) in /v1/logs, "timeUnixNano" (one per data point) in /v1/metrics; OTLP/protobuf (Content-Type application/x-protobuf):
 parse the request with the official opentelemetry-proto classes and count its spans. /counts also gives the
 bytes received on the wire (bodies as sent, compressed or not).
 """
@@ -20,14 +20,16 @@ PORT = int(sys.argv[1])
 LOCK = threading.Lock()
 SPANS = 0
 LOGS = 0
+POINTS = 0
 BYTES = 0
 KEY = b'"startTimeUnixNano"'
 LOG_KEY = b'"observedTimeUnixNano"'
+POINT_KEY = b'"timeUnixNano"'
 
 
 class Handler(RealHandler):
     def do_POST(self):
-        global SPANS, LOGS, BYTES
+        global SPANS, LOGS, POINTS, BYTES
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         wire = len(body)
         if self.headers.get("Content-Encoding") == "gzip":
@@ -53,15 +55,17 @@ class Handler(RealHandler):
             BYTES += wire
             if self.path.endswith("/v1/logs"):
                 LOGS += body.count(LOG_KEY)
+            elif self.path.endswith("/v1/metrics"):
+                POINTS += body.count(POINT_KEY)
             else:
                 SPANS += body.count(KEY)
         self.answer(b'{"partialSuccess":null}')
 
     def do_GET(self):
         with LOCK:
-            spans, logs, wire = SPANS, LOGS, BYTES
+            spans, logs, points, wire = SPANS, LOGS, POINTS, BYTES
         if self.path == "/counts":
-            self.answer(('{"spans": %d, "logs": %d, "bytes": %d}' % (spans, logs, wire)).encode())
+            self.answer(('{"spans": %d, "logs": %d, "metric_points": %d, "bytes": %d}' % (spans, logs, points, wire)).encode())
         else:
             self.answer(str(spans).encode())
 

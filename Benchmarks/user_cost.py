@@ -39,6 +39,8 @@ modes = {
     "--log-level info --log-format json": (["--log-level", "info", "--log-format", "json"], {}),
     "--preset dev": (["--preset", "dev"], {}),
     "--preset prod, OTLP to a local receiver": (prod, {}),
+    # The same without exporting metrics (the engine still counts them in memory: the summary reads them).
+    "--preset prod, OTEL_METRICS_EXPORTER=none": (prod, {"OTEL_METRICS_EXPORTER": "none"}),
     "--preset prod, ECL_OTLP_GZIP_LEVEL=6": (prod, {"ECL_OTLP_GZIP_LEVEL": "6"}),
     # Log sampling: a tenth of the workflows whole, the rest warnings and errors only (none fail here).
     "--preset prod --sample 0.1": ([*prod, "--sample", "0.1"], {}),
@@ -66,7 +68,7 @@ for _ in range(runs):
             sys.exit(f"{mode}: exit status {status}")
         results[mode].append((wall, usage.ru_utime + usage.ru_stime))
         after = counts()
-        received[mode] = (after["spans"] - before["spans"], after["logs"] - before["logs"])
+        received[mode] = (after["spans"] - before["spans"], after["logs"] - before["logs"], after["metric_points"] - before["metric_points"])
         if mode == "--preset dev":
             # Its records: debug log lines (they start with the time) and span lines.
             with open(output) as lines:
@@ -74,7 +76,7 @@ for _ in range(runs):
 receiver.terminate()
 os.remove(output)
 
-spans, logs = received["--preset prod, OTLP to a local receiver"]
+spans, logs, points = received["--preset prod, OTLP to a local receiver"]
 spans_per, logs_per = spans / workflows, logs / workflows
 records = {
     "--log-level info --log-format json": logs_per,
@@ -101,5 +103,7 @@ for mode, rows in results.items():
     print(f"| {mode} | {wall:.2f} s | {cpu:.2f} s | {shown} | {per_record} |")
 print(f"\nA workflow made {spans_per:.1f} spans and {logs_per:.1f} info log records (counted by the receiver); "
       f"dev printed {dev_lines / workflows:.1f} lines (debug logs and spans) a workflow.")
-sampled_spans, sampled_logs = received["--preset prod --sample 0.1"]
+sampled_spans, sampled_logs, _ = received["--preset prod --sample 0.1"]
+print(f"Prod's metrics: {points} data points in the run ({points / workflows:.3f} a workflow: the engine's counts are "
+      f"aggregated in memory and read at the interval and the end, not sent per workflow).")
 print(f"With --sample 0.1 the receiver got {sampled_spans / workflows:.1f} spans and {sampled_logs / workflows:.1f} log records a workflow.")

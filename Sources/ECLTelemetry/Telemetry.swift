@@ -306,10 +306,7 @@ public final class Telemetry: Sendable {
             let factory = OTLPMetricsFactory(aggregation: aggregation, report: report)
             var bridge: PrometheusBridge?
             if prometheus {
-                let descriptions = aggregation.descriptions.mapValues {
-                    PrometheusBridge.Description(unit: $0.unit, help: $0.description, bounds: $0.bounds)
-                }
-                bridge = PrometheusBridge(descriptions: descriptions, report: report)
+                bridge = PrometheusBridge(descriptions: aggregation.descriptions, report: report)
             }
             MetricsSystem.bootstrap(bridge.map { MultiplexMetricsHandler(factories: [factory, $0]) } ?? factory)
             installed = (factory, bridge)

@@ -1,34 +1,19 @@
 import CoreMetrics
+import OTLPExporter
 import Prometheus
 import Synchronization
 
 /// A swift-metrics backend that records into a swift-prometheus registry under Prometheus names
-/// (``PrometheusNames``), with each metric's help text, unit and bucket bounds from `descriptions`; the
+/// (``PrometheusNames``), with each metric's help text, unit and bucket bounds from `descriptions` (the
+/// plugin's `MetricDescription`s, so the OTLP export and Prometheus describe a metric alike); the
 /// registry renders the text format (``render()``).
 ///
 /// swift-prometheus stops the process on what Prometheus cannot take (a negative count, one name used for two
 /// types, or with and without labels); such an update is left out here instead, and said once through `report`.
 public final class PrometheusBridge: MetricsFactory {
-    /// A metric's unit, help text and histogram bounds.
-    public struct Description: Sendable {
-        /// The unit in UCUM (`s`, `By`, `{token}`).
-        public var unit: String
-        /// The help text.
-        public var help: String
-        /// Bucket bounds (seconds for timers); nil for the defaults.
-        public var bounds: [Double]?
-
-        /// Creates a description.
-        public init(unit: String = "", help: String = "", bounds: [Double]? = nil) {
-            self.unit = unit
-            self.help = help
-            self.bounds = bounds
-        }
-    }
-
     /// The registry the metrics live in.
     public let registry = PrometheusCollectorRegistry()
-    private let descriptions: [String: Description]
+    private let descriptions: [String: MetricDescription]
     private let report: @Sendable (String) -> Void
     /// Each family's type and whether it has labels, as first registered; and the families already warned about.
     private let families = Mutex<(kinds: [String: String], warned: Set<String>)>(([:], []))
@@ -39,7 +24,7 @@ public final class PrometheusBridge: MetricsFactory {
     public static let defaultValueBounds: [Double] = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]
 
     /// Creates a bridge with the metrics' descriptions by their swift-metrics label.
-    public init(descriptions: [String: Description] = [:], report: @escaping @Sendable (String) -> Void) {
+    public init(descriptions: [String: MetricDescription] = [:], report: @escaping @Sendable (String) -> Void) {
         self.descriptions = descriptions
         self.report = report
     }
@@ -106,7 +91,7 @@ public final class PrometheusBridge: MetricsFactory {
             labels.removeAll { $0.0 == key }
             labels.append((key, value))
         }
-        return (MetricNameDescriptor(metricName: name, unitName: "", helpText: description?.help ?? ""), labels)
+        return (MetricNameDescriptor(metricName: name, unitName: "", helpText: description?.description ?? ""), labels)
     }
 
     /// Whether a stream of `kind` may join the family `name`: the same type, labelled or not as its first
