@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "PrometheusExport",
             dependencies: [
-                "CurlClient", "OTLPExporter",
+                "CurlClient", "JSONWriting", "OTLPExporter",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -178,7 +178,7 @@ public final class Telemetry: Sendable {
         let prometheus = bridge.map { bridge in
             PrometheusPublisher(
                 pushgateway: options.pushgateway, textFile: options.metricsTextFile, intervalSeconds: settings.metricExportIntervalSeconds,
-                render: { bridge.render() }, report: report)
+                timeoutSeconds: min(settings.metricExportTimeoutSeconds, 10), render: { bridge.render() }, report: report)
         }
         // OTEL_METRICS_EXPORTER=console: each read's points on standard error (standard output is the results').
         let printMetric: @Sendable (String) -> Void = { line in
@@ -303,6 +303,9 @@ public final class Telemetry: Sendable {
             for (name, description) in EngineMetrics.descriptions where aggregation.descriptions[name] == nil {
                 aggregation.descriptions[name] = MetricDescription(unit: description.unit, description: description.description, bounds: description.bounds)
             }
+            for (name, description) in DeliveryMetrics.descriptions where aggregation.descriptions[name] == nil {
+                aggregation.descriptions[name] = description
+            }
             let factory = OTLPMetricsFactory(aggregation: aggregation, report: report)
             var bridge: PrometheusBridge?
             if prometheus {
@@ -384,7 +387,11 @@ public final class Telemetry: Sendable {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let metricCounts = metricReader?.processor.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        return spanCounts + logCounts + metricCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines + (gate?.lost ?? 0)
+        // The run's final Prometheus figures that reached neither the Pushgateway nor the file, one each.
+        let published = prometheus?.published
+        let prometheusCounts = (published?.finalPushMissing == true ? 1 : 0) + (published?.finalWriteFailed == true ? 1 : 0)
+        return spanCounts + logCounts + metricCounts + prometheusCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
+            + (gate?.lost ?? 0)
     }
 
     /// What waits in this run's own spool streams (its collector's and its log database's), and where: not

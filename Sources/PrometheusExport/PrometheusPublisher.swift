@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import JSONWriting
 import Synchronization
 
 /// Where a run's metrics go in the Prometheus text format: a Pushgateway (a batch job pushes; nothing scrapes
@@ -48,12 +49,16 @@ public final class PrometheusPublisher: Sendable {
     public struct Counts: Sendable, Equatable {
         /// Pushes the Pushgateway took (2xx).
         public var pushed = 0
-        /// Pushes that failed (said as they failed).
+        /// Pushes that failed (the first failure of a series is said; the last push's always).
         public var pushFailures = 0
         /// Files written.
         public var written = 0
         /// Writes that failed.
         public var writeFailures = 0
+        /// The run's last figures did not reach the Pushgateway (the final push failed, or was not made).
+        public var finalPushMissing = false
+        /// The run's last figures are not in the file (the final write failed).
+        public var finalWriteFailed = false
     }
 
     /// Where it pushes, if anywhere.
@@ -62,86 +67,144 @@ public final class PrometheusPublisher: Sendable {
     public let textFile: String?
     /// Seconds between publications during a run.
     public let intervalSeconds: Double
+    /// The longest a push may take during the run, in seconds.
+    public let timeoutSeconds: Double
     private let render: @Sendable () -> [UInt8]
     private let client = CurlHTTPClient(userAgent: "ecl-workflows (swift; libcurl; prometheus)", maxIdleHandles: 1)
     private let report: @Sendable (String) -> Void
     private let counts = Mutex(Counts())
-    private let publishing = Mutex(())
+    /// Held while the file is written (renders and writes never overlap, so the file's last write is the newest).
+    private let writing = Mutex(())
+    /// The periodic push under way, to wait for or cancel before the last one.
+    private let pushing = Mutex<TransferCancellation?>(nil)
+    private let pushDone = NSCondition()
+    /// Whether the last push failed (a series of failures is said once).
+    private let failing = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let wake = NSCondition()
-    private let done = DispatchSemaphore(value: 0)
 
-    /// Starts publishing what `render` returns every `intervalSeconds`, until ``finish(timeoutSeconds:)``.
+    /// Starts publishing what `render` returns every `intervalSeconds`, until ``finish(timeoutSeconds:pushing:)``.
     public init(
-        pushgateway: Pushgateway?, textFile: String?, intervalSeconds: Double, render: @escaping @Sendable () -> [UInt8],
-        report: @escaping @Sendable (String) -> Void
+        pushgateway: Pushgateway?, textFile: String?, intervalSeconds: Double, timeoutSeconds: Double = 10,
+        render: @escaping @Sendable () -> [UInt8], report: @escaping @Sendable (String) -> Void
     ) {
         self.pushgateway = pushgateway
         self.textFile = textFile
         self.intervalSeconds = max(0.05, intervalSeconds)
+        self.timeoutSeconds = max(0.1, timeoutSeconds)
         self.render = render
         self.report = report
-        let thread = Thread { [self] in
+        let thread = Thread { [weak self, wake, interval = self.intervalSeconds] in
             while true {
                 wake.lock()
-                if !stopped.load(ordering: .acquiring) { _ = wake.wait(until: Date(timeIntervalSinceNow: self.intervalSeconds)) }
+                _ = wake.wait(until: Date(timeIntervalSinceNow: interval))
                 wake.unlock()
-                if stopped.load(ordering: .acquiring) { break }
-                publish(timeoutSeconds: 10)
+                guard let publisher = self, !publisher.stopped.load(ordering: .acquiring) else { return }
+                publisher.publish(final: false, pushing: true, timeoutSeconds: publisher.timeoutSeconds)
             }
-            done.signal()
         }
         thread.name = "ecl-prometheus"
         thread.start()
     }
 
-    /// Stops the periodic publication and publishes once more, the run's final figures (without the push
-    /// when not `pushing`: a process that must exit now only writes its file); later calls do nothing.
-    public func finish(timeoutSeconds: Double, pushing: Bool = true) {
+    deinit {
+        stopped.store(true, ordering: .releasing)
+        wake.lock()
+        wake.broadcast()
+        wake.unlock()
+    }
+
+    /// Stops the periodic publication and publishes the run's final figures within `timeoutSeconds`: the file
+    /// first (a Pushgateway that hangs never holds it up), then the push, after the periodic push under way
+    /// (given half the time, then cancelled, so an older push never lands after the last). Without `pushing`
+    /// (a process that must exit now) only the file is written, and the Pushgateway keeps the last push made,
+    /// which is said. Later calls do nothing.
+    public func finish(timeoutSeconds: Double, pushing push: Bool = true) {
         let (first, _) = stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
         guard first else { return }
         wake.lock()
         wake.broadcast()
         wake.unlock()
-        _ = done.wait(timeout: .now() + timeoutSeconds)
-        publish(timeoutSeconds: timeoutSeconds, pushing: pushing)
+        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
+        if push, pushgateway != nil {
+            pushDone.lock()
+            while pushing.withLock({ $0 }) != nil, Date() < deadline.addingTimeInterval(-timeoutSeconds / 2) {
+                _ = pushDone.wait(until: deadline.addingTimeInterval(-timeoutSeconds / 2))
+            }
+            pushDone.unlock()
+            pushing.withLock { $0?.cancel() }
+        }
+        publish(final: true, pushing: push, timeoutSeconds: max(0.1, deadline.timeIntervalSinceNow))
+        if !push, let pushgateway {
+            counts.withLock { $0.finalPushMissing = true }
+            let last = published.pushed > 0 ? "keeps this run's last push" : "has nothing of this run"
+            report("Prometheus: not pushed at exit (stopped at once); \(URLText.redacted(pushgateway.url)) \(last)\(textFile.map { ", \($0) has its final figures" } ?? "")")
+        }
     }
 
     /// What was published so far.
     public var published: Counts { counts.withLock { $0 } }
 
-    /// One publication: the text rendered once, pushed and written.
-    private func publish(timeoutSeconds: Double, pushing: Bool = true) {
-        publishing.withLock { _ in
-            let text = render()
-            if pushing, let pushgateway { push(text, to: pushgateway, timeoutSeconds: timeoutSeconds) }
-            if let textFile { write(text, to: textFile) }
+    /// One publication: rendered once, written, then pushed.
+    private func publish(final: Bool, pushing push: Bool, timeoutSeconds: Double) {
+        let text = render()
+        if let textFile {
+            let succeeded = writing.withLock { _ in write(text, to: textFile, final: final) }
+            if final, !succeeded { counts.withLock { $0.finalWriteFailed = true } }
         }
+        if push, let pushgateway { self.push(text, to: pushgateway, final: final, timeoutSeconds: timeoutSeconds) }
     }
 
-    private func push(_ text: [UInt8], to gateway: Pushgateway, timeoutSeconds: Double) {
+    private func push(_ text: [UInt8], to gateway: Pushgateway, final: Bool, timeoutSeconds: Double) {
         let request = HTTPRequest(
             method: "PUT", url: gateway.pushURL, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4")], body: text,
-            timeoutSeconds: max(1, min(timeoutSeconds, 10)), maxResponseBytes: 64 << 10)
+            timeoutSeconds: max(0.1, timeoutSeconds), maxResponseBytes: 64 << 10)
+        let cancellation = TransferCancellation()
+        if !final { pushing.withLock { $0 = cancellation } }
+        defer {
+            if !final {
+                pushing.withLock { $0 = nil }
+                pushDone.lock()
+                pushDone.broadcast()
+                pushDone.unlock()
+            }
+        }
         let problem: String?
         do {
-            let response = try client.send(request)
-            problem = (200..<300).contains(response.status)
-                ? nil : "answered HTTP \(response.status): \(String(response.text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines))"
+            let response = try client.send(request, cancellation: final ? nil : cancellation)
+            let body = VisibleText.escape(String(response.text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines))
+            problem = (200..<300).contains(response.status) ? nil : "answered HTTP \(response.status)" + (body.isEmpty ? "" : ": \(body)")
         } catch {
             problem = error.message
         }
-        counts.withLock { if problem == nil { $0.pushed += 1 } else { $0.pushFailures += 1 } }
-        if let problem { report("Prometheus: the push to \(URLText.redacted(gateway.url)) failed (\(problem)); the next push sends the totals again") }
+        counts.withLock {
+            if problem == nil { $0.pushed += 1 } else { $0.pushFailures += 1 }
+            if final { $0.finalPushMissing = problem != nil }
+        }
+        let wasFailing = failing.exchange(problem != nil, ordering: .relaxed)
+        let shown = URLText.redacted(gateway.url)
+        if let problem, final {
+            report("Prometheus: the run's last push to \(shown) failed (\(problem)); the Pushgateway has \(published.pushed > 0 ? "an earlier push" : "nothing of this run")")
+        } else if let problem, !wasFailing {
+            report("Prometheus: the push to \(shown) failed (\(problem)); the next push sends the totals again (further failures are counted)")
+        } else if problem == nil, wasFailing, !final {
+            report("Prometheus: \(shown) takes pushes again")
+        }
     }
 
-    private func write(_ text: [UInt8], to path: String) {
+    /// Writes the file; true when written. A failure is said the first time and at the end.
+    private func write(_ text: [UInt8], to path: String, final: Bool) -> Bool {
         do {
             try Self.writeAtomically(text, to: path)
             counts.withLock { $0.written += 1 }
+            return true
         } catch {
-            counts.withLock { $0.writeFailures += 1 }
-            report("Prometheus: cannot write \(path): \(error.localizedDescription)")
+            let first = counts.withLock { counts -> Bool in
+                counts.writeFailures += 1
+                return counts.writeFailures == 1
+            }
+            if first || final { report("Prometheus: cannot write \(path): \(error.localizedDescription)") }
+            return false
         }
     }
 

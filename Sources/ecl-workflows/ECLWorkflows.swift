@@ -50,7 +50,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         }
         let notWritten = TelemetrySetup.finish() + Console.linesLost
         if notWritten > 0 {
-            Console.warning("\(notWritten) spans, log records and log lines could not be written anywhere: results, spans, log records or log lines (see the warnings above)")
+            Console.warning("\(notWritten) spans, log records, log lines or metric reports could not be written anywhere (see the warnings above)")
             Foundation.exit(code == 0 ? 1 : code)
         }
         Foundation.exit(code)

@@ -73,16 +73,28 @@ struct ExportOptions: ParsableArguments {
     /// The largest spool limit accepted, in megabytes (1 TiB).
     static let maxSpoolMegabytes = 1 << 20
 
-    /// `path` if a file can be made there: not empty, not a directory, in a directory that exists.
+    /// `path` if the file can be replaced whole there: not empty, a regular file or nothing yet (never a
+    /// directory, a link, a device or a pipe, which a rename would replace), in a directory that exists and
+    /// takes a new file (tried with the temporary file the writes use).
     static func checkedFile(_ path: String, option: String) throws(OTLPConfigError) -> String {
         var isDirectory: ObjCBool = false
         let directory = (path as NSString).deletingLastPathComponent
-        if path.isEmpty || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
-            throw OTLPConfigError(option: option, value: path, expected: "a file path")
+        guard !path.isEmpty, !path.hasSuffix("/") else { throw OTLPConfigError(option: option, value: path, expected: "a file path") }
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw OTLPConfigError(option: option, value: path, expected: "a regular file or a new path (it is replaced whole at each write; this is a directory, a link, a device or a pipe)")
         }
         if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw OTLPConfigError(option: option, value: path, expected: "a file in a directory that exists ('\(directory)' does not)")
         }
+        let probe = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw OTLPConfigError(option: option, value: path, expected: "a file in a directory this process can write (\(reason))")
+        }
+        close(descriptor)
+        unlink(probe)
         return path
     }
 
@@ -115,6 +127,11 @@ struct ExportOptions: ParsableArguments {
             if let url = pushgateway {
                 if let problem = URLText.httpProblem(url) {
                     throw OTLPConfigError(option: "--prometheus-pushgateway", value: URLText.redacted(url), expected: "an http:// or https:// URL such as http://127.0.0.1:9091 (\(problem))")
+                }
+                if url.contains("/metrics/job") {
+                    throw OTLPConfigError(
+                        option: "--prometheus-pushgateway", value: URLText.redacted(url),
+                        expected: "the Pushgateway's base URL such as http://127.0.0.1:9091 (/metrics/job/ecl-workflows/run/<run> is added)")
                 }
                 options.pushgateway = PrometheusPublisher.Pushgateway(
                     url: url, job: "ecl-workflows", grouping: [("run", UUID().uuidString.lowercased())])

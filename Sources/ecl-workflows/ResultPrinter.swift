@@ -38,7 +38,7 @@ struct ResultPrinter {
             for (what, delivery) in [("Spans", outputs.spans), ("Metric data points", outputs.metrics)] {
                 guard let delivery else { continue }
                 // "Delivered" is what reached a collector; a dump alone is "written".
-                if let collector = outputs.collector {
+                if let collector = delivery.collector {
                     let rejected = delivery.rejected > 0 ? ", \(delivery.rejected) refused by the collector (kept in the spool's rejected file)" : ""
                     line("\(what): \(delivery.delivered) delivered to \(collector), \(delivery.spooled) spooled\(rejected), \(delivery.lost) lost.")
                 } else {

@@ -57,7 +57,8 @@ extension ECLWorkflows {
         var quiet = false
 
         func run() async throws {
-            let (logging, results) = try TelemetrySetup.start(logging: loggingOptions, export: exportOptions, output: output)
+            let (logging, results) = try TelemetrySetup.start(
+                logging: loggingOptions, export: exportOptions, output: output, store: storeOptions.db)
             let plan = try RunPlan(self, results: results, environment: ProcessInfo.processInfo.environment)
             let store = try storeOptions.open()
             try plan.refuseTakenId(in: store)

@@ -9,6 +9,8 @@ struct RunOutputs: Encodable {
     /// What became of the run's spans (or metric data points): delivered to the collector, written to the
     /// spool, refused by the collector for good (kept in the spool's rejected file), kept nowhere.
     struct Delivery: Encodable {
+        /// The collector (scheme, host and port) they were sent to; nil when they were only written to a dump.
+        let collector: String?
         let delivered: Int
         let spooled: Int
         let rejected: Int
@@ -35,6 +37,5 @@ struct RunOutputs: Encodable {
         let pushes: Int
         let failed: Int
     }
-    var collector: String?
     var sampling: Sampling?
 }

@@ -25,7 +25,7 @@ enum TelemetrySetup {
     /// Standard output's rule: when results are JSON, every line on standard output is JSON. JSON logs stay
     /// there with the results; pretty or compact logs, and the dev preset's span lines, go to standard error.
     static func start(
-        logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true
+        logging: LoggingOptions, export: ExportOptions?, output: String?, logDatabase: Bool = true, store: String? = nil
     ) throws -> (config: LogConfig, results: OutputFormat) {
         let environment = ProcessInfo.processInfo.environment
         let resolved = try logging.load(environment: environment)
@@ -37,6 +37,7 @@ enum TelemetrySetup {
             if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
         }
         (options.sqlURLSource, options.sqlURLFromPreset) = (resolved.sqlURLSource, resolved.sqlURLFromPreset)
+        if let textFile = options.metricsTextFile { try refuseClash(textFile, config: config, options: options, store: store) }
         let telemetry: Telemetry
         // A set-up that fails leaves no empty spool directory behind that it made.
         let spool = options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
@@ -56,6 +57,32 @@ enum TelemetrySetup {
         installed.withLock { $0 = Installed(telemetry: telemetry, options: options, config: config) }
         Interruption.shared.listen()
         return (config, results)
+    }
+
+    /// The collector `signal` was sent to (its own destination's scheme, host and port), if any.
+    private static func collector(of signal: OTLPSignal, _ otlp: OTLPHTTPConfiguration?) -> String? {
+        guard let destination = otlp?.destination(for: signal) else { return nil }
+        var alone = OTLPHTTPConfiguration(traces: nil, logs: nil)
+        alone.setDestination(destination, for: signal)
+        return alone.collectorName
+    }
+
+    /// `--metrics-out` replaces its file whole: it must not be one of the run's other outputs.
+    private static func refuseClash(_ textFile: String, config: LogConfig, options: TelemetryOptions, store: String?) throws {
+        var others: [(String, String)] = []
+        if let store, store != ":memory:" { others.append((store, "the store (--db)")) }
+        if let url = config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { others.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
+        if let dump = options.jsonlOut {
+            others += [(dump, "the spans dump (--jsonl-out)"), (TelemetryOptions.logsPath(for: dump), "the logs dump"),
+                       (TelemetryOptions.metricsPath(for: dump), "the metrics dump")]
+        }
+        func canonical(_ path: String) -> String {
+            let url = URL(fileURLWithPath: path)
+            return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+        }
+        if let clash = others.first(where: { canonical($0.0) == canonical(textFile) }) {
+            throw UsageError("--metrics-out: '\(textFile)' is \(clash.1); expected a file of its own (it is replaced whole at each write)")
+        }
     }
 
     /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than
@@ -118,12 +145,14 @@ enum TelemetrySetup {
             outputs.files.append(.init(path: usage.directory + "/", holds: "\(usage.segments) spool segment\(usage.segments == 1 ? "" : "s"), \(size), waiting to be sent"))
         }
         if let counters = installed.telemetry.spans?.counters {
-            outputs.spans = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
-            outputs.collector = installed.options.otlp?.collectorName
+            outputs.spans = .init(
+                collector: collector(of: .traces, installed.options.otlp), delivered: counters.delivered, spooled: counters.spooled,
+                rejected: counters.rejected, lost: counters.lost)
         }
         if let counters = installed.telemetry.metricReader?.counters {
-            outputs.metrics = .init(delivered: counters.delivered, spooled: counters.spooled, rejected: counters.rejected, lost: counters.lost)
-            outputs.collector = installed.options.otlp?.collectorName
+            outputs.metrics = .init(
+                collector: collector(of: .metrics, installed.options.otlp), delivered: counters.delivered, spooled: counters.spooled,
+                rejected: counters.rejected, lost: counters.lost)
         }
         if let gateway = installed.options.pushgateway, let published = installed.telemetry.prometheus?.published {
             outputs.prometheus = .init(

@@ -312,7 +312,7 @@ import Testing
         let cli = try CommandRunner()
         defer { cli.remove() }
         // A file where the default spool would go (as in a read-only working directory, it cannot be made).
-        FileManager.default.createFile(atPath: path(cli, "ecl-otlp-spool"), contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: path(cli, "ecl-otlp-spool"), contents: Data("x".utf8)))
         let collector = try Collector(directory: cli.directory)
         let run = try cli.run(arguments: ["run", "--count", "2", "--otlp-endpoint", collector.endpoint, "--db", ":memory:"])
         let received = collector.stop()
@@ -383,7 +383,7 @@ import Testing
     func badExportInputStopsBeforeAnyWorkflow(arguments: [String], mentions: [String]) throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        FileManager.default.createFile(atPath: path(cli, "Package.swift"), contents: Data("not otlp\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path(cli, "Package.swift"), contents: Data("not otlp\n".utf8)))
         let limit = arguments.contains("http://h:1") && mentions.first?.hasPrefix("ECL_OTLP_") == true ? [mentions[0]: mentions[1]] : [:]
         let run = try cli.run(arguments: arguments, environment: limit)
         #expect(run.status == 2)

@@ -174,18 +174,30 @@ import Testing
     @Test func badPrometheusOptionsAreOneLineAndExitTwo() throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
+        let link = cli.directory.appendingPathComponent("link.prom").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: cli.directory.appendingPathComponent("target.prom").path)
+        let store = cli.directory.appendingPathComponent("x.db").path
         for (arguments, expected) in [
             (["--prometheus-pushgateway", "127.0.0.1:9091"], "--prometheus-pushgateway: '127.0.0.1:9091'"),
             (["--prometheus-pushgateway", "ftp://h:9091"], "--prometheus-pushgateway: 'ftp://h:9091'"),
+            (["--prometheus-pushgateway", "http://h:9091/metrics/job/mine"], "the Pushgateway's base URL"),
             (["--metrics-out", ""], "--metrics-out: ''"),
             (["--metrics-out", "/nonexistent-dir/x.prom"], "--metrics-out: '/nonexistent-dir/x.prom'"),
             (["--metrics-out", cli.directory.path], "--metrics-out: '\(cli.directory.path)'"),
+            (["--metrics-out", "/dev/null"], "a regular file or a new path"),
+            (["--metrics-out", link], "a regular file or a new path"),
+            (["--metrics-out", "/proc/ecl.prom"], "a file in a directory this process can write"),
+            (["--metrics-out", store, "--db", store], "--metrics-out: '\(store)' is the store (--db)"),
+            (["--metrics-out", "l.db", "--log-sql", "sqlite:l.db"], "--metrics-out: 'l.db' is the log database"),
+            (["--metrics-out", "d-metrics.jsonl", "--jsonl-out", "d.jsonl"], "--metrics-out: 'd-metrics.jsonl' is the metrics dump"),
         ] {
             let run = try cli.run(arguments: ["run", "--db", ":memory:"] + arguments)
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderrLines.count == 1 && run.stderrLines.first?.contains(expected) == true, "\(arguments): \(run.stderr)")
             #expect(run.stdout.isEmpty)
         }
+        #expect(!FileManager.default.fileExists(atPath: store), "nothing was written over")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("target.prom").path))
     }
 
     @Test func aPushgatewayThatIsDownIsSaidAndTheRunGoesOn() throws {
@@ -195,9 +207,51 @@ import Testing
         let run = try cli.run(arguments: [
             "run", "simple", "--count", "3", "--prometheus-pushgateway", "http://user:secret@127.0.0.1:\(closed)", "--db", ":memory:",
         ])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("Prometheus: the push to http://user:***@127.0.0.1:\(closed) failed"), "\(run.stderr)")
+        // The run's metrics reached nowhere: said, and exit 1 (as for spans and log records kept nowhere).
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("Prometheus: the run's last push to http://user:***@127.0.0.1:\(closed) failed"), "\(run.stderr)")
         #expect(!run.stderr.contains("secret") && !run.stdout.contains("secret"))
         #expect(run.stdoutLines.contains { $0.hasPrefix("Prometheus: pushed 0 times to http://user:***@127.0.0.1:\(closed), 1 failed") }, "\(run.stdout)")
+    }
+
+    @Test func aPushgatewayThatHangsNeverHoldsUpTheFile() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let hanging = try LocalHTTPServer(fallback: .hang(seconds: 30))
+        defer { hanging.stop() }
+        let textFile = cli.directory.appendingPathComponent("ecl.prom").path
+        let run = try cli.run(
+            arguments: [
+                "run", "simple", "--count", "30", "--concurrency", "2", "--prometheus-pushgateway", hanging.baseURL, "--metrics-out", textFile,
+                "--output", "json", "--db", ":memory:",
+            ],
+            environment: ["OTEL_METRIC_EXPORT_INTERVAL": "100", "OTEL_METRIC_EXPORT_TIMEOUT": "300"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let summary = try Self.summary(run)
+        // The file has the run's final figures, whatever the pushes did.
+        let text = try String(contentsOfFile: textFile, encoding: .utf8)
+        #expect(text.contains("ecl_workflows_completed_total{ecl_workflow_name=\"simple\"} \(summary["completed"] as? Int ?? -1)"), "\(text)")
+        // A series of failed pushes is said once at most (however many intervals passed), and the last one again.
+        #expect(run.stderrLines.filter { $0.contains("Prometheus: the push to") }.count <= 1, "\(run.stderr)")
+        #expect(run.stderrLines.filter { $0.contains("Prometheus: the run's last push to") }.count == 1, "\(run.stderr)")
+    }
+
+    @Test func theSummaryNamesEachSignalsOwnCollector() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let spans = try LocalHTTPServer()
+        let metrics = try LocalHTTPServer()
+        defer {
+            spans.stop()
+            metrics.stop()
+        }
+        let run = try cli.run(
+            arguments: ["run", "simple", "--count", "2", "--db", ":memory:"],
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": spans.baseURL, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": metrics.baseURL + "/custom/metrics"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Spans: ") && $0.contains("delivered to \(spans.baseURL),") }, "\(run.stdout)")
+        #expect(run.stdoutLines.contains { $0.hasPrefix("Metric data points: ") && $0.contains("delivered to \(metrics.baseURL),") }, "\(run.stdout)")
+        #expect(metrics.requests.contains { $0.path == "/custom/metrics" })
+        #expect(!spans.requests.contains { $0.path.contains("metrics") })
     }
 }

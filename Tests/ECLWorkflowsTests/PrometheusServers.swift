@@ -30,7 +30,10 @@ final class PrometheusServers {
 
     init(directory: URL) throws {
         pushgatewayPort = try freeLocalPort()
-        pushgateway = try Self.start(try Self.binary("prometheus-pushgateway"), ["--web.listen-address=127.0.0.1:\(pushgatewayPort)"], log: directory.appendingPathComponent("pushgateway.log"))
+        // Its own persistence file: Debian's default is one shared by every Pushgateway on the machine.
+        pushgateway = try Self.start(try Self.binary("prometheus-pushgateway"), [
+            "--web.listen-address=127.0.0.1:\(pushgatewayPort)", "--persistence.file=\(directory.appendingPathComponent("pushgateway.data").path)",
+        ], log: directory.appendingPathComponent("pushgateway.log"))
         try Collector.waitUntilListening(port: pushgatewayPort, process: pushgateway)
 
         prometheusPort = try freeLocalPort()

@@ -111,8 +111,8 @@ public struct OTLPConfiguration: Sendable, Equatable {
     public var metricTemporality: MetricTemporality = .cumulative
     /// Histogram bounds, units and descriptions of the metrics.
     public var metricsAggregation = MetricsAggregation()
-    /// Count the pipelines' own health among the metrics (``DeliveryMetrics``: items delivered, spooled, refused
-    /// and lost, export durations, queue sizes). Default false: a service that records no metrics sends none.
+    /// Count the pipelines' own health among the metrics (`otel.sdk.exporter.*` and `otel.sdk.processor.*`:
+    /// items delivered, spooled, refused and lost, export durations, queue sizes). Default false: a service that records no metrics sends none.
     public var metricsIncludePipelineHealth = false
     /// Which traces are recorded and exported. Default `.parentBased(root: .alwaysOn)`.
     /// Environment: `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`.

@@ -32,6 +32,20 @@ import CoreMetrics
         component = [("otel.component.type", "otlp_http_json_\(item)_exporter")]
     }
 
+    /// What each of these metrics is, for backends that take units and descriptions.
+    public static let descriptions: [String: MetricDescription] = {
+        var descriptions: [String: MetricDescription] = [
+            "otel.sdk.exporter.operation.duration": MetricDescription(unit: "s", description: "How long exports took, retries included."),
+        ]
+        for (item, unit) in [("span", "{span}"), ("log", "{log_record}"), ("metric_data_point", "{data_point}")] {
+            descriptions["otel.sdk.exporter.\(item).exported"] = MetricDescription(
+                unit: unit, description: "Items handed to the exporter, by what became of them (error.type: spooled, rejected, lost).")
+            descriptions["otel.sdk.processor.\(item).queue.size"] = MetricDescription(unit: unit, description: "Items waiting in the queue.")
+            descriptions["otel.sdk.processor.\(item).queue.capacity"] = MetricDescription(unit: unit, description: "The most items the queue holds.")
+        }
+        return descriptions
+    }()
+
     /// The changes between two tallies: delivered, spooled, rejected and lost items.
     func record(from before: DeliveryCounters, to after: DeliveryCounters) {
         let changes: [(String?, Int)] = [
