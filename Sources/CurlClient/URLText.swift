@@ -117,6 +117,9 @@ public enum URLText {
         return base + "/" + path + query
     }
 
+    /// Whether a query parameter's name says its value is a secret (`token`, `key`, `password`…).
+    public static func isSecretParameter(_ name: String) -> Bool { isSecretName(Substring(name)) }
+
     /// Whether a query parameter's name says its value is a secret, after percent-decoding it.
     static func isSecretName(_ name: Substring) -> Bool {
         let lowered = percentDecoded(name).lowercased()

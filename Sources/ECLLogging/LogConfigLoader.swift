@@ -36,6 +36,8 @@ public struct ResolvedLogConfig: Sendable, Equatable {
     /// The SQL log database is the preset's own (no flag, variable or file set it): a database that cannot be
     /// opened is then a warning, not an error.
     public var sqlURLFromPreset: Bool
+    /// The TOML file read, if any.
+    public var configFile: String? = nil
 }
 
 /// Builds a ``LogConfig`` from its sources, each overriding the one before:
@@ -71,7 +73,8 @@ public enum LogConfigLoader {
         var sqlFromPreset = config.sqlExporter != nil
 
         // 2. TOML file.
-        if let (path, source) = configFile(flags: flags, environment: environment, currentDirectory: currentDirectory) {
+        let file = configFile(flags: flags, environment: environment, currentDirectory: currentDirectory)
+        if let (path, source) = file {
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
                 throw LogConfigError("\(source): cannot read '\(path)': \(Self.reason(error))")
@@ -115,7 +118,8 @@ public enum LogConfigLoader {
         // The environment's keep_failed holds for a ratio from any source (the file, ECL_SAMPLE, --sample).
         if let keepFailed { config.sampling?.keepFailed = keepFailed }
         if let logSQL { useDatabase(logSQL, from: "--log-sql") }
-        return ResolvedLogConfig(config: config, preset: presetName, sqlURLSource: sqlSource, sqlURLFromPreset: sqlFromPreset)
+        return ResolvedLogConfig(
+            config: config, preset: presetName, sqlURLSource: sqlSource, sqlURLFromPreset: sqlFromPreset, configFile: file?.0)
     }
 
     /// The TOML file to read and what named it, or nil for none.

@@ -359,7 +359,7 @@ public final class Telemetry: Sendable {
         if let metricReader {
             DispatchQueue.global().async(group: group) { metricReader.shutdown(timeoutSeconds: timeoutSeconds ?? metricReader.timeoutSeconds) }
         }
-        if let prometheus { DispatchQueue.global().async(group: group) { prometheus.finish(timeoutSeconds: timeoutSeconds ?? 10) } }
+        if let prometheus { DispatchQueue.global().async(group: group) { prometheus.finish(timeoutSeconds: min(timeoutSeconds ?? .infinity, prometheus.timeoutSeconds)) } }
         group.wait()
         if let lost = gate?.lost, lost > 0 {
             report("log sampling: \(lost) spans and lines of failed workflows were past the 100,000 held at once and are not written")
@@ -387,9 +387,15 @@ public final class Telemetry: Sendable {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let metricCounts = metricReader?.processor.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        // The run's final Prometheus figures that reached neither the Pushgateway nor the file, one each.
-        let published = prometheus?.published
-        let prometheusCounts = (published?.finalPushMissing == true ? 1 : 0) + (published?.finalWriteFailed == true ? 1 : 0)
+        // The run's final Prometheus figures, when they reached none of the places they were meant for (the
+        // file has them though the push failed: they are written; each failure was said).
+        var prometheusCounts = 0
+        if let prometheus {
+            let published = prometheus.published
+            let missed = (published.finalPushMissing ? 1 : 0) + (published.finalWriteFailed ? 1 : 0)
+            let places = (prometheus.pushgateway != nil ? 1 : 0) + (prometheus.textFile != nil ? 1 : 0)
+            prometheusCounts = places > 0 && missed == places ? 1 : 0
+        }
         return spanCounts + logCounts + metricCounts + prometheusCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
             + (gate?.lost ?? 0)
     }

@@ -40,6 +40,27 @@ public final class PrometheusPublisher: Sendable {
             return label + "/" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value)
         }
 
+        /// The group as a user selects it: `job ecl-workflows, run 1b4e…`.
+        public var group: String {
+            (["job \(job)"] + grouping.map { "\($0.0) \($0.1)" }).joined(separator: ", ")
+        }
+
+        /// `text` with the URL's credentials (its password, `user:password` and their base64, as in a Basic
+        /// authorization header) shown as `***`.
+        func hidingCredentials(_ text: String) -> String {
+            guard let components = URLComponents(string: url) else { return text }
+            var secrets: [String] = []
+            if let password = components.password, !password.isEmpty {
+                let pair = (components.user ?? "") + ":" + password
+                secrets += [Data(pair.utf8).base64EncodedString(), pair, password]
+                if let decoded = password.removingPercentEncoding, decoded != password { secrets.append(decoded) }
+            }
+            for item in components.queryItems ?? [] where URLText.isSecretParameter(item.name) {
+                if let value = item.value, !value.isEmpty { secrets.append(value) }
+            }
+            return secrets.filter { $0.count >= 3 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+        }
+
         public static func == (lhs: Self, rhs: Self) -> Bool {
             lhs.url == rhs.url && lhs.job == rhs.job && lhs.grouping.map { $0.0 + "=" + $0.1 } == rhs.grouping.map { $0.0 + "=" + $0.1 }
         }
@@ -94,16 +115,23 @@ public final class PrometheusPublisher: Sendable {
         self.timeoutSeconds = max(0.1, timeoutSeconds)
         self.render = render
         self.report = report
+        // The file and the push on threads of their own, so a Pushgateway that hangs never holds up the file.
+        if textFile != nil { start("ecl-prometheus-file") { $0.publish(final: false, writingFile: true, pushing: false) } }
+        if pushgateway != nil { start("ecl-prometheus-push") { $0.publish(final: false, writingFile: false, pushing: true) } }
+    }
+
+    /// A thread that runs `work` every interval until the publisher stops (it holds the publisher weakly).
+    private func start(_ name: String, _ work: @escaping @Sendable (PrometheusPublisher) -> Void) {
         let thread = Thread { [weak self, wake, interval = self.intervalSeconds] in
             while true {
                 wake.lock()
                 _ = wake.wait(until: Date(timeIntervalSinceNow: interval))
                 wake.unlock()
                 guard let publisher = self, !publisher.stopped.load(ordering: .acquiring) else { return }
-                publisher.publish(final: false, pushing: true, timeoutSeconds: publisher.timeoutSeconds)
+                work(publisher)
             }
         }
-        thread.name = "ecl-prometheus"
+        thread.name = name
         thread.start()
     }
 
@@ -134,11 +162,11 @@ public final class PrometheusPublisher: Sendable {
             pushDone.unlock()
             pushing.withLock { $0?.cancel() }
         }
-        publish(final: true, pushing: push, timeoutSeconds: max(0.1, deadline.timeIntervalSinceNow))
+        publish(final: true, writingFile: true, pushing: push, timeoutSeconds: max(0.1, deadline.timeIntervalSinceNow))
         if !push, let pushgateway {
             counts.withLock { $0.finalPushMissing = true }
             let last = published.pushed > 0 ? "keeps this run's last push" : "has nothing of this run"
-            report("Prometheus: not pushed at exit (stopped at once); \(URLText.redacted(pushgateway.url)) \(last)\(textFile.map { ", \($0) has its final figures" } ?? "")")
+            report("Prometheus: not pushed at exit (stopped at once); \(URLText.redacted(pushgateway.url)) \(last) (\(pushgateway.group))\(textFile.map { ", \($0) has its final figures" } ?? "")")
         }
     }
 
@@ -146,13 +174,13 @@ public final class PrometheusPublisher: Sendable {
     public var published: Counts { counts.withLock { $0 } }
 
     /// One publication: rendered once, written, then pushed.
-    private func publish(final: Bool, pushing push: Bool, timeoutSeconds: Double) {
+    private func publish(final: Bool, writingFile: Bool, pushing push: Bool, timeoutSeconds: Double? = nil) {
         let text = render()
-        if let textFile {
+        if writingFile, let textFile {
             let succeeded = writing.withLock { _ in write(text, to: textFile, final: final) }
             if final, !succeeded { counts.withLock { $0.finalWriteFailed = true } }
         }
-        if push, let pushgateway { self.push(text, to: pushgateway, final: final, timeoutSeconds: timeoutSeconds) }
+        if push, let pushgateway { self.push(text, to: pushgateway, final: final, timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds) }
     }
 
     private func push(_ text: [UInt8], to gateway: Pushgateway, final: Bool, timeoutSeconds: Double) {
@@ -172,7 +200,8 @@ public final class PrometheusPublisher: Sendable {
         let problem: String?
         do {
             let response = try client.send(request, cancellation: final ? nil : cancellation)
-            let body = VisibleText.escape(String(response.text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines))
+            // The reply's first words, without anything of the credentials (a server may echo the request).
+            let body = VisibleText.escape(gateway.hidingCredentials(String(response.text.prefix(200))).trimmingCharacters(in: .whitespacesAndNewlines))
             problem = (200..<300).contains(response.status) ? nil : "answered HTTP \(response.status)" + (body.isEmpty ? "" : ": \(body)")
         } catch {
             problem = error.message
@@ -184,7 +213,7 @@ public final class PrometheusPublisher: Sendable {
         let wasFailing = failing.exchange(problem != nil, ordering: .relaxed)
         let shown = URLText.redacted(gateway.url)
         if let problem, final {
-            report("Prometheus: the run's last push to \(shown) failed (\(problem)); the Pushgateway has \(published.pushed > 0 ? "an earlier push" : "nothing of this run")")
+            report("Prometheus: the run's last push to \(shown) failed (\(problem)); the Pushgateway has \(published.pushed > 0 ? "an earlier push" : "nothing of this run") (\(gateway.group))")
         } else if let problem, !wasFailing {
             report("Prometheus: the push to \(shown) failed (\(problem)); the next push sends the totals again (further failures are counted)")
         } else if problem == nil, wasFailing, !final {
@@ -208,10 +237,16 @@ public final class PrometheusPublisher: Sendable {
         }
     }
 
+    /// The file a write of `path` goes to before it is renamed: in the same directory, named by the process
+    /// (short, whatever the length of `path`'s name).
+    public static func temporaryPath(for path: String) -> String {
+        let directory = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+        return directory + ".ecl-metrics-\(getpid()).tmp"
+    }
+
     /// Writes `bytes` beside `path` and renames it over `path`.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let temporary = URL(fileURLWithPath: temporaryPath(for: path))
         try Data(bytes).write(to: temporary)
         guard rename(temporary.path, path) == 0 else {
             let reason = String(cString: strerror(errno))

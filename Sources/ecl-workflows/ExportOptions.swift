@@ -78,8 +78,11 @@ struct ExportOptions: ParsableArguments {
     /// takes a new file (tried with the temporary file the writes use).
     static func checkedFile(_ path: String, option: String) throws(OTLPConfigError) -> String {
         var isDirectory: ObjCBool = false
-        let directory = (path as NSString).deletingLastPathComponent
         guard !path.isEmpty, !path.hasSuffix("/") else { throw OTLPConfigError(option: option, value: path, expected: "a file path") }
+        guard path != "-" else {
+            throw OTLPConfigError(option: option, value: path, expected: "a file path (not standard output: the file is replaced whole at each write)")
+        }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ""
         var info = stat()
         if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             throw OTLPConfigError(option: option, value: path, expected: "a regular file or a new path (it is replaced whole at each write; this is a directory, a link, a device or a pipe)")
@@ -87,7 +90,8 @@ struct ExportOptions: ParsableArguments {
         if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw OTLPConfigError(option: option, value: path, expected: "a file in a directory that exists ('\(directory)' does not)")
         }
-        let probe = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        // The directory must take the temporary file each write makes before its rename.
+        let probe = PrometheusPublisher.temporaryPath(for: path)
         let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))

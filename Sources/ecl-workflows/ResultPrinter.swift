@@ -46,7 +46,8 @@ struct ResultPrinter {
                 }
             }
             if let prometheus = outputs.prometheus {
-                let failed = prometheus.failed > 0 ? ", \(prometheus.failed) failed" : ""
+                var failed = prometheus.failed > 0 ? ", \(prometheus.failed) failed" : ""
+                if prometheus.last_push_failed { failed += "; the run's last figures did not reach it" }
                 line("Prometheus: pushed \(prometheus.pushes) time\(prometheus.pushes == 1 ? "" : "s") to \(prometheus.pushgateway)\(failed) (job \(prometheus.job), run \(prometheus.run)).")
             }
             if let sampling = outputs.sampling {

@@ -36,6 +36,8 @@ struct RunOutputs: Encodable {
         let run: String
         let pushes: Int
         let failed: Int
+        /// The run's final figures did not reach the Pushgateway (it holds an earlier push, or nothing).
+        let last_push_failed: Bool
     }
     var sampling: Sampling?
 }

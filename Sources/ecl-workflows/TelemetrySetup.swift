@@ -37,7 +37,7 @@ enum TelemetrySetup {
             if config.format == .json { options.consoleSpansToStandardError = true } else { config.output = .stderr }
         }
         (options.sqlURLSource, options.sqlURLFromPreset) = (resolved.sqlURLSource, resolved.sqlURLFromPreset)
-        if let textFile = options.metricsTextFile { try refuseClash(textFile, config: config, options: options, store: store) }
+        if let textFile = options.metricsTextFile { try refuseClash(textFile, config: config, options: options, store: store, configFile: resolved.configFile) }
         let telemetry: Telemetry
         // A set-up that fails leaves no empty spool directory behind that it made.
         let spool = options.spoolDirectory ?? TelemetryOptions.defaultSpoolDirectory
@@ -68,10 +68,16 @@ enum TelemetrySetup {
     }
 
     /// `--metrics-out` replaces its file whole: it must not be one of the run's other outputs.
-    private static func refuseClash(_ textFile: String, config: LogConfig, options: TelemetryOptions, store: String?) throws {
+    private static func refuseClash(_ textFile: String, config: LogConfig, options: TelemetryOptions, store: String?, configFile: String?) throws {
         var others: [(String, String)] = []
-        if let store, store != ":memory:" { others.append((store, "the store (--db)")) }
-        if let url = config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { others.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
+        // A SQLite file comes with its journal, write-ahead log and shared memory beside it.
+        func database(_ path: String, _ what: String) {
+            others.append((path, what))
+            for suffix in ["-wal", "-shm", "-journal"] { others.append((path + suffix, what + "'s \(suffix.dropFirst()) file")) }
+        }
+        if let store, store != ":memory:" { database(store, "the store (--db)") }
+        if let url = config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { database(String(url.dropFirst("sqlite:".count)), "the log database") }
+        if let file = configFile { others.append((file, "the configuration file")) }
         if let dump = options.jsonlOut {
             others += [(dump, "the spans dump (--jsonl-out)"), (TelemetryOptions.logsPath(for: dump), "the logs dump"),
                        (TelemetryOptions.metricsPath(for: dump), "the metrics dump")]
@@ -129,7 +135,9 @@ enum TelemetrySetup {
             }
         }
         if let path = installed.options.metricsTextFile, let prometheus = installed.telemetry.prometheus, prometheus.published.written > 0 {
-            outputs.files.append(.init(path: path, holds: "metrics, Prometheus text"))
+            // A file whose last write failed holds earlier figures: said so, not listed as the run's.
+            let stale = prometheus.published.finalWriteFailed ? "; its last write failed, it holds earlier figures" : ""
+            outputs.files.append(.init(path: path, holds: "metrics, Prometheus text\(stale)"))
         }
         if let url = installed.config.sqlExporter?.databaseURL {
             // The level decides what the database gets: said here, since `--log-level warn` stores no info line.
@@ -157,7 +165,7 @@ enum TelemetrySetup {
         if let gateway = installed.options.pushgateway, let published = installed.telemetry.prometheus?.published {
             outputs.prometheus = .init(
                 pushgateway: URLText.redacted(gateway.url), job: gateway.job, run: gateway.grouping.first { $0.0 == "run" }?.1 ?? "",
-                pushes: published.pushed, failed: published.pushFailures)
+                pushes: published.pushed, failed: published.pushFailures, last_push_failed: published.finalPushMissing)
         }
         if let sampling = installed.config.sampling {
             outputs.sampling = .init(ratio: sampling.ratio, keep_failed: sampling.keepFailed, kept_failed: installed.telemetry.keptFailedWorkflows)

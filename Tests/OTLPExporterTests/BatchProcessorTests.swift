@@ -108,6 +108,37 @@ import Testing
         #expect(warnings.all.contains { $0.contains("refused 10 spans") && $0.contains(spool.rejectedPath) && $0.contains("HTTP 400") })
     }
 
+    @Test func aSeriesOfRefusalsIsSaidOnceAndCounted() throws {
+        let directory = temporaryPath("spool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Spool(directory: directory, signal: .traces)
+        let refusal = ExportOutcome.rejected("HTTP 400, not retried: nope")
+        let exporter = ScriptedExporter(script: [refusal, refusal, refusal])
+        let processor = processor(exporter, spool: spool, batch: 10)
+        for item in 0..<30 { processor.add(item) }
+        processor.shutdown(timeoutSeconds: 5)
+        #expect(processor.counters == .init(rejected: 30))
+        #expect(warnings.all.filter { $0.contains("refused 10 spans") }.count == 1, "\(warnings.all)")
+        #expect(warnings.all.contains { $0.contains("further refusals are counted, not reported") })
+    }
+
+    @Test func itemsRefusedInAPartialSuccessAreCountedLost() throws {
+        /// Delivers every batch, and says the collector refused 3 items of each.
+        final class PartlyRefusing: BatchExporter {
+            let pending = Mutex(0)
+            var destination: String { "partly" }
+            func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
+                pending.withLock { $0 += 3 }
+                return .delivered
+            }
+            func takeRefusedInPart() -> Int { pending.withLock { value in defer { value = 0 }; return value } }
+        }
+        let processor = processor(PartlyRefusing(), spool: nil, batch: 10)
+        for item in 0..<20 { processor.add(item) }
+        processor.shutdown(timeoutSeconds: 5)
+        #expect(processor.counters == .init(delivered: 14, lost: 6))
+    }
+
     @Test func anUnreachableCollectorIsSaidOnceSpooledAndDrainedWhenItIsBack() throws {
         let directory = temporaryPath("spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }

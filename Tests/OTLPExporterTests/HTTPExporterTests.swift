@@ -169,9 +169,15 @@ import Testing
         #expect(warnings.all.count == before)
     }
 
-    @Test func partialSuccessIsAWarning() throws {
-        let server = try LocalHTTPServer(script: [.respond(status: 200, body: #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#)])
-        #expect(exporter(server).export(batch, deadline: clock.now() + 30) == .delivered)
-        #expect(warnings.all == ["OTLP traces: the collector at \(server.baseURL)/v1/traces rejected 2 of 3 spans: too old"])
+    @Test func partialSuccessIsSaidOnceAndCounted() throws {
+        let partial = LocalHTTPServer.Reply.respond(status: 200, body: #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#)
+        let server = try LocalHTTPServer(script: [partial, partial])
+        let sender = exporter(server)
+        #expect(sender.export(batch, deadline: clock.now() + 30) == .delivered)
+        #expect(sender.export(batch, deadline: clock.now() + 30) == .delivered)
+        // Said the first time; every refused item is counted for the processor to take (as lost).
+        #expect(warnings.all == ["OTLP traces: the collector at \(server.baseURL)/v1/traces rejected 2 of 3 spans: too old; they are lost (further rejections are counted, not reported)"])
+        #expect(sender.takeRefusedInPart() == 4)
+        #expect(sender.takeRefusedInPart() == 0)
     }
 }

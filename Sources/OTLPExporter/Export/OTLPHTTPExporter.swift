@@ -30,6 +30,9 @@ import Synchronization
     public static let maxResponseBytes = 4 << 20
     /// Whether an answer that was not an OTLP response has been reported (once is enough).
     private let warnedOfBody = Atomic<Bool>(false)
+    /// Items refused in partial successes, not yet taken by the processor; and all of them so far.
+    private let refusedInPart = Atomic<Int>(0)
+    private let refusedInPartEver = Atomic<Int>(0)
 
     /// Creates an exporter for one signal's destination.
     public init(
@@ -148,9 +151,15 @@ import Synchronization
         let key = batch.signal.rejectedKey
         let rejected = (partial[key] as? String).flatMap(Int.init) ?? (partial[key] as? Int) ?? 0
         guard rejected > 0 else { return }
-        let message = (partial["errorMessage"] as? String).map { ": \($0)" } ?? ""
-        report("OTLP \(batch.signal.rawValue): the collector at \(URLText.redacted(url)) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message)")
+        let counted = min(rejected, batch.itemCount)
+        refusedInPart.wrappingAdd(counted, ordering: .relaxed)
+        // Said the first time; later ones are counted (as lost: the collector kept them nowhere).
+        guard refusedInPartEver.wrappingAdd(counted, ordering: .relaxed).oldValue == 0 else { return }
+        let message = (partial["errorMessage"] as? String).map { ": \(VisibleText.escape(Self.summary($0)))" } ?? ""
+        report("OTLP \(batch.signal.rawValue): the collector at \(URLText.redacted(url)) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message); they are lost (further rejections are counted, not reported)")
     }
+
+    public func takeRefusedInPart() -> Int { refusedInPart.exchange(0, ordering: .relaxed) }
 
     static func summary(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")

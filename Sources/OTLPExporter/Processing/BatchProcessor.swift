@@ -55,6 +55,8 @@ import Synchronization
     private let progress = WakeSignal()
     private let state = Mutex(State())
     private let tally = Mutex(Counters())
+    /// Whether a refusal by the destination was said (later ones are counted only).
+    private let refusalSaid = Mutex(false)
     private let inFlight = Mutex<[Item]?>(nil)
     private let deliverItems: (@Sendable ([Item], Double) -> ExportOutcome)?
     private let shutdownDeadline = Mutex<Double?>(nil)
@@ -444,9 +446,12 @@ import Synchronization
         let fromSpool = items == nil
         switch outcome {
         case .delivered:
+            // Items the collector said it refused within a 2xx (a partial success) are kept nowhere: lost.
+            let refused = min(exporter.takeRefusedInPart(), itemCount)
             count {
-                $0.delivered += itemCount
-                if fromSpool { $0.drained += itemCount }
+                $0.delivered += itemCount - refused
+                $0.lost += refused
+                if fromSpool { $0.drained += itemCount - refused }
             }
             return .delivered
         case .unavailable(let reason):
@@ -492,16 +497,22 @@ import Synchronization
     /// Keeps a batch the destination refused for good in the rejected file, so it is neither lost silently
     /// nor sent again.
     private func setAside(_ batch: EncodedBatch, reason: String) {
+        // The first refusal is said; later ones are counted (the summary says how many), not said each batch.
+        let first = refusalSaid.withLock { said in
+            defer { said = true }
+            return !said
+        }
+        let further = first ? " (further refusals are counted, not reported)" : ""
         guard let spool else {
             count { $0.lost += batch.itemCount }
-            report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost")
+            if first { report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)); they are lost\(further)") }
             return
         }
         let (kept, whereTo) = spool.setAside(batch.json)
         count { counters in
             if kept { counters.rejected += batch.itemCount } else { counters.lost += batch.itemCount }
         }
-        report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)")
+        if first || !kept { report("\(label): \(exporter.destination) refused \(batch.itemCount) \(signal.itemName) (\(reason)), \(whereTo)\(further)") }
     }
 
     /// Keeps a spooled line that is not an OTLP document of this signal in the rejected file, never sending it.

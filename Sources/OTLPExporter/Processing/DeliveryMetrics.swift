@@ -29,7 +29,9 @@ import CoreMetrics
         exported = "otel.sdk.exporter.\(item).exported"
         queueSize = "otel.sdk.processor.\(item).queue.size"
         queueCapacity = "otel.sdk.processor.\(item).queue.capacity"
-        component = [("otel.component.type", "otlp_http_json_\(item)_exporter")]
+        // The semantic conventions' component types: otlp_http_json_span_exporter, …_log_…, …_metric_exporter.
+        let exporter = signal == .metrics ? "metric" : item
+        component = [("otel.component.type", "otlp_http_json_\(exporter)_exporter")]
     }
 
     /// What each of these metrics is, for backends that take units and descriptions.

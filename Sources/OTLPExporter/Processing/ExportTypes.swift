@@ -113,11 +113,16 @@ public enum OTLPSignal: String, Sendable, CaseIterable {
     var destination: String { get }
     /// Whether it writes to a local file (no network): a process that must exit now still writes to it.
     var isLocal: Bool { get }
+    /// Items of batches it delivered that the destination said it refused (an OTLP partial success) since
+    /// the last call; they are kept nowhere.
+    func takeRefusedInPart() -> Int
 }
 
 extension BatchExporter {
     /// Exporters send over the network unless they say otherwise.
     public var isLocal: Bool { false }
+    /// Destinations take a delivered batch whole unless they say otherwise.
+    public func takeRefusedInPart() -> Int { 0 }
 }
 
 /// The time source of exporters and processors: monotonic seconds, blocking sleeps and timed waits,
