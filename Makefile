@@ -6,8 +6,9 @@ SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev libsqlite3-dev pkg-config
 # For the PostgreSQL tests and benchmarks: a server the tests start on 127.0.0.1 (scripts/local-postgres.sh);
 # openssl makes the TLS test's certificate authority and certificates; Prometheus and its Pushgateway receive
-# a run's metrics in the metrics tests (started by the tests on 127.0.0.1, never as services).
-APT_TEST_PACKAGES := postgresql postgresql-client openssl prometheus prometheus-pushgateway
+# a run's metrics in the metrics tests (started by the tests on 127.0.0.1, never as services); headless
+# Chromium loads the trace and report pages in the trace tests.
+APT_TEST_PACKAGES := postgresql postgresql-client openssl prometheus prometheus-pushgateway chromium
 PG_TRAIT := --traits PostgreSQL
 BIN := .build/debug/ecl-workflows
 # The toolchain's own llvm-cov (another one on PATH may not read its profiles).

@@ -136,6 +136,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The trace view: OTLP spans and log records (any OTLP JSONL file) drawn as a terminal waterfall, a
+        // JSON tree or a self-contained HTML page. Knows nothing of ECL's command or store.
+        .target(
+            name: "TraceView",
+            dependencies: ["JSONWriting"],
+            swiftSettings: strict
+        ),
         // The command.
         .executableTarget(
             name: "ecl-workflows",
@@ -146,6 +153,7 @@ let package = Package(
                 "ECLLogSQL",
                 "OTLPExporter",
                 "PrometheusExport",
+                "TraceView",
                 "CurlClient",
                 "JSONWriting",
                 "LogLineCore",
@@ -205,6 +213,12 @@ let package = Package(
         .testTarget(
             name: "ECLLogSQLTests",
             dependencies: ["ECLLogSQL", "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TraceViewTests",
+            dependencies: ["TraceView"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -17,7 +17,7 @@ struct ECLWorkflows: AsyncParsableCommand {
         abstract: "Run ECL's LLM workflows (generate → critique → revise) and read their records.",
         discussion: "With no arguments, runs critique-revise on a default topic with the offline model.",
         version: "0.1.0",
-        subcommands: [Run.self, List.self, Status.self, Replay.self, Logs.self],
+        subcommands: [Run.self, List.self, Status.self, Trace.self, Report.self, Replay.self, Logs.self],
         defaultSubcommand: Run.self)
 
     static func main() async {
@@ -124,8 +124,11 @@ enum Console {
 
 /// Options shared by the commands that read or write the store.
 struct StoreOptions: ParsableArguments {
+    /// The store a run uses when no `--db` is given.
+    static let defaultPath = "ecl.db"
+
     @Option(help: "The SQLite database: a file path, or :memory:.")
-    var db: String = "ecl.db"
+    var db: String = defaultPath
 
     /// Opens the store, or throws a one-line usage error naming the path and the reason. `readOnly` opens an
     /// existing store as it is: nothing is created or migrated.

@@ -138,7 +138,7 @@ struct ExportOptions: ParsableArguments {
                         expected: "the Pushgateway's base URL such as http://127.0.0.1:9091 (/metrics/job/ecl-workflows/run/<run> is added)")
                 }
                 options.pushgateway = PrometheusPublisher.Pushgateway(
-                    url: url, job: "ecl-workflows", grouping: [("run", UUID().uuidString.lowercased())])
+                    url: url, job: "ecl-workflows", grouping: [("run", RunIdentity.id)])
             }
             if let path = metricsOut {
                 options.metricsTextFile = try Self.checkedFile(path, option: "--metrics-out")

@@ -21,7 +21,7 @@ struct ResultPrinter {
 
     /// The run's totals, where its output went and how long it took. A run of one workflow gets no totals
     /// (its detail said it all): only the files beyond the store, and its spans, in text.
-    func printSummary(_ totals: RunTotals, outputs: RunOutputs, single: Bool) {
+    func printSummary(_ totals: RunTotals, outputs: RunOutputs, single: Bool, store: String = StoreOptions.defaultPath) {
         switch format {
         case .json:
             if !single { emit(["summary": SummaryJSON(totals: totals, outputs: outputs)]) }
@@ -35,6 +35,9 @@ struct ResultPrinter {
             }
             let files = single ? outputs.files.filter { $0.holds != "the store" } : outputs.files
             if !files.isEmpty { line("Wrote: " + files.map { "\($0.path) (\($0.holds))" }.joined(separator: "; ")) }
+            if !single, let run = outputs.run_id {
+                line("Run \(run): ecl-workflows report --run \(run) --html report.html\(Self.dbOption(store))")
+            }
             for (what, delivery) in [("Spans", outputs.spans), ("Metric data points", outputs.metrics)] {
                 guard let delivery else { continue }
                 // "Delivered" is what reached a collector; a dump alone is "written".

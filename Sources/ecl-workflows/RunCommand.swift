@@ -68,7 +68,7 @@ extension ECLWorkflows {
             ])
             let executor = StepExecutor(llm: plan.llm, store: store)
             let interruption = Interruption.shared
-            let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason })
+            let orchestrator = WorkflowOrchestrator(executor: executor, stopReason: { interruption.reason }, runId: RunIdentity.id)
             let definition = plan.workflow.definition(maxRevisions: plan.maxRevisions)
             let tracker = RunTracker(total: plan.count, metrics: TelemetrySetup.metrics())
             interruption.begin { reason in
@@ -92,7 +92,9 @@ extension ECLWorkflows {
             // The summary comes once telemetry is delivered or spooled, so it can say where everything went.
             TelemetrySetup.finish()
             let totals = tracker.totals()
-            printer.printSummary(totals, outputs: TelemetrySetup.written(store: store.path), single: plan.count == 1)
+            var outputs = TelemetrySetup.written(store: store.path)
+            if store.path != ":memory:" { outputs.run_id = RunIdentity.id }
+            printer.printSummary(totals, outputs: outputs, single: plan.count == 1, store: store.path)
             if let code = interruption.exitCode { throw ExitCode(code) }
             if totals.completed < plan.count { throw ExitCode(1) }
         }

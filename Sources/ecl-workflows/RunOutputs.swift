@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a run's output went, for its summary.
 struct RunOutputs: Encodable {
     /// A file or directory the run wrote, and what it holds.
@@ -40,4 +42,12 @@ struct RunOutputs: Encodable {
         let last_push_failed: Bool
     }
     var sampling: Sampling?
+    /// The command run's id, recorded with each of its workflows in the store (`report --run`).
+    var run_id: String?
+}
+
+/// This process's run: one id for every workflow it runs, recorded in the store and used as the
+/// Pushgateway's `run` group.
+enum RunIdentity {
+    static let id = UUID().uuidString.lowercased()
 }

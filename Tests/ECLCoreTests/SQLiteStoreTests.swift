@@ -12,10 +12,10 @@ import Testing
     @Test func freshFileGetsEveryMigration() throws {
         defer { cleanUp() }
         let store = try SQLiteWorkflowStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(try store.appliedMigrations() == ["v1_workflows_steps_artifacts", "v2_run_id_and_model"])
         #expect(FileManager.default.fileExists(atPath: path))
         // Reopening applies nothing twice.
-        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts", "v2_run_id_and_model"])
     }
 
     @Test func recordsRoundTripWithSubSecondUTCTimes() async throws {
@@ -24,11 +24,11 @@ import Testing
         let id = WorkflowId()
         var workflow = WorkflowRecord(
             id: id, definition: "critique-revise", state: .running, input: #"{"topic":"é \"quoted\""}"#,
-            createdAt: created, updatedAt: created)
+            createdAt: created, updatedAt: created, runId: "run-1")
         let step = StepExecutionRecord(
             workflowId: id, stepId: "generate", executionIndex: 0, attempt: 2, state: .failed, input: "{}",
             error: "LLM error (HTTP 503)", startedAt: created, completedAt: created.addingTimeInterval(0.25),
-            durationMs: 250, tokensUsed: 42)
+            durationMs: 250, tokensUsed: 42, model: "claude-x")
         do {
             let store = try SQLiteWorkflowStore(path: path)
             try await store.insertWorkflow(workflow)
@@ -55,6 +55,39 @@ import Testing
         #expect(try await reopened.artifacts(of: id).map(\.content) == ["c"])
         #expect(try await reopened.workflows(limit: 10).map(\.id) == [id])
         #expect(try await reopened.workflow(WorkflowId()) == nil)
+        // The command run's id is kept across updates, and selects the run's workflows.
+        #expect(read.runId == "run-1")
+        #expect(try await reopened.workflows(runId: "run-1").map(\.id) == [id])
+        #expect(try await reopened.workflows(runId: "run-2").isEmpty)
+    }
+
+    @Test func aStoreFromBeforeRunIdsIsMigratedAndReadAsItWas() async throws {
+        defer { cleanUp() }
+        // A file as version 1 made it: its schema, one workflow, no run id or model columns.
+        do {
+            let store = try SQLiteWorkflowStore(path: path)
+            try await store.insertWorkflow(WorkflowRecord(id: WorkflowId(), definition: "simple", state: .completed, input: "{}", createdAt: Date(), updatedAt: Date()))
+        }
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.executescript("DROP INDEX IF EXISTS workflows_run; ALTER TABLE workflows DROP COLUMN run_id; ALTER TABLE step_executions DROP COLUMN model; DELETE FROM grdb_migrations WHERE identifier = 'v2_run_id_and_model';")
+            db.commit()
+            """, path]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        // Read only, as list and status open it: nothing migrated, the old rows read, no run found.
+        let reader = try SQLiteWorkflowStore(path: path, readOnly: true)
+        #expect(try reader.appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(try await reader.workflows(limit: 5).map(\.runId) == [nil])
+        #expect(try await reader.workflows(runId: "any").isEmpty)
+        // Opened to write, as a run opens it: migrated once, the old row kept.
+        let writer = try SQLiteWorkflowStore(path: path)
+        #expect(try writer.appliedMigrations() == ["v1_workflows_steps_artifacts", "v2_run_id_and_model"])
+        #expect(try await writer.workflows(limit: 5).count == 1)
     }
 
     @Test func updatingAnUnknownWorkflowFails() async throws {
@@ -85,7 +118,7 @@ import Testing
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20).suffix(2)) == [1, 1])
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         let reader = try SQLiteWorkflowStore(path: path, readOnly: true)
-        #expect(try reader.appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(try reader.appliedMigrations() == ["v1_workflows_steps_artifacts", "v2_run_id_and_model"])
         reader.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-shm"))
     }
@@ -103,7 +136,7 @@ import Testing
             return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
         }
         #expect(failures.isEmpty, "\(failures)")
-        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts"])
+        #expect(try SQLiteWorkflowStore(path: path).appliedMigrations() == ["v1_workflows_steps_artifacts", "v2_run_id_and_model"])
     }
 
     @Test func readOnlyNeverCreatesAFileAndRefusesOneThatIsNotAStore() throws {

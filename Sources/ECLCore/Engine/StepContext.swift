@@ -84,6 +84,7 @@ public struct StepContext: Sendable {
                 }
                 return result
             }
+        meter.called()
         let response = try result.get()
         meter.add(response.usage.total)
         return response
@@ -91,6 +92,9 @@ public struct StepContext: Sendable {
 
     /// Tokens used so far in this try.
     public var tokensUsed: Int { meter.total }
+
+    /// Model calls made so far in this try (failed ones too).
+    public var modelCalls: Int { meter.calls }
 }
 
 extension Result {
@@ -104,8 +108,13 @@ extension Result {
 /// Counts the tokens of one try; shared by copies of its ``StepContext``.
 final class TokenMeter: Sendable {
     private let count = Atomic<Int>(0)
+    private let callCount = Atomic<Int>(0)
 
     func add(_ tokens: Int) { count.add(tokens, ordering: .relaxed) }
 
+    func called() { callCount.add(1, ordering: .relaxed) }
+
     var total: Int { count.load(ordering: .relaxed) }
+
+    var calls: Int { callCount.load(ordering: .relaxed) }
 }

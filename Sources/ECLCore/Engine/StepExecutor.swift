@@ -171,7 +171,8 @@ public struct StepExecutor: Sendable {
             let row = StepExecutionRecord(
                 workflowId: context.workflowId, stepId: step.id, executionIndex: context.executionIndex, attempt: attempt,
                 state: state, input: inputJSON, output: output, error: error.map { "\($0)" }, startedAt: attemptStart,
-                completedAt: end, durationMs: end.timeIntervalSince(attemptStart) * 1000, tokensUsed: context.tokensUsed)
+                completedAt: end, durationMs: end.timeIntervalSince(attemptStart) * 1000, tokensUsed: context.tokensUsed,
+                model: context.modelCalls > 0 ? context.llm.model : nil)
             do { try await store.insertStepExecution(row) } catch {
                 logger.error("Recording step attempt failed", metadata: [LogField.error: "\(error)"])
                 return error

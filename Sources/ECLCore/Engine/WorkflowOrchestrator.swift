@@ -44,12 +44,15 @@ public struct WorkflowOrchestrator: Sendable {
     public let stopReason: @Sendable () -> String?
     /// Where runs are logged (label `ECLCore.Orchestrator` by default).
     public let logger: Logger
+    /// The command run its workflows are part of, recorded with each (nil for none).
+    public let runId: String?
 
     /// Creates an orchestrator around an executor. Tests pass a logger over an in-memory handler.
     public init(
         executor: StepExecutor, stopReason: @escaping @Sendable () -> String? = { nil },
-        logger: Logger = Logger(label: "ECLCore.Orchestrator")
+        logger: Logger = Logger(label: "ECLCore.Orchestrator"), runId: String? = nil
     ) {
+        self.runId = runId
         self.executor = executor
         self.stopReason = stopReason
         self.logger = logger
@@ -87,7 +90,7 @@ public struct WorkflowOrchestrator: Sendable {
 
         var record = WorkflowRecord(
             id: workflowId, definition: definition.name, state: .running, input: JSONText.encode(input),
-            createdAt: startedAt, updatedAt: startedAt)
+            createdAt: startedAt, updatedAt: startedAt, runId: runId)
         var runError: ECLError?
         // A run whose record could not be inserted (its id is taken, say) never writes that id's row again:
         // the row, if any, belongs to another run.

@@ -91,6 +91,12 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             );
             CREATE INDEX artifacts_workflow ON artifacts(workflow_id);
             """),
+        // Which command run a workflow was part of (a `--count` run's report), and the model each try called.
+        .init("v2_run_id_and_model", sql: """
+            ALTER TABLE workflows ADD COLUMN run_id TEXT;
+            CREATE INDEX workflows_run ON workflows(run_id);
+            ALTER TABLE step_executions ADD COLUMN model TEXT;
+            """),
     ])
 
     public func insertWorkflow(_ record: WorkflowRecord) async throws(ECLError) {
@@ -101,13 +107,13 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO workflows (id, definition, state, input, output, error, created_at, updated_at, completed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO workflows (id, definition, state, input, output, error, created_at, updated_at, completed_at, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     record.id.description, record.definition, record.state.rawValue, record.input, record.output,
                     record.error, UTCTimestamp.format(record.createdAt), UTCTimestamp.format(record.updatedAt),
-                    record.completedAt.map(UTCTimestamp.format),
+                    record.completedAt.map(UTCTimestamp.format), record.runId,
                 ])
         }
     }
@@ -158,13 +164,13 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             try db.execute(
                 sql: """
                     INSERT INTO step_executions (workflow_id, step_id, execution_index, attempt, state, input, output,
-                    error, started_at, completed_at, duration_ms, tokens_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    error, started_at, completed_at, duration_ms, tokens_used, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     record.workflowId.description, record.stepId.rawValue, record.executionIndex, record.attempt,
                     record.state.rawValue, record.input, record.output, record.error,
                     UTCTimestamp.format(record.startedAt), UTCTimestamp.format(record.completedAt), record.durationMs,
-                    record.tokensUsed,
+                    record.tokensUsed, record.model,
                 ])
         }
     }
@@ -208,6 +214,15 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         }
     }
 
+    public func workflows(runId: String) async throws(ECLError) -> [WorkflowRecord] {
+        try await read("workflows", "list the workflows of run \(runId)") { db in
+            // A store from before run ids has none.
+            guard try db.columns(in: "workflows").contains(where: { $0.name == "run_id" }) else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM workflows WHERE run_id = ? ORDER BY created_at, rowid", arguments: [runId])
+                .map(Self.workflow)
+        }
+    }
+
     public func stepExecutions(of id: WorkflowId) async throws(ECLError) -> [StepExecutionRecord] {
         try await read("step_executions", "read steps of \(id)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM step_executions WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
@@ -218,7 +233,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
                         state: try Self.enumValue(row["state"], column: "step_executions.state"), input: row["input"],
                         output: row["output"], error: row["error"], startedAt: try Self.date(row["started_at"]),
                         completedAt: try Self.date(row["completed_at"]), durationMs: row["duration_ms"],
-                        tokensUsed: row["tokens_used"])
+                        tokensUsed: row["tokens_used"], model: row.hasColumn("model") ? row["model"] : nil)
                 }
         }
     }
@@ -297,7 +312,7 @@ public final class SQLiteWorkflowStore: WorkflowStore {
             id: try workflowId(row["id"]), definition: row["definition"],
             state: try enumValue(row["state"], column: "workflows.state"), input: row["input"], output: row["output"],
             error: row["error"], createdAt: try date(row["created_at"]), updatedAt: try date(row["updated_at"]),
-            completedAt: try (row["completed_at"] as String?).map(date))
+            completedAt: try (row["completed_at"] as String?).map(date), runId: row.hasColumn("run_id") ? row["run_id"] : nil)
     }
 
     private static func workflowId(_ text: String) throws -> WorkflowId {

@@ -42,12 +42,15 @@ public struct WorkflowRecord: Sendable, Codable, Equatable {
     public var updatedAt: Date
     /// When the run ended (UTC).
     public var completedAt: Date?
+    /// The command run it was part of (one id for all the workflows of a `--count` run), if any.
+    public var runId: String?
 
     /// Creates a record.
     public init(
         id: WorkflowId, definition: String, state: WorkflowState, input: String, output: String? = nil,
-        error: String? = nil, createdAt: Date, updatedAt: Date, completedAt: Date? = nil
+        error: String? = nil, createdAt: Date, updatedAt: Date, completedAt: Date? = nil, runId: String? = nil
     ) {
+        self.runId = runId
         self.id = id
         self.definition = definition
         self.state = state
@@ -86,13 +89,16 @@ public struct StepExecutionRecord: Sendable, Codable, Equatable {
     public var durationMs: Double
     /// Tokens the try used.
     public var tokensUsed: Int
+    /// The model the try called, if it called one.
+    public var model: String?
 
     /// Creates a record.
     public init(
         workflowId: WorkflowId, stepId: StepId, executionIndex: Int, attempt: Int, state: StepExecutionState,
         input: String, output: String? = nil, error: String? = nil, startedAt: Date, completedAt: Date,
-        durationMs: Double, tokensUsed: Int
+        durationMs: Double, tokensUsed: Int, model: String? = nil
     ) {
+        self.model = model
         self.workflowId = workflowId
         self.stepId = stepId
         self.executionIndex = executionIndex
@@ -150,6 +156,8 @@ public protocol WorkflowStore: Sendable {
     func workflow(_ id: WorkflowId) async throws(ECLError) -> WorkflowRecord?
     /// The newest runs first, at most `limit`.
     func workflows(limit: Int) async throws(ECLError) -> [WorkflowRecord]
+    /// The workflows of one command run, in the order they started.
+    func workflows(runId: String) async throws(ECLError) -> [WorkflowRecord]
     /// A run's step tries in the order they happened.
     func stepExecutions(of id: WorkflowId) async throws(ECLError) -> [StepExecutionRecord]
     /// A run's artifacts in the order they were stored.

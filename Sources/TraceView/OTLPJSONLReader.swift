@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads spans and log records from OTLP JSON lines: a `--jsonl-out` dump, a spool segment, any file of
+/// `TracesData` / `LogsData` documents one a line (the OTLP file exporter's form). Lines of other signals are
+/// passed over; lines that are not OTLP JSON are counted, never fatal.
+public struct OTLPJSONLReader: Sendable {
+    /// Only this trace's spans and records (32 hex digits), or nil for all.
+    public var traceId: String?
+
+    /// Reads only `traceId`'s spans and records, or everything.
+    public init(traceId: String? = nil) { self.traceId = traceId?.lowercased() }
+
+    /// What a file held.
+    public struct Content: Sendable {
+        /// The spans, in file order.
+        public var spans: [TraceSpan] = []
+        /// The log records, in file order.
+        public var logs: [TraceLogRecord] = []
+        /// The numbers (1-based) of lines that were not JSON objects.
+        public var unreadableLines: [Int] = []
+        /// Creates empty content.
+        public init() {}
+        /// Adds another file's content.
+        public mutating func append(_ other: Content) {
+            spans += other.spans
+            logs += other.logs
+            unreadableLines += other.unreadableLines
+        }
+    }
+
+    /// A file that could not be opened.
+    public struct ReadError: Error, Sendable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot read '\(path)': \(reason)" }
+    }
+
+    /// Reads the file at `path`, line by line (a dump of any size is never held whole).
+    public func read(path: String) throws(ReadError) -> Content {
+        guard let file = fopen(path, "r") else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { fclose(file) }
+        var content = Content()
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        var number = 0
+        // Lines that hold the trace's id, in lower or upper case hex, are parsed; others are passed over unread.
+        let needles = traceId.map { [Array($0.utf8), Array($0.uppercased().utf8)] }
+        while true {
+            let length = getline(&buffer, &capacity, file)
+            guard length >= 0, let buffer else { break }
+            number += 1
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+            if let needles, !needles.contains(where: { Self.contains(bytes, $0) }) { continue }
+            guard length > 1 else { continue }
+            read(line: Data(bytes), number: number, into: &content)
+        }
+        return content
+    }
+
+    /// Reads one line of JSON text.
+    public func read(line: Data, number: Int = 1, into content: inout Content) {
+        guard let document = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+            content.unreadableLines.append(number)
+            return
+        }
+        for resource in document["resourceSpans"] as? [[String: Any]] ?? [] {
+            for scope in resource["scopeSpans"] as? [[String: Any]] ?? [] {
+                for span in scope["spans"] as? [[String: Any]] ?? [] {
+                    if let span = Self.span(span), traceId == nil || span.traceId == traceId { content.spans.append(span) }
+                }
+            }
+        }
+        for resource in document["resourceLogs"] as? [[String: Any]] ?? [] {
+            for scope in resource["scopeLogs"] as? [[String: Any]] ?? [] {
+                for record in scope["logRecords"] as? [[String: Any]] ?? [] {
+                    if let traceId, (record["traceId"] as? String)?.lowercased() != traceId { continue }
+                    content.logs.append(Self.logRecord(record))
+                }
+            }
+        }
+    }
+
+    static func span(_ object: [String: Any]) -> TraceSpan? {
+        guard let traceId = object["traceId"] as? String, let spanId = object["spanId"] as? String else { return nil }
+        let status = object["status"] as? [String: Any]
+        let code: TraceSpan.Status = switch integer(status?["code"]) {
+        case 1: .ok
+        case 2: .error
+        default: .unset
+        }
+        let parent = (object["parentSpanId"] as? String).flatMap { $0.isEmpty || $0 == "0000000000000000" ? nil : $0.lowercased() }
+        let events = (object["events"] as? [[String: Any]] ?? []).map { event in
+            TraceSpan.Event(
+                name: event["name"] as? String ?? "", timeNanos: UInt64(clamping: integer(event["timeUnixNano"]) ?? 0),
+                attributes: attributes(event["attributes"]))
+        }
+        let message = (status?["message"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        return TraceSpan(
+            traceId: traceId.lowercased(), spanId: spanId.lowercased(), parentSpanId: parent, name: object["name"] as? String ?? "",
+            startNanos: UInt64(clamping: integer(object["startTimeUnixNano"]) ?? 0), endNanos: UInt64(clamping: integer(object["endTimeUnixNano"]) ?? 0),
+            status: code, statusMessage: message, attributes: attributes(object["attributes"]), events: events)
+    }
+
+    static func logRecord(_ object: [String: Any]) -> TraceLogRecord {
+        let time = integer(object["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(object["observedTimeUnixNano"]) ?? 0
+        let number = Int(integer(object["severityNumber"]) ?? 0)
+        let text = (object["severityText"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? severityName(number)
+        let body = (object["body"] as? [String: Any]).map { value($0).description } ?? ""
+        let spanId = (object["spanId"] as? String).flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        return TraceLogRecord(
+            timeNanos: UInt64(clamping: time), level: text, severityNumber: number, body: body, attributes: attributes(object["attributes"]),
+            spanId: spanId)
+    }
+
+    /// OTLP's severity ranges by name (1–4 trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal).
+    static func severityName(_ number: Int) -> String {
+        switch number {
+        case 1...4: "trace"
+        case 5...8: "debug"
+        case 9...12: "info"
+        case 13...16: "warn"
+        case 17...20: "error"
+        case 21...24: "fatal"
+        default: "unspecified"
+        }
+    }
+
+    static func attributes(_ object: Any?) -> [TraceSpan.Attribute] {
+        (object as? [[String: Any]] ?? []).compactMap { pair in
+            guard let key = pair["key"] as? String else { return nil }
+            return TraceSpan.Attribute(key, value(pair["value"] as? [String: Any] ?? [:]))
+        }
+    }
+
+    /// An OTLP `AnyValue`: int64 as a string or a number, arrays and maps kept as JSON text.
+    static func value(_ object: [String: Any]) -> TraceValue {
+        if let text = object["stringValue"] as? String { return .string(text) }
+        if let number = object["intValue"], let int = integer(number) { return .int(int) }
+        if let number = object["doubleValue"] as? NSNumber { return .double(number.doubleValue) }
+        if let text = object["doubleValue"] as? String, let number = Double(text) { return .double(number) }
+        if let flag = object["boolValue"] as? Bool { return .bool(flag) }
+        if let bytes = object["bytesValue"] as? String { return .string(bytes) }
+        for key in ["arrayValue", "kvlistValue"] {
+            if let nested = object[key], let data = try? JSONSerialization.data(withJSONObject: nested, options: [.sortedKeys]) {
+                return .json(String(decoding: data, as: UTF8.self))
+            }
+        }
+        return .string("")
+    }
+
+    /// An OTLP integer: a decimal string (the JSON mapping of int64 and fixed64) or a JSON number.
+    static func integer(_ any: Any?) -> Int64? {
+        if let text = any as? String { return Int64(text) ?? UInt64(text).map { Int64(clamping: $0) } }
+        if let number = any as? NSNumber { return number.int64Value }
+        return nil
+    }
+
+    /// Whether `needle` occurs in `haystack` (memchr to each candidate first byte, then memcmp).
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count, let base = haystack.baseAddress else { return needle.isEmpty }
+        return needle.withUnsafeBytes { pattern in
+            var offset = 0
+            let last = haystack.count - needle.count
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+                let position = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + position, pattern.baseAddress!, needle.count) == 0 { return true }
+                offset = position + 1
+            }
+            return false
+        }
+    }
+}

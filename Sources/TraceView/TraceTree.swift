@@ -1,0 +1,190 @@
+/// A trace's spans as a tree (children in the order they started) with its log records placed under the
+/// span they were logged in, and the facts the views show: where each span sits on the timeline, its marks,
+/// the totals.
+public struct TraceTree: Sendable {
+    /// A span, its facts, and what happened under it, in time order.
+    public struct Node: Sendable {
+        public var span: TraceSpan
+        public var facts: SpanFacts
+        public var children: [Node]
+        /// The log records logged in this span, in time order.
+        public var logs: [TraceLogRecord]
+
+        /// The error of the first span under this one (depth first) that failed, if any.
+        public var firstErrorBelow: String? {
+            for child in children {
+                if let error = child.facts.error ?? child.firstErrorBelow { return error }
+            }
+            return nil
+        }
+    }
+
+    /// One line of a drawing, in the tree's order: a span, or a log record under its span.
+    public struct Row: Sendable {
+        public enum Content: Sendable {
+            case span(TraceSpan, SpanFacts)
+            case log(TraceLogRecord)
+        }
+        public var content: Content
+        /// How deep it sits (0 for a root).
+        public var depth: Int
+        /// The tree's drawing before it: `│  ├─ ` (empty for a root).
+        public var prefix: String
+    }
+
+    /// The roots (spans whose parent is not in the data), in the order they started.
+    public let roots: [Node]
+    /// The earliest start and the latest end, in nanoseconds since the Unix epoch.
+    public let startNanos: UInt64
+    public let endNanos: UInt64
+    /// How many spans the tree holds (a span given twice is counted once).
+    public let spanCount: Int
+    /// How many log records it holds.
+    public let logCount: Int
+    /// The names the facts were read under.
+    public let conventions: SpanConventions
+
+    /// Builds the tree. Spans with the same id are kept once (a dump and a spool may both hold one); log
+    /// records whose span is not here go under the first root.
+    public init(spans: [TraceSpan], logs: [TraceLogRecord] = [], conventions: SpanConventions = SpanConventions()) {
+        var seen = Set<String>()
+        let unique = spans.filter { seen.insert($0.spanId).inserted }
+        var childrenOf: [String: [TraceSpan]] = [:]
+        var roots: [TraceSpan] = []
+        for span in unique {
+            if let parent = span.parentSpanId, seen.contains(parent), parent != span.spanId {
+                childrenOf[parent, default: []].append(span)
+            } else {
+                roots.append(span)
+            }
+        }
+        var logsOf: [String: [TraceLogRecord]] = [:]
+        let sortedRoots = roots.sorted(by: Self.startOrder)
+        for record in logs.sorted(by: { $0.timeNanos < $1.timeNanos }) {
+            let owner = record.spanId.flatMap { seen.contains($0) ? $0 : nil } ?? sortedRoots.first?.spanId
+            if let owner { logsOf[owner, default: []].append(record) }
+        }
+        // Depth-first, without recursion limits on a deep or cyclic tree: a span is placed once.
+        var placed = Set<String>()
+        func node(_ span: TraceSpan) -> Node {
+            placed.insert(span.spanId)
+            let children = (childrenOf[span.spanId] ?? []).sorted(by: Self.startOrder).filter { !placed.contains($0.spanId) }.map(node)
+            return Node(span: span, facts: conventions.facts(of: span), children: children, logs: logsOf[span.spanId] ?? [])
+        }
+        self.roots = sortedRoots.map(node)
+        self.startNanos = unique.map(\.startNanos).min() ?? 0
+        self.endNanos = unique.map(\.endNanos).max() ?? 0
+        self.spanCount = unique.count
+        self.logCount = roots.isEmpty ? 0 : logs.count
+        self.conventions = conventions
+    }
+
+    static func startOrder(_ a: TraceSpan, _ b: TraceSpan) -> Bool {
+        (a.startNanos, a.endNanos, a.name, a.spanId) < (b.startNanos, b.endNanos, b.name, b.spanId)
+    }
+
+    /// Every span, depth first.
+    public var nodes: [Node] {
+        var all: [Node] = []
+        func visit(_ node: Node) {
+            all.append(node)
+            node.children.forEach(visit)
+        }
+        roots.forEach(visit)
+        return all
+    }
+
+    /// The lines of a drawing: each span, then what happened under it (its child spans and, with `logs`,
+    /// its log records) in time order.
+    public func rows(logs: Bool) -> [Row] {
+        var rows: [Row] = []
+        func visit(_ node: Node, depth: Int, lead: String, last: Bool) {
+            let prefix = depth == 0 ? "" : lead + (last ? "└─ " : "├─ ")
+            rows.append(Row(content: .span(node.span, node.facts), depth: depth, prefix: prefix))
+            let childLead = depth == 0 ? "" : lead + (last ? "   " : "│  ")
+            enum Item { case span(Node), log(TraceLogRecord) }
+            var items: [(UInt64, Item)] = node.children.map { ($0.span.startNanos, .span($0)) }
+            if logs { items += node.logs.map { ($0.timeNanos, .log($0)) } }
+            // Stable: spans before log records at the same time, each in its own order.
+            let ordered = items.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+            for (index, item) in ordered.enumerated() {
+                let isLast = index == ordered.count - 1
+                switch item {
+                case .span(let child): visit(child, depth: depth + 1, lead: childLead, last: isLast)
+                case .log(let record):
+                    rows.append(Row(content: .log(record), depth: depth + 1, prefix: childLead + (isLast ? "└╴ " : "├╴ ")))
+                }
+            }
+        }
+        for root in roots { visit(root, depth: 0, lead: "", last: true) }
+        return rows
+    }
+
+    /// The totals the views show in their headers.
+    public var totals: TraceTotals { TraceTotals(nodes) }
+}
+
+/// A trace's totals: spans, failures, retries, revisions, and tokens by model and by step.
+public struct TraceTotals: Sendable {
+    public var spans = 0
+    public var failedSpans = 0
+    /// Steps' tries that failed and were tried again.
+    public var retries = 0
+    /// Step spans run again by a revision loop (execution index above 0).
+    public var reruns = 0
+    public var inputTokens = 0
+    public var outputTokens = 0
+    /// Tokens counted only as totals (no input and output apart).
+    public var otherTokens = 0
+    /// Tokens by model, most first: input, output, tokens counted only as totals, and the spans that called it.
+    public var tokensByModel: [(model: String, input: Int, output: Int, other: Int, calls: Int)] = []
+    /// Tokens by step (a step's own total, or its model calls'), in the order the steps first ran.
+    public var tokensByStep: [(step: String, tokens: Int)] = []
+
+    /// All tokens.
+    public var tokens: Int { inputTokens + outputTokens + otherTokens }
+
+    init(_ nodes: [TraceTree.Node]) {
+        var models: [String: (input: Int, output: Int, other: Int, calls: Int)] = [:]
+        var steps: [(String, Int)] = []
+        func add(_ node: TraceTree.Node, step: Int?) {
+            let facts = node.facts
+            spans += 1
+            if facts.error != nil { failedSpans += 1 }
+            if facts.retried { retries += 1 }
+            if facts.isStep, (facts.executionIndex ?? 0) > 0, facts.attempt == 1 { reruns += 1 }
+            var step = step
+            if facts.isStep {
+                let name = node.span.name
+                if let index = steps.firstIndex(where: { $0.0 == name }) { step = index } else {
+                    steps.append((name, 0))
+                    step = steps.count - 1
+                }
+            }
+            let own = facts.tokens ?? 0
+            if facts.inputTokens != nil || facts.outputTokens != nil {
+                inputTokens += facts.inputTokens ?? 0
+                outputTokens += facts.outputTokens ?? 0
+                let key = facts.model ?? "(no model)"
+                models[key, default: (0, 0, 0, 0)].input += facts.inputTokens ?? 0
+                models[key, default: (0, 0, 0, 0)].output += facts.outputTokens ?? 0
+                models[key, default: (0, 0, 0, 0)].calls += 1
+            } else if let total = facts.totalTokens {
+                otherTokens += total
+                if let model = facts.model {
+                    models[model, default: (0, 0, 0, 0)].other += total
+                    models[model, default: (0, 0, 0, 0)].calls += 1
+                }
+            }
+            if let step, own > 0 { steps[step].1 += own }
+            for child in node.children { add(child, step: step) }
+        }
+        // A flat list of nodes: visit the roots only, children through `add`.
+        var childIds = Set<String>()
+        for node in nodes { for child in node.children { childIds.insert(child.span.spanId) } }
+        for node in nodes where !childIds.contains(node.span.spanId) { add(node, step: nil) }
+        tokensByModel = models.map { ($0.key, $0.value.input, $0.value.output, $0.value.other, $0.value.calls) }
+            .sorted { ($0.input + $0.output + $0.other, $1.model) > ($1.input + $1.output + $1.other, $0.model) }
+        tokensByStep = steps.map { ($0.0, $0.1) }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import ECLCore
+import Foundation
+@_spi(Pipeline) import OTLPExporter
+import TraceView
+
+extension ECLWorkflows {
+    /// `ecl-workflows report`: many runs at once, from the store: outcomes, throughput, step durations,
+    /// retries and failures, tokens by model; as text, and with `--html FILE` as a page of charts.
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sum up many workflow runs from the store: outcomes, throughput, p50/p95 step durations, retries and failures by step, tokens by model.",
+            discussion: """
+                The runs are those of one command run (--run ID, as a --count run's summary names it) or the newest \
+                (--last N, default 50). --html FILE also writes them as one self-contained page of charts.
+                """)
+
+        @Option(help: "The command run whose workflows to report (its id, from the run's summary).")
+        var run: String?
+
+        @Option(parsing: .unconditional, help: "How many of the newest runs to report when --run is not given (1 to 100000).")
+        var last: String?
+
+        @Option(help: "Also write the report as one self-contained HTML page to FILE.")
+        var html: String?
+
+        @Option(help: "How the report is printed: text or json.")
+        var output: String?
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() async throws {
+            if run != nil, last != nil { throw UsageError("report: --run and --last choose the runs two ways; give one") }
+            let limit = try last.map { try RunPlan.integer($0, option: "--last", atLeast: 1, atMost: 100_000) } ?? 50
+            if let run, UUID(uuidString: run) == nil {
+                throw UsageError(option: "--run", value: run, expected: "a run id (a UUID) as a run's summary names it")
+            }
+            guard let format = OutputFormat(rawValue: output ?? "text") else {
+                throw UsageError(option: "--output", value: output ?? "", expected: "text or json")
+            }
+            let htmlPath = try html.map { path in
+                do throws(OTLPConfigError) { return try ExportOptions.checkedFile(path, option: "--html") } catch { throw UsageError(error.message) }
+            }
+            let path = storeOptions.db
+            guard path != ":memory:", FileManager.default.fileExists(atPath: path) else {
+                throw UsageError(option: "--db", value: path, expected: "a store written by a run (no such file)")
+            }
+            let store = try storeOptions.open(readOnly: true)
+            var traces: [TraceTree] = []
+            do {
+                let records: [WorkflowRecord]
+                if let run { records = try await store.workflows(runId: run.lowercased()) } else { records = try await store.workflows(limit: limit) }
+                for record in records {
+                    traces.append(TraceTree(spans: StoreTrace.spans(record: record, steps: try await store.stepExecutions(of: record.id))))
+                }
+            } catch {
+                throw UsageError("--db: \(error)")
+            }
+            guard !traces.isEmpty else {
+                throw UsageError(run.map { "report: run \($0) has no workflows in \(path)" } ?? "report: \(path) holds no workflows")
+            }
+            let title = run.map { "Run \($0): \(traces.count) workflows" } ?? "The \(traces.count) newest workflows in \(path)"
+            let steps = HTMLRunsReport.steps(traces)
+            switch format {
+            case .json:
+                Console.out(String(decoding: try JSONEncoder().encode(ReportJSON(traces, steps: steps)), as: UTF8.self))
+            case .text:
+                Console.out(title)
+                var states: [String: Int] = [:]
+                for trace in traces { states[HTMLRunsReport.state(trace), default: 0] += 1 }
+                Console.out(states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                for step in steps {
+                    Console.out("  \(step.name): \(step.tries) tries, \(step.retried) retried, \(step.failed) failed; p50 \(TraceText.duration(nanos: step.p50Nanos)), p95 \(TraceText.duration(nanos: step.p95Nanos))")
+                }
+            }
+            if let htmlPath {
+                let page = HTMLRunsReport().render(traces, title: title, sources: ["\(path) (the store)"])
+                do { try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath), options: .atomic) } catch {
+                    Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
+                    throw ExitCode(1)
+                }
+                let said = "Wrote \(htmlPath) (the report as one HTML page; open it in a browser)"
+                if format == .json { Console.warning(said) } else { Console.out(said) }
+            }
+        }
+    }
+}
+
+/// The report as one JSON line: outcomes and each step's figures.
+private struct ReportJSON: Encodable {
+    let workflows: Int
+    let states: [String: Int]
+    let steps: [Step]
+
+    struct Step: Encodable {
+        let name: String
+        let tries: Int
+        let retried: Int
+        let failed: Int
+        let p50_ms: Double
+        let p95_ms: Double
+    }
+
+    init(_ traces: [TraceTree], steps: [HTMLRunsReport.StepFigures]) {
+        workflows = traces.count
+        var states: [String: Int] = [:]
+        for trace in traces { states[HTMLRunsReport.state(trace), default: 0] += 1 }
+        self.states = states
+        self.steps = steps.map {
+            Step(name: $0.name, tries: $0.tries, retried: $0.retried, failed: $0.failed,
+                 p50_ms: (Double($0.p50Nanos) / 1000).rounded() / 1000, p95_ms: (Double($0.p95Nanos) / 1000).rounded() / 1000)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import ECLCore
+@_spi(Pipeline) import ECLTelemetry
+import Foundation
+@_spi(Pipeline) import OTLPExporter
+import TraceView
+
+extension ECLWorkflows {
+    /// `ecl-workflows trace <workflow-id>`: the workflow as a waterfall, from a dump, the spool or the store.
+    struct Trace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw one workflow as a waterfall: its steps and tries, model calls and store operations on its timeline.",
+            discussion: """
+                Spans come from --from (a --jsonl-out dump, whose -logs file beside it is read too, or a spool directory), \
+                else from the spool (ecl-otlp-spool/); when none holds the workflow's spans, its steps' tries come from the \
+                store (--db, default ecl.db). Log lines (--logs, and the HTML page) come from the same files, else from the \
+                log database (--log-sql, ECL_LOG_SQL_URL or ecl.toml). Retries (↻), failures (✗ with the error), revision \
+                loops (↺) and tokens are marked. --html FILE also writes one self-contained page: the waterfall (hover or \
+                focus a span for its attributes), the step tries, tokens by step and model, the log lines by level.
+                """)
+
+        @Argument(help: "The workflow's id (a UUID).")
+        var workflowId: String
+
+        @Option(name: .customLong("from"), help: "An OTLP JSONL file (a --jsonl-out dump) or a spool directory; may be given more than once. Default: ecl-otlp-spool/.")
+        var from: [String] = []
+
+        @Flag(help: "Draw the workflow's log lines under their spans, at their times.")
+        var logs = false
+
+        @Option(help: "How many columns to fit (40 to 1000; default: the terminal's width, else COLUMNS, else 100).")
+        var width: String?
+
+        @Option(help: "How the trace is printed: text (the waterfall) or json (the span tree).")
+        var output: String?
+
+        @Option(help: "Also write the trace as one self-contained HTML page to FILE.")
+        var html: String?
+
+        @OptionGroup var database: LogDatabaseOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            guard let id = WorkflowId(workflowId), let traceId = DerivedSpanIDs.traceID(for: id) else {
+                throw UsageError(option: "workflow-id", value: workflowId, expected: "a UUID such as 123e4567-e89b-42d3-a456-426614174000")
+            }
+            let resolved = try database.load(environment: environment)
+            let format = try OutputFormat.parse(output, logging: resolved.config)
+            let columns = try width.map { try RunPlan.integer($0, option: "--width", atLeast: 40, atMost: 1000) } ?? Self.terminalWidth(environment)
+            let htmlPath = try html.map { path in
+                do throws(OTLPConfigError) { return try ExportOptions.checkedFile(path, option: "--html") } catch { throw UsageError(error.message) }
+            }
+            var sources = TraceSources()
+            try sources.readFiles(from, traceId: traceId)
+            try await sources.readStore(path: storeOptions.db, named: storeOptions.db != StoreOptions.defaultPath, id: id)
+            if (logs || htmlPath != nil), let sql = resolved.config.sqlExporter {
+                try sources.readLogDatabase(url: sql.databaseURL, source: resolved.sqlURLSource, id: id, environment: environment)
+            }
+            for (path, count) in sources.unreadable {
+                Console.warning("\(path): \(count) line\(count == 1 ? " was" : "s were") not OTLP JSON and were passed over")
+            }
+            guard !sources.spans.isEmpty else {
+                throw UsageError("trace: workflow \(id) is in none of \(sources.searched.joined(separator: ", ")); expected a dump or spool that holds its spans (--from FILE) or the store its run used (--db PATH)")
+            }
+            let tree = TraceTree(spans: sources.spans, logs: sources.logs)
+            let title = Self.title(id: id, record: sources.record, tree: tree)
+            switch format {
+            case .json:
+                let withoutLogs = logs ? tree : TraceTree(spans: sources.spans)
+                Console.out(TraceTreeDocument(withoutLogs, title: title, sources: sources.used).json())
+            case .text:
+                let colors = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+                let drawing = TerminalWaterfall(width: columns, colors: colors, logs: logs).render(tree, title: title)
+                Console.out(String(drawing.dropLast()))
+                Console.out("From " + sources.used.joined(separator: "; ") + ".")
+                if sources.fromStoreOnly {
+                    Console.out("Every span (model calls, store operations) is in a dump or the spool: run with --jsonl-out FILE, then trace --from FILE.")
+                }
+            }
+            if let htmlPath {
+                let page = HTMLTracePage().render(tree, title: title, sources: sources.used)
+                do { try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath), options: .atomic) } catch {
+                    Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
+                    throw ExitCode(1)
+                }
+                let said = "Wrote \(htmlPath) (the trace as one HTML page; open it in a browser)"
+                if format == .json { Console.warning(said) } else { Console.out(said) }
+            }
+        }
+
+        /// `workflow critique-revise 1b4e…: completed`, or the root span's name and the trace id.
+        static func title(id: WorkflowId, record: WorkflowRecord?, tree: TraceTree) -> String {
+            if let record {
+                var title = "workflow \(record.definition) \(id): \(record.state.rawValue)"
+                if let error = record.error, record.state != .completed { title += " (\(error))" }
+                return title
+            }
+            return "\(tree.roots.first?.span.name ?? "trace") \(id)"
+        }
+
+        /// The terminal's columns (standard output's), else `COLUMNS`, else 100.
+        static func terminalWidth(_ environment: [String: String]) -> Int {
+            var size = winsize()
+            if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 {
+                return Int(size.ws_col)
+            }
+            if let columns = environment["COLUMNS"].flatMap(Int.init), (40...1000).contains(columns) { return columns }
+            return 100
+        }
+    }
+}

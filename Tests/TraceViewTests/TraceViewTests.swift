@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import TraceView
+
+/// The trace view on fixed dumps (ids and times fixed): golden terminal drawings at two widths, the JSON
+/// tree, every failure and retry mark, and a foreign producer's file.
+@Suite struct TraceViewTests {
+    static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    static let retriedTrace = "11111111222243338444555555555555"
+    static let failedTrace = "66666666777748889999aaaaaaaaaaaa"
+
+    /// The fixture's spans and log records of one trace.
+    static func tree(_ name: String, trace: String, logs: Bool = true) throws -> TraceTree {
+        let reader = OTLPJSONLReader(traceId: trace)
+        var content = try reader.read(path: fixtures.appendingPathComponent("\(name).jsonl").path)
+        if logs { content.append(try reader.read(path: fixtures.appendingPathComponent("\(name)-logs.jsonl").path)) }
+        return TraceTree(spans: content.spans, logs: content.logs)
+    }
+
+    /// Compares `actual` with the golden file; `UPDATE_GOLDEN=1` rewrites it instead (then read the diff).
+    static func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: source.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try actual.write(to: source, atomically: true, encoding: .utf8)
+            return
+        }
+        let golden = try String(contentsOf: source, encoding: .utf8)
+        #expect(actual == golden, "\(name) differs from its golden file (UPDATE_GOLDEN=1 swift test rewrites it)", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [80, 132])
+    func theRetriedWorkflowDrawsAsItsGoldenAtTwoWidths(width: Int) throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace)
+        let drawing = TerminalWaterfall(width: width).render(tree, title: "workflow critique-revise 11111111-2222-4333-8444-555555555555: completed")
+        try Self.expectGolden(drawing, "retried.w\(width).txt")
+        for line in drawing.split(separator: "\n") { #expect(line.count <= width, "\(line)") }
+    }
+
+    @Test func logLinesAreDrawnUnderTheirSpansAtTheirTimes() throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace)
+        let drawing = TerminalWaterfall(width: 120, logs: true).render(tree, title: "retried")
+        try Self.expectGolden(drawing, "retried-logs.w120.txt")
+        let lines = drawing.split(separator: "\n").map(String.init)
+        // Each "Retrying after failure" line sits under the step try it came from, after that try's model call.
+        let retrying = lines.indices.filter { lines[$0].contains("Retrying after failure") }
+        #expect(retrying.count == 5)
+        for index in retrying {
+            let owner = lines[..<index].last { $0.contains("─ step ") }
+            #expect(owner?.contains("↻ retried") == true, "\(lines[index]) is under \(owner ?? "nothing")")
+        }
+    }
+
+    @Test func theFailedWorkflowDrawsAsItsGolden() throws {
+        let tree = try Self.tree("failed", trace: Self.failedTrace)
+        let drawing = TerminalWaterfall(width: 100).render(tree, title: "failed")
+        try Self.expectGolden(drawing, "failed.w100.txt")
+        let root = try #require(drawing.split(separator: "\n").first { $0.hasPrefix("workflow critique-revise") })
+        #expect(root.contains("✗ still not accepted"))
+        let full = TerminalWaterfall(width: 200).render(tree, title: "failed")
+        #expect(full.contains("✗ still not accepted after 0 revisions (the maximum)"))
+    }
+
+    @Test func everyFailureAndRetryIsMarked() throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace)
+        let lines = TerminalWaterfall(width: 400).render(tree, title: "t").split(separator: "\n")
+        // One line a span, in the tree's order, after the header (title, totals, one model, ruler).
+        #expect(lines.count == 4 + tree.nodes.count)
+        var failed = 0, retried = 0
+        for (node, line) in zip(tree.nodes, lines.dropFirst(4)) {
+            #expect(line.contains(TraceText.label(node.span, node.facts) + " "), "\(line)")
+            if node.span.status == .error {
+                failed += 1
+                #expect(line.contains("✗ " + (node.span.statusMessage ?? "")), "\(line)")
+            }
+            if node.span.events.contains(where: { $0.name == "retry" }) {
+                retried += 1
+                #expect(line.contains("↻ retried"), "\(line)")
+            }
+            if !(node.span.status == .error || node.span.events.contains { $0.name == "retry" }) {
+                #expect(!line.contains("✗") && !line.contains("↻"), "\(line)")
+            }
+        }
+        // The seeded faults: five model calls failed and five step tries were tried again.
+        #expect((failed, retried) == (5, 5))
+        #expect(tree.totals.retries == 5 && tree.totals.failedSpans == 5)
+        #expect(tree.totals.inputTokens == 333 && tree.totals.outputTokens == 122)
+        #expect(tree.totals.tokensByStep.map(\.step) == ["step generate", "step critique", "step revise"])
+        #expect(tree.totals.tokensByStep.map(\.tokens) == [73, 250, 132])
+    }
+
+    @Test func theJSONTreeIsItsGolden() throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace, logs: false)
+        let json = TraceTreeDocument(tree, title: "t", sources: ["retried.jsonl"]).json()
+        try Self.expectGolden(json + "\n", "retried.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let roots = try #require(object["roots"] as? [[String: Any]])
+        #expect(roots.count == 1 && (roots[0]["children"] as? [Any])?.count == 12)
+        #expect(object["spans"] as? Int == 31)
+    }
+
+    @Test func aForeignProducersFileIsReadAsTheSpecAllows() throws {
+        let path = Self.fixtures.appendingPathComponent("foreign.jsonl").path
+        // Read whole, the line that is not JSON is counted; read for one trace, lines without its id are not parsed.
+        #expect(try OTLPJSONLReader().read(path: path).unreadableLines == [2])
+        #expect(try OTLPJSONLReader().read(path: path).spans.count == 5)
+        let content = try OTLPJSONLReader(traceId: "0AF7651916CD43DD8448EB211C80319C").read(path: path)
+        // Upper-case hex ids, numbers for 64-bit integers, arrays kept as JSON; other traces and signals passed over.
+        #expect(content.spans.map(\.name) == ["GET /cart", "chat gpt-x", "chat gpt-x (again)", "orphan \u{1B}[31mred"])
+        #expect(content.unreadableLines.isEmpty)
+        let tree = TraceTree(spans: content.spans)
+        // The second span with a repeated id is kept once; the span whose parent is missing is a root of its own.
+        #expect(tree.spanCount == 3 && tree.roots.map(\.span.name) == ["GET /cart", "orphan \u{1B}[31mred"])
+        #expect(tree.totals.tokensByModel.first?.model == "gpt-x" && tree.totals.inputTokens == 1200 && tree.totals.outputTokens == 300)
+        #expect(tree.roots[0].span.attribute("tags") == .json(#"{"values":[{"stringValue":"a"},{"boolValue":true}]}"#))
+        let drawing = TerminalWaterfall(width: 100).render(tree, title: "checkout")
+        // Control characters in names and messages are shown as escapes, never sent to the terminal.
+        #expect(!drawing.contains("\u{1B}") && drawing.contains("orphan \\u001b[31mred") && drawing.contains("✗ boom\\nsecond line"))
+        #expect(drawing.contains("1,200 in → 300 out tokens"))
+    }
+
+    @Test func coloursOnlyWhenAsked() throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace)
+        #expect(!TerminalWaterfall(width: 100).render(tree, title: "t").contains("\u{1B}["))
+        let coloured = TerminalWaterfall(width: 100, colors: true).render(tree, title: "t")
+        #expect(coloured.contains("\u{1B}[31m") && coloured.contains("\u{1B}[0m"))
+    }
+
+    @Test func theHTMLPageIsSelfContainedWithOneBarASpan() throws {
+        let tree = try Self.tree("retried", trace: Self.retriedTrace)
+        let page = HTMLTracePage().render(tree, title: "<script>alert(1)</script>", sources: ["retried.jsonl"])
+        #expect(page.components(separatedBy: "<rect class=\"bar\"").count - 1 == 31)
+        #expect(!page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        for fetch in ["src=", "http://", "https://", "@import", "url("] where fetch != "http://" {
+            #expect(!page.contains(fetch), "the page would fetch something: \(fetch)")
+        }
+        // The only http:// text is the SVG namespace, which is a name, not a fetch.
+        #expect(page.components(separatedBy: "http://").count - 1 == page.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1)
+    }
+}
