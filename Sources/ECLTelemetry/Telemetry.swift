@@ -93,6 +93,8 @@ public final class Telemetry: Sendable {
     @_spi(Pipeline) public let metricReader: PeriodicMetricReader?
     /// The Prometheus pushes and textfile writes, when asked for.
     public let prometheus: PrometheusPublisher?
+    /// The Prometheus scrape endpoint (`OTEL_METRICS_EXPORTER=prometheus`), while the run lasts.
+    public let scrapeEndpoint: PrometheusScrapeEndpoint?
     /// The span pipeline, when exporting.
     @_spi(Pipeline) public let spans: BatchProcessor<SpanData>?
     /// The log pipeline, when exporting.
@@ -109,11 +111,12 @@ public final class Telemetry: Sendable {
 
     private init(
         spans: BatchProcessor<SpanData>?, logs: BatchProcessor<LogLine>?, metrics: OTLPMetricsFactory, metricReader: PeriodicMetricReader?,
-        prometheus: PrometheusPublisher?, spools: [Spool], sqlWriter: SQLLogWriter?, gate: SampledTraceGate? = nil,
-        report: @escaping @Sendable (String) -> Void = { _ in }
+        prometheus: PrometheusPublisher?, scrapeEndpoint: PrometheusScrapeEndpoint?, spools: [Spool], sqlWriter: SQLLogWriter?,
+        gate: SampledTraceGate? = nil, report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.metrics = metrics
         self.prometheus = prometheus
+        self.scrapeEndpoint = scrapeEndpoint
         self.metricReader = metricReader
         self.gate = gate
         self.report = report
@@ -174,11 +177,22 @@ public final class Telemetry: Sendable {
         }
         let allSpools = [spools[.traces], spools[.logs], spools[.metrics], sqlSpool].compactMap { $0 }
         if let spoolDirectory { reportOtherDestinations(in: spoolDirectory, mine: allSpools.map(\.prefix), report: report) }
-        let (metrics, bridge) = installMetrics(settings, prometheus: options.pushgateway != nil || options.metricsTextFile != nil, report: report)
-        let prometheus = bridge.map { bridge in
-            PrometheusPublisher(
+        let publishes = options.pushgateway != nil || options.metricsTextFile != nil
+        let scraped = settings.metrics.exporters.contains(.prometheus)
+        let (metrics, bridge) = installMetrics(settings, prometheus: publishes || scraped, report: report)
+        let prometheus = bridge.flatMap { bridge in
+            publishes ? PrometheusPublisher(
                 pushgateway: options.pushgateway, textFile: options.metricsTextFile, intervalSeconds: settings.metricExportIntervalSeconds,
-                timeoutSeconds: min(settings.metricExportTimeoutSeconds, 10), render: { bridge.render() }, report: report)
+                timeoutSeconds: min(settings.metricExportTimeoutSeconds, 10), render: { bridge.render() }, report: report) : nil
+        }
+        // OTEL_METRICS_EXPORTER=prometheus: Prometheus scrapes the run while it lasts (a port in use is said).
+        var scrapeEndpoint: PrometheusScrapeEndpoint?
+        if scraped, let bridge {
+            do {
+                scrapeEndpoint = try PrometheusScrapeEndpoint(host: settings.prometheusHost, port: settings.prometheusPort, render: { bridge.render() })
+            } catch {
+                report("Prometheus: \(error.description) (OTEL_EXPORTER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_PORT); the run's metrics are not served")
+            }
         }
         // OTEL_METRICS_EXPORTER=console: each read's points on standard error (standard output is the results').
         let printMetric: @Sendable (String) -> Void = { line in
@@ -196,7 +210,8 @@ public final class Telemetry: Sendable {
         guard options.exports || options.consoleSpans || sqlWriter != nil || logConfig.sampling != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
             return Telemetry(
-                spans: nil, logs: nil, metrics: metrics, metricReader: reader(nil), prometheus: prometheus, spools: allSpools, sqlWriter: nil)
+                spans: nil, logs: nil, metrics: metrics, metricReader: reader(nil), prometheus: prometheus, scrapeEndpoint: scrapeEndpoint,
+                spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
         var logProcessor: BatchProcessor<LogLine>?
@@ -287,7 +302,7 @@ public final class Telemetry: Sendable {
             processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
             propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, prometheus: prometheus, spools: allSpools,
+            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, prometheus: prometheus, scrapeEndpoint: scrapeEndpoint, spools: allSpools,
             sqlWriter: sqlWriter, gate: gate, report: report)
     }
 
@@ -361,6 +376,7 @@ public final class Telemetry: Sendable {
         }
         if let prometheus { DispatchQueue.global().async(group: group) { prometheus.finish(timeoutSeconds: min(timeoutSeconds ?? .infinity, prometheus.timeoutSeconds)) } }
         group.wait()
+        scrapeEndpoint?.stop()
         if let lost = gate?.lost, lost > 0 {
             report("log sampling: \(lost) spans and lines of failed workflows were past the 100,000 held at once and are not written")
         }
@@ -375,6 +391,7 @@ public final class Telemetry: Sendable {
         logs?.spoolNow()
         metricReader?.spoolNow()
         prometheus?.finish(timeoutSeconds: 1, pushing: false)
+        scrapeEndpoint?.stop()
         sqlWriter?.spoolNow()
         closeSpool()
         ECLLoggingSystem.flush()

@@ -40,6 +40,9 @@ public final class OTLPObservability: Sendable {
         // Escaped: a URL or a collector's answer cannot recolour the terminal or fake a line.
         let report: @Sendable (String) -> Void = { logger.warning("\(VisibleText.escape($0))") }
         warnings.forEach(report)
+        if resolved.metrics.exporters.contains(.prometheus) {
+            report("metrics: 'prometheus' asks for a scrape endpoint, which this plugin does not serve (it exports OTLP); add swift-prometheus's PrometheusMetricsFactory to your service (with MultiplexMetricsHandler beside this plugin's factory) and serve its text on \(resolved.prometheusHost):\(resolved.prometheusPort)")
+        }
         self.configuration = resolved
 
         guard !resolved.isDisabled else {

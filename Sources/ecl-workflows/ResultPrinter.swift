@@ -35,6 +35,9 @@ struct ResultPrinter {
             }
             let files = single ? outputs.files.filter { $0.holds != "the store" } : outputs.files
             if !files.isEmpty { line("Wrote: " + files.map { "\($0.path) (\($0.holds))" }.joined(separator: "; ")) }
+            if let endpoint = outputs.prometheus_endpoint {
+                line("Prometheus: served \(endpoint.url) while the run lasted, scraped \(endpoint.scrapes) time\(endpoint.scrapes == 1 ? "" : "s").")
+            }
             if !single, let run = outputs.run_id {
                 line("Run \(run): ecl-workflows report --run \(run) --html report.html\(Self.dbOption(store))")
             }

@@ -42,6 +42,12 @@ struct RunOutputs: Encodable {
         let last_push_failed: Bool
     }
     var sampling: Sampling?
+    /// The scrape endpoint the run served (`OTEL_METRICS_EXPORTER=prometheus`) and how often it was scraped.
+    struct ScrapeEndpoint: Encodable {
+        let url: String
+        let scrapes: Int
+    }
+    var prometheus_endpoint: ScrapeEndpoint?
     /// The command run's id, recorded with each of its workflows in the store (`report --run`).
     var run_id: String?
 }

@@ -167,6 +167,9 @@ enum TelemetrySetup {
                 pushgateway: URLText.redacted(gateway.url), job: gateway.job, run: gateway.grouping.first { $0.0 == "run" }?.1 ?? "",
                 pushes: published.pushed, failed: published.pushFailures, last_push_failed: published.finalPushMissing)
         }
+        if let endpoint = installed.telemetry.scrapeEndpoint {
+            outputs.prometheus_endpoint = .init(url: endpoint.url, scrapes: endpoint.scrapes)
+        }
         if let sampling = installed.config.sampling {
             outputs.sampling = .init(ratio: sampling.ratio, keep_failed: sampling.keepFailed, kept_failed: installed.telemetry.keptFailedWorkflows)
         }

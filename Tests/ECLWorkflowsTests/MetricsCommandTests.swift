@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -249,6 +250,36 @@ import Testing
         // A series of failed pushes is said once at most (however many intervals passed), and the last one again.
         #expect(run.stderrLines.filter { $0.contains("Prometheus: the push to") }.count <= 1, "\(run.stderr)")
         #expect(run.stderrLines.filter { $0.contains("Prometheus: the run's last push to") }.count == 1, "\(run.stderr)")
+    }
+
+    @Test func prometheusScrapesTheRunWhileItLasts() throws {
+        let cli = try CommandRunner()
+        defer { cli.remove() }
+        let port = try freeLocalPort()
+        let servers = try PrometheusServers(directory: cli.directory, scrapeTargets: ["127.0.0.1:\(port)"])
+        defer { servers.stop() }
+        // A run long enough to be scraped (seeded faults make each workflow wait out its back-offs).
+        let running = try cli.start(
+            arguments: ["run", "--count", "16", "--concurrency", "2", "--llm-fault-rate", "0.5", "--seed", "1", "--db", ":memory:", "--output", "json"],
+            environment: ["OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": "\(port)"])
+        let seen = servers.query("sum(ecl_workflows_started_total{job=\"ecl\"})", until: { $0 > 0 })
+        let run = running.wait()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(seen.map { $0 > 0 && $0 <= 16 } == true, "Prometheus scraped the run: \(String(describing: seen))")
+        let endpoint = try #require(try Self.summary(run)["prometheus_endpoint"] as? [String: Any])
+        #expect(endpoint["url"] as? String == "http://127.0.0.1:\(port)/metrics")
+        #expect((endpoint["scrapes"] as? Int ?? 0) >= 1)
+        // Served while the run lasted only: the port is free again.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected != 0, "nothing listens on \(port) after the run")
     }
 
     @Test func theSummaryNamesEachSignalsOwnCollector() throws {

@@ -28,7 +28,8 @@ final class PrometheusServers {
         throw ServerError(description: "\(name) not found: run 'make test' (it installs Debian's prometheus and prometheus-pushgateway)")
     }
 
-    init(directory: URL) throws {
+    /// Starts both; Prometheus also scrapes `scrapeTargets` (`host:port`) as job `ecl`.
+    init(directory: URL, scrapeTargets: [String] = []) throws {
         pushgatewayPort = try freeLocalPort()
         // Its own persistence file: Debian's default is one shared by every Pushgateway on the machine.
         pushgateway = try Self.start(try Self.binary("prometheus-pushgateway"), [
@@ -46,6 +47,11 @@ final class PrometheusServers {
             honor_labels: true
             static_configs:
               - targets: ['127.0.0.1:\(pushgatewayPort)']
+        \(scrapeTargets.isEmpty ? "" : """
+          - job_name: ecl
+            static_configs:
+              - targets: [\(scrapeTargets.map { "'\($0)'" }.joined(separator: ", "))]
+        """)
         """.write(to: config, atomically: true, encoding: .utf8)
         prometheus = try Self.start(try Self.binary("prometheus"), [
             "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
@@ -79,6 +85,19 @@ final class PrometheusServers {
         while Date() < deadline {
             last = queryOnce(promQL)
             if last == expected { return last }
+            usleep(250_000)
+        }
+        return last
+    }
+
+    /// The value of a PromQL query asked of Prometheus until `accepted` holds or 60 s have passed; the last
+    /// value seen (nil for none).
+    func query(_ promQL: String, until accepted: (Double) -> Bool) -> Double? {
+        var last: Double?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            last = queryOnce(promQL)
+            if let last, accepted(last) { return last }
             usleep(250_000)
         }
         return last

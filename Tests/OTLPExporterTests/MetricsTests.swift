@@ -430,6 +430,20 @@ import Tracing
         #expect(warnings.contains { $0.hasPrefix("OTEL_METRIC_EXPORT_INTERVAL: '0'") })
         #expect(warnings.contains { $0.contains("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") && $0.contains("cumulative, delta") })
 
+        // prometheus is a metrics exporter (a scrape endpoint on OTEL_EXPORTER_PROMETHEUS_HOST:PORT), not a
+        // traces one; a bad port is said and the default kept.
+        warnings = []
+        let scraped = OTLPConfiguration().applyingEnvironment([
+            "OTEL_METRICS_EXPORTER": "prometheus", "OTEL_TRACES_EXPORTER": "prometheus,otlp",
+            "OTEL_EXPORTER_PROMETHEUS_HOST": "0.0.0.0", "OTEL_EXPORTER_PROMETHEUS_PORT": "70000",
+        ], warn: { warnings.append($0) })
+        #expect(scraped.metrics.exporters == [.prometheus] && scraped.destinations.metrics == nil)
+        #expect(scraped.traces.exporters == [.otlp])
+        #expect(scraped.prometheusHost == "0.0.0.0" && scraped.prometheusPort == 9464)
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("OTEL_TRACES_EXPORTER: 'prometheus' is not supported") })
+        #expect(warnings.contains { $0.hasPrefix("OTEL_EXPORTER_PROMETHEUS_PORT: '70000'") })
+
         // Choices this exporter does not make are said.
         warnings = []
         _ = OTLPConfiguration().applyingEnvironment([

@@ -31,7 +31,11 @@ extension OTLPConfiguration {
         let exporters: KeyValuePairs<String, Exporter?> = ["otlp": .otlp, "console": .console, "none": nil]
         if let list = reader.choices("OTEL_TRACES_EXPORTER", exporters) { result.traces.exporters = list.compactMap { $0 } }
         if let list = reader.choices("OTEL_LOGS_EXPORTER", exporters) { result.logs.exporters = list.compactMap { $0 } }
-        if let list = reader.choices("OTEL_METRICS_EXPORTER", exporters) { result.metrics.exporters = list.compactMap { $0 } }
+        // Prometheus is a metrics exporter only (the specification's `prometheus`: a scrape endpoint).
+        let metricsExporters: KeyValuePairs<String, Exporter?> = ["otlp": .otlp, "prometheus": .prometheus, "console": .console, "none": nil]
+        if let list = reader.choices("OTEL_METRICS_EXPORTER", metricsExporters) { result.metrics.exporters = list.compactMap { $0 } }
+        if let host = reader.text("OTEL_EXPORTER_PROMETHEUS_HOST") { result.prometheusHost = host }
+        if let port = reader.integer("OTEL_EXPORTER_PROMETHEUS_PORT", in: 1...65535, expected: "a port from 1 to 65535") { result.prometheusPort = port }
         let propagators: KeyValuePairs<String, Propagator?> = ["tracecontext": .traceContext, "baggage": .baggage, "none": nil]
         if let list = reader.choices("OTEL_PROPAGATORS", propagators) { result.propagators = list.compactMap { $0 } }
         if let sampler = OTLPSampler.fromEnvironment(reader) { result.sampler = sampler }

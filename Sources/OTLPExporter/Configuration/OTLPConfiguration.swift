@@ -15,6 +15,10 @@ public struct OTLPConfiguration: Sendable, Equatable {
         case otlp
         /// One line a span, log record or metric data point on standard output.
         case console
+        /// Metrics only: a Prometheus scrape endpoint on ``OTLPConfiguration/prometheusHost`` and
+        /// ``OTLPConfiguration/prometheusPort``. The plugin serves none itself (it exports OTLP; a service adds
+        /// swift-prometheus's factory), and says so; `ecl-workflows` serves one while it runs.
+        case prometheus
     }
 
     /// Which metric streams are sent as deltas (what changed since the last export) rather than cumulatively
@@ -107,6 +111,11 @@ public struct OTLPConfiguration: Sendable, Equatable {
     /// The longest one metrics export may take, in seconds. Default 30. Environment (milliseconds, 0 for no
     /// limit): `OTEL_METRIC_EXPORT_TIMEOUT`.
     public var metricExportTimeoutSeconds: Double = 30
+    /// Where a Prometheus scrape endpoint listens (``Exporter/prometheus``). Default `localhost`.
+    /// Environment: `OTEL_EXPORTER_PROMETHEUS_HOST`.
+    public var prometheusHost = "localhost"
+    /// Its port. Default 9464. Environment: `OTEL_EXPORTER_PROMETHEUS_PORT`.
+    public var prometheusPort = 9464
     /// Cumulative (default) or delta. Environment: `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
     public var metricTemporality: MetricTemporality = .cumulative
     /// Histogram bounds, units and descriptions of the metrics.

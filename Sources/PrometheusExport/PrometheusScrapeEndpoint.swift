@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A Prometheus scrape endpoint for the life of a run (`OTEL_METRICS_EXPORTER=prometheus`): `GET /metrics`
+/// (or `/`) answers the text `render` returns; anything else 404. One small thread accepts and answers one
+/// connection at a time, each answer written in one piece with TCP_NODELAY, as a real server does.
+public final class PrometheusScrapeEndpoint: Sendable {
+    /// The URL Prometheus scrapes, such as `http://127.0.0.1:9464/metrics`.
+    public let url: String
+    private let listener: Int32
+    private let stopped = Atomic<Bool>(false)
+    private let served = Atomic<Int>(0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Why the endpoint could not listen.
+    public struct ListenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Listens on `host`:`port` (a name or an IPv4 address) and serves `render` until ``stop()``.
+    public init(host: String, port: Int, render: @escaping @Sendable () -> [UInt8]) throws(ListenError) {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &found)
+        guard status == 0, let address = found else {
+            throw ListenError(description: "cannot listen on \(host):\(port): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(found) }
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ListenError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))") }
+        var yes: Int32 = 1
+        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0, listen(socket, 16) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(socket)
+            throw ListenError(description: "cannot listen on \(host):\(port): \(reason)")
+        }
+        listener = socket
+        url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/metrics"
+        // The thread holds the endpoint until stop() (Telemetry stops it at the run's end).
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            while !stopped.load(ordering: .acquiring) {
+                var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 200) > 0 else { continue }
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { continue }
+                if Self.answer(connection, render: render) { served.wrappingAdd(1, ordering: .relaxed) }
+                close(connection)
+            }
+        }
+        thread.name = "ecl-prometheus-scrape"
+        thread.start()
+    }
+
+    /// Scrapes answered so far.
+    public var scrapes: Int { served.load(ordering: .relaxed) }
+
+    /// Stops listening (waits for the answer under way, if any). Later calls do nothing.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        finished.wait()
+        close(listener)
+    }
+
+    /// Reads one request (its head, up to 8 KiB, within 2 s) and answers it; true when it was a scrape.
+    private static func answer(_ connection: Int32, render: @Sendable () -> [UInt8]) -> Bool {
+        var yes: Int32 = 1
+        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var head: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 2048)
+        while head.count < 8192, !head.ends(with: [13, 10, 13, 10]) {
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            head += chunk[..<count]
+        }
+        let requestLine = String(decoding: head.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
+        let method = requestLine.first.map(String.init) ?? ""
+        let path = requestLine.count > 1 ? String(requestLine[1].split(separator: "?", maxSplits: 1).first ?? "") : ""
+        var status = "200 OK"
+        var body: [UInt8] = []
+        var type = "text/plain; version=0.0.4; charset=utf-8"
+        if method != "GET" && method != "HEAD" {
+            (status, body, type) = ("405 Method Not Allowed", Array("GET /metrics\n".utf8), "text/plain; charset=utf-8")
+        } else if path == "/metrics" || path == "/" {
+            body = render()
+        } else {
+            (status, body, type) = ("404 Not Found", Array("the metrics are at /metrics\n".utf8), "text/plain; charset=utf-8")
+        }
+        var response = Array("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+        if method != "HEAD" { response += body }
+        var sent = 0
+        while sent < response.count {
+            let count = response[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { return false }
+            sent += count
+        }
+        return status.hasPrefix("200")
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
