@@ -41,6 +41,33 @@ public struct HTMLRunsReport: Sendable {
         }
     }
 
+    /// What the report says of many runs: outcomes, the window they ran in, throughput, tokens by model.
+    public struct Figures: Sendable {
+        /// Runs by outcome (`completed`, `failed`, `cancelled`, `running`).
+        public var states: [String: Int] = [:]
+        /// From the first run's start to the last one's end.
+        public var windowNanos: UInt64 = 0
+        /// Runs a second over the window.
+        public var throughput: Double = 0
+        /// Tokens by model, most first.
+        public var tokensByModel: [(model: String, tokens: Int)] = []
+
+        /// The figures of `traces` (one a run).
+        public init(_ traces: [TraceTree]) {
+            let runs = traces.filter { !$0.roots.isEmpty }
+            let start = runs.map(\.startNanos).min() ?? 0
+            windowNanos = (runs.map(\.endNanos).max() ?? 0) &- start
+            throughput = windowNanos > 0 ? Double(runs.count) / (Double(windowNanos) / 1e9) : 0
+            for run in runs { states[HTMLRunsReport.state(run), default: 0] += 1 }
+            var models: [String: Int] = [:]
+            for run in runs { for model in run.totals.tokensByModel { models[model.model, default: 0] +|= model.input +| model.output +| model.other } }
+            tokensByModel = models.map { ($0.key, $0.value) }.sorted { ($0.tokens, $1.model) > ($1.tokens, $0.model) }
+        }
+    }
+
+    /// The most runs listed in the page's table (the newest; the charts count them all).
+    public static let maxListedRuns = 1000
+
     /// The nearest-rank percentile of sorted values.
     static func percentile(_ sorted: [UInt64], _ fraction: Double) -> UInt64 {
         guard !sorted.isEmpty else { return 0 }
@@ -60,11 +87,10 @@ public struct HTMLRunsReport: Sendable {
         let runs = traces.filter { !$0.roots.isEmpty }
         let start = runs.map(\.startNanos).min() ?? 0
         let end = runs.map(\.endNanos).max() ?? 0
-        let span = Double(end &- start) / 1e9
-        var states: [String: Int] = [:]
-        for run in runs { states[Self.state(run), default: 0] += 1 }
-        let throughput = span > 0 ? Double(runs.count) / span : 0
-        let tokens = runs.reduce(0) { $0 + $1.totals.tokens }
+        let figures = Figures(runs)
+        let states = figures.states
+        let throughput = figures.throughput
+        let tokens = runs.reduce(0) { $0 +| $1.totals.tokens }
         let retries = runs.reduce(0) { $0 + $1.totals.retries }
 
         var body = "<header><h1>\(HTMLText.escape(title))</h1>\n"
@@ -115,17 +141,17 @@ public struct HTMLRunsReport: Sendable {
             body += "</tbody></table></section>\n"
         }
 
-        var models: [String: Int] = [:]
-        for run in runs { for model in run.totals.tokensByModel { models[model.model, default: 0] += model.input + model.output + model.other } }
-        if !models.isEmpty {
-            let ordered = models.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        if !figures.tokensByModel.isEmpty {
             body += "<section><h2>Tokens by model</h2>\n"
-            body += HTMLCharts.bars(ordered.map { ($0.key, [HTMLCharts.Bar(value: Double($0.value), cssClass: "", text: TraceText.count($0.value) + " tokens")]) }, label: "Tokens by model")
+            body += HTMLCharts.bars(figures.tokensByModel.map { ($0.model, [HTMLCharts.Bar(value: Double($0.tokens), cssClass: "", text: TraceText.count($0.tokens) + " tokens")]) }, label: "Tokens by model")
             body += "</section>\n"
         }
 
-        body += "<section><h2>Runs</h2><table class=\"runs\"><thead><tr><th>Workflow</th><th>Name</th><th>State</th><th class=\"num\">Starts</th><th class=\"num\">Duration</th><th class=\"num\">Retries</th><th class=\"num\">Tokens</th><th>Error</th></tr></thead><tbody>\n"
-        for run in runs.sorted(by: { $0.startNanos < $1.startNanos }) {
+        let listed = runs.sorted(by: { $0.startNanos < $1.startNanos }).suffix(Self.maxListedRuns)
+        body += "<section><h2>Runs</h2>"
+        if listed.count < runs.count { body += "<p>The newest \(listed.count) of \(runs.count) runs (the charts count them all).</p>" }
+        body += "<table class=\"runs\"><thead><tr><th>Workflow</th><th>Name</th><th>State</th><th class=\"num\">Starts</th><th class=\"num\">Duration</th><th class=\"num\">Retries</th><th class=\"num\">Tokens</th><th>Error</th></tr></thead><tbody>\n"
+        for run in listed {
             let root = run.roots[0]
             let id = root.span.attribute("ecl.workflow.id")?.description ?? root.span.traceId
             let state = Self.state(run)

@@ -117,14 +117,14 @@ public struct HTMLTracePage: Sendable {
             let most = steps.map(\.tokens).max() ?? 1
             html += "<table class=\"tokens-by-step\"><thead><tr><th>Step</th><th class=\"num\">Tokens</th><th></th></tr></thead><tbody>\n"
             for step in steps {
-                html += "<tr><td>\(HTMLText.escape(step.step))</td><td class=\"num\">\(TraceText.count(step.tokens))</td><td><span class=\"meter\" style=\"width:\(max(step.tokens * 240 / most, 1))px\"></span></td></tr>\n"
+                html += "<tr><td>\(HTMLText.escape(step.step))</td><td class=\"num\">\(TraceText.count(step.tokens))</td><td><span class=\"meter\" style=\"width:\(max(Int(Double(step.tokens) / Double(most) * 240), 1))px\"></span></td></tr>\n"
             }
             html += "</tbody></table>\n"
         }
         if !totals.tokensByModel.isEmpty {
             html += "<h3>By model</h3><table class=\"tokens-by-model\"><thead><tr><th>Model</th><th class=\"num\">Calls</th><th class=\"num\">Input</th><th class=\"num\">Output</th><th class=\"num\">Total</th></tr></thead><tbody>\n"
             for model in totals.tokensByModel {
-                html += "<tr><td>\(HTMLText.escape(model.model))</td><td class=\"num\">\(model.calls)</td><td class=\"num\">\(TraceText.count(model.input))</td><td class=\"num\">\(TraceText.count(model.output))</td><td class=\"num\">\(TraceText.count(model.input + model.output + model.other))</td></tr>\n"
+                html += "<tr><td>\(HTMLText.escape(model.model))</td><td class=\"num\">\(model.calls)</td><td class=\"num\">\(TraceText.count(model.input))</td><td class=\"num\">\(TraceText.count(model.output))</td><td class=\"num\">\(TraceText.count(model.input +| model.output +| model.other))</td></tr>\n"
             }
             html += "</tbody></table>\n"
         }

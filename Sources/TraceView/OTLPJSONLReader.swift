@@ -40,26 +40,54 @@ public struct OTLPJSONLReader: Sendable {
         public var description: String { "cannot read '\(path)': \(reason)" }
     }
 
+    /// The longest line read (64 MiB, far past any batch an exporter writes); a longer one is passed over
+    /// and counted, so an endless line (a device, a corrupt file) cannot take the memory.
+    public static let maxLineBytes = 64 << 20
+
     /// Reads the file at `path`, line by line (a dump of any size is never held whole).
     public func read(path: String) throws(ReadError) -> Content {
         guard let file = fopen(path, "r") else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
         defer { fclose(file) }
         var content = Content()
-        var buffer: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(buffer) }
-        var number = 0
         // Lines that hold the trace's id, in lower or upper case hex, are parsed; others are passed over unread.
         let needles = traceId.map { [Array($0.utf8), Array($0.uppercased().utf8)] }
-        while true {
-            let length = getline(&buffer, &capacity, file)
-            guard length >= 0, let buffer else { break }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var line: [UInt8] = []
+        var number = 0
+        var tooLong = false
+        func finish() {
             number += 1
-            let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-            if let needles, !needles.contains(where: { Self.contains(bytes, $0) }) { continue }
-            guard length > 1 else { continue }
-            read(line: Data(bytes), number: number, into: &content)
+            defer { line.removeAll(keepingCapacity: line.count <= 1 << 22) }
+            if tooLong {
+                tooLong = false
+                content.unreadableLines.append(number)
+                return
+            }
+            guard !line.isEmpty else { return }
+            let matches = line.withUnsafeBytes { bytes in needles.map { $0.contains { Self.contains(bytes, $0) } } ?? true }
+            if matches { read(line: Data(line), number: number, into: &content) }
         }
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            guard count > 0 else { break }
+            var start = 0
+            while start < count {
+                let newline = chunk[start..<count].firstIndex(of: 10)
+                let end = newline ?? count
+                if !tooLong {
+                    if line.count + (end - start) > Self.maxLineBytes {
+                        tooLong = true
+                        line.removeAll()
+                    } else {
+                        line += chunk[start..<end]
+                    }
+                }
+                guard newline != nil else { break }
+                finish()
+                start = end + 1
+            }
+        }
+        if !line.isEmpty || tooLong { finish() }
         return content
     }
 

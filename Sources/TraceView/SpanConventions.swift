@@ -28,9 +28,10 @@ public struct SpanConventions: Sendable, Equatable {
     /// What a span says under these names.
     public func facts(of span: TraceSpan) -> SpanFacts {
         var facts = SpanFacts()
-        facts.inputTokens = span.attribute(inputTokens)?.integer.map(Int.init)
-        facts.outputTokens = span.attribute(outputTokens)?.integer.map(Int.init)
-        facts.totalTokens = span.attribute(totalTokens)?.integer.map(Int.init)
+        // Token counts as they are, but never negative (a bad producer's) and summed without overflow.
+        facts.inputTokens = span.attribute(inputTokens)?.integer.map { Int(max($0, 0)) }
+        facts.outputTokens = span.attribute(outputTokens)?.integer.map { Int(max($0, 0)) }
+        facts.totalTokens = span.attribute(totalTokens)?.integer.map { Int(max($0, 0)) }
         facts.model = models.lazy.compactMap { span.attribute($0)?.description }.first
         facts.attempt = span.attribute(attempt)?.integer.map(Int.init)
         facts.executionIndex = span.attribute(executionIndex)?.integer.map(Int.init)
@@ -46,6 +47,19 @@ public struct SpanConventions: Sendable, Equatable {
     public func shownFields(of record: TraceLogRecord) -> [TraceSpan.Attribute] {
         record.attributes.filter { !$0.key.hasPrefix("code.") && !correlationLogFields.contains($0.key) }
     }
+}
+
+infix operator +|: AdditionPrecedence
+infix operator +|=: AssignmentPrecedence
+
+extension Int {
+    /// Addition that stops at `Int.max` instead of trapping (token counts come from any producer).
+    static func +| (a: Int, b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
+
+    static func +|= (a: inout Int, b: Int) { a = a +| b }
 }
 
 /// What a span says about itself: its tokens, model, try, execution, retry and error.
@@ -64,7 +78,7 @@ public struct SpanFacts: Sendable, Equatable {
 
     /// Every token the span counts: input plus output, or the total it gives.
     public var tokens: Int? {
-        if inputTokens != nil || outputTokens != nil { return (inputTokens ?? 0) + (outputTokens ?? 0) }
+        if inputTokens != nil || outputTokens != nil { return (inputTokens ?? 0) +| (outputTokens ?? 0) }
         return totalTokens
     }
 

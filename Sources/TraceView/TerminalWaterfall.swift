@@ -22,7 +22,7 @@ public struct TerminalWaterfall: Sendable {
         let total = max(tree.endNanos - tree.startNanos, 1)
         let spanLabels = rows.compactMap { row -> Int? in
             guard case .span(let span, let facts) = row.content else { return nil }
-            return (row.prefix + TraceText.label(span, facts)).count
+            return DisplayWidth.of(row.prefix + TraceText.label(span, facts))
         }
         // The label column takes what the longest label needs, up to 30% of the line; the bar at least 35%;
         // the marks what the longest needs of the rest, up to 35%; the duration 9 columns.
@@ -31,7 +31,7 @@ public struct TerminalWaterfall: Sendable {
         let longestMarks = rows.map { row -> Int in
             guard case .span(_, let facts) = row.content else { return 0 }
             let marks = TraceText.marks(facts)
-            return marks.isEmpty ? 0 : marks.map(\.text.count).reduce(0, +) + 2 * (marks.count - 1)
+            return marks.isEmpty ? 0 : marks.map { DisplayWidth.of($0.text) }.reduce(0, +) + 2 * (marks.count - 1)
         }.max() ?? 0
         let fixed = labelWidth + 1 + 1 + durationWidth
         let marksWidth = longestMarks == 0 ? 0 : max(min(longestMarks, width - fixed - 2 - width * 35 / 100, width * 35 / 100), 0)
@@ -41,9 +41,9 @@ public struct TerminalWaterfall: Sendable {
         line(fit(VisibleText.escape(title), width))
         line(fit(TraceText.summary(tree), width))
         for model in tree.totals.tokensByModel where tree.totals.tokensByModel.count > 1 || model.model != "(no model)" {
-            let tokens = model.input + model.output > 0
+            let tokens = model.input +| model.output > 0
                 ? "\(TraceText.count(model.input)) in, \(TraceText.count(model.output)) out tokens" : "\(TraceText.count(model.other)) tokens"
-            line(fit("  \(model.model): \(model.calls) call\(model.calls == 1 ? "" : "s"), \(tokens)", width))
+            line(fit("  \(VisibleText.escape(model.model)): \(model.calls) call\(model.calls == 1 ? "" : "s"), \(tokens)", width))
         }
         // The ruler: 0 under the bar's first column, the whole duration under its last.
         let end = TraceText.duration(nanos: total)
@@ -65,7 +65,7 @@ public struct TerminalWaterfall: Sendable {
                 }
                 line(text)
             case .log(let record):
-                let label = pad(fit(row.prefix + record.level, labelWidth), labelWidth)
+                let label = pad(fit(row.prefix + VisibleText.escape(record.level), labelWidth), labelWidth)
                 let rest = TraceText.offset(record.timeNanos, from: tree.startNanos) + "  " + TraceText.logLine(record, conventions: tree.conventions)
                 line(paint(label, levelColor(record)) + " " + paint(fit(rest, width - labelWidth - 1), levelColor(record) ?? "2"))
             }
@@ -109,10 +109,13 @@ public struct TerminalWaterfall: Sendable {
     /// `text` cut to `width` columns, with `…` where it was cut.
     func fit(_ text: String, _ width: Int) -> String {
         guard width > 0 else { return "" }
-        guard text.count > width else { return text }
-        return String(text.prefix(width - 1)) + "…"
+        guard DisplayWidth.of(text) > width else { return text }
+        return DisplayWidth.prefix(text, columns: width - 1) + "…"
     }
 
-    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - text.count, 0)) }
-    func leftPad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(width - text.count, 0)) + text }
+    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - DisplayWidth.of(text), 0)) }
+    func leftPad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(width - DisplayWidth.of(text), 0)) + text }
+
+    /// A line of the command's own (where the data came from) cut to the width like the drawing's.
+    public func fitted(_ text: String) -> String { fit(VisibleText.escape(text), width) }
 }

@@ -12,9 +12,12 @@ public enum TraceText {
         case ..<1000: return String(format: "%.0f ms", ms)
         case ..<10_000: return String(format: "%.2f s", ms / 1000)
         case ..<60_000: return String(format: "%.1f s", ms / 1000)
-        default:
+        case ..<3_600_000:
             let seconds = Int(ms / 1000)
             return String(format: "%d m %02d s", seconds / 60, seconds % 60)
+        default:
+            let minutes = Int(min(ms / 60_000, 9e15))
+            return minutes >= 1440 * 365 ? String(format: "%.0f d", ms / 86_400_000) : String(format: "%d h %02d m", minutes / 60, minutes % 60)
         }
     }
 
@@ -72,12 +75,15 @@ public enum TraceText {
         if totals.retries > 0 { parts.append("\(totals.retries) retr\(totals.retries == 1 ? "y" : "ies")") }
         if totals.tokens > 0 {
             var tokens = "\(count(totals.tokens)) tokens"
-            if totals.inputTokens + totals.outputTokens > 0 {
+            if totals.inputTokens > 0 || totals.outputTokens > 0 {
                 tokens += " (\(count(totals.inputTokens)) in, \(count(totals.outputTokens)) out)"
             }
             parts.append(tokens)
         }
         if tree.logCount > 0 { parts.append("\(count(tree.logCount)) log line\(tree.logCount == 1 ? "" : "s")") }
+        if tree.duplicateSpans > 0 { parts.append("\(count(tree.duplicateSpans)) span\(tree.duplicateSpans == 1 ? "" : "s") given twice, drawn once") }
+        if tree.cyclesCut > 0 { parts.append("\(tree.cyclesCut) parent cycle\(tree.cyclesCut == 1 ? "" : "s") cut") }
+        if tree.flattened > 0 { parts.append("\(count(tree.flattened)) span\(tree.flattened == 1 ? "" : "s") deeper than \(TraceTree.maxDepth) levels drawn at that depth") }
         return parts.joined(separator: " · ")
     }
 

@@ -39,20 +39,68 @@ public struct TraceTree: Sendable {
     public let endNanos: UInt64
     /// How many spans the tree holds (a span given twice is counted once).
     public let spanCount: Int
-    /// How many log records it holds.
+    /// How many log records it holds (a record given twice is counted once).
     public let logCount: Int
+    /// Spans given more than once (the same id), kept once.
+    public let duplicateSpans: Int
+    /// Spans whose parents formed a cycle: the cycle is cut and the span drawn as a root.
+    public let cyclesCut: Int
+    /// Spans deeper than ``maxDepth``, drawn at that depth under their ancestor there.
+    public let flattened: Int
     /// The names the facts were read under.
     public let conventions: SpanConventions
+    /// The deepest a span is drawn (a deeper chain is drawn at this depth, and said).
+    public static let maxDepth = 100
 
-    /// Builds the tree. Spans with the same id are kept once (a dump and a spool may both hold one); log
-    /// records whose span is not here go under the first root.
+    /// Builds the tree. Spans with the same id are kept once (a dump and a spool may both hold one), and so
+    /// are log records given twice; log records whose span is not here go under the first root. A parent
+    /// cycle is cut (its span becomes a root) and a chain deeper than ``maxDepth`` is drawn at that depth, so
+    /// no input can make the tree's walks recurse without bound.
     public init(spans: [TraceSpan], logs: [TraceLogRecord] = [], conventions: SpanConventions = SpanConventions()) {
         var seen = Set<String>()
         let unique = spans.filter { seen.insert($0.spanId).inserted }
+        var parentOf: [String: String] = [:]
+        for span in unique {
+            if let parent = span.parentSpanId, seen.contains(parent), parent != span.spanId { parentOf[span.spanId] = parent }
+        }
+        // Depths, walking up each chain once (iteratively); a walk that meets itself cuts the cycle there.
+        var depthOf: [String: Int] = [:]
+        var cut = 0
+        for span in unique where depthOf[span.spanId] == nil {
+            var path: [String] = []
+            var onPath = Set<String>()
+            var current = span.spanId
+            while depthOf[current] == nil, let parent = parentOf[current] {
+                if onPath.contains(current) { break }
+                path.append(current)
+                onPath.insert(current)
+                if onPath.contains(parent) {
+                    parentOf[parent] = nil
+                    cut += 1
+                    current = parent
+                    break
+                }
+                current = parent
+            }
+            var depth = depthOf[current] ?? 0
+            depthOf[current] = depth
+            for id in path.reversed() where id != current {
+                depth += 1
+                depthOf[id] = depth
+            }
+        }
+        // Spans past the deepest level hang under their ancestor at it.
+        var anchorOf: [String: String] = [:]
+        var flattened = 0
+        for span in unique.sorted(by: { depthOf[$0.spanId, default: 0] < depthOf[$1.spanId, default: 0] }) {
+            guard let parent = parentOf[span.spanId], let depth = depthOf[span.spanId], depth > Self.maxDepth else { continue }
+            anchorOf[span.spanId] = depth == Self.maxDepth + 1 ? parent : anchorOf[parent] ?? parent
+            flattened += 1
+        }
         var childrenOf: [String: [TraceSpan]] = [:]
         var roots: [TraceSpan] = []
         for span in unique {
-            if let parent = span.parentSpanId, seen.contains(parent), parent != span.spanId {
+            if let parent = anchorOf[span.spanId] ?? parentOf[span.spanId] {
                 childrenOf[parent, default: []].append(span)
             } else {
                 roots.append(span)
@@ -60,22 +108,31 @@ public struct TraceTree: Sendable {
         }
         var logsOf: [String: [TraceLogRecord]] = [:]
         let sortedRoots = roots.sorted(by: Self.startOrder)
+        var seenLogs = Set<String>()
+        var logCount = 0
         for record in logs.sorted(by: { $0.timeNanos < $1.timeNanos }) {
+            // The same line read twice (a dump and the spool of one run) is drawn once.
+            let key = "\(record.timeNanos)|\(record.spanId ?? "")|\(record.severityNumber)|\(record.level)|\(record.body)|\(record.attributes.count)"
+            guard seenLogs.insert(key).inserted else { continue }
             let owner = record.spanId.flatMap { seen.contains($0) ? $0 : nil } ?? sortedRoots.first?.spanId
-            if let owner { logsOf[owner, default: []].append(record) }
+            if let owner {
+                logsOf[owner, default: []].append(record)
+                logCount += 1
+            }
         }
-        // Depth-first, without recursion limits on a deep or cyclic tree: a span is placed once.
-        var placed = Set<String>()
+        // Depth first; at most maxDepth + 1 levels deep, so the recursion is bounded.
         func node(_ span: TraceSpan) -> Node {
-            placed.insert(span.spanId)
-            let children = (childrenOf[span.spanId] ?? []).sorted(by: Self.startOrder).filter { !placed.contains($0.spanId) }.map(node)
+            let children = (childrenOf[span.spanId] ?? []).sorted(by: Self.startOrder).map(node)
             return Node(span: span, facts: conventions.facts(of: span), children: children, logs: logsOf[span.spanId] ?? [])
         }
         self.roots = sortedRoots.map(node)
+        self.duplicateSpans = spans.count - unique.count
+        self.cyclesCut = cut
+        self.flattened = flattened
+        self.logCount = logCount
         self.startNanos = unique.map(\.startNanos).min() ?? 0
         self.endNanos = unique.map(\.endNanos).max() ?? 0
         self.spanCount = unique.count
-        self.logCount = roots.isEmpty ? 0 : logs.count
         self.conventions = conventions
     }
 
@@ -142,7 +199,7 @@ public struct TraceTotals: Sendable {
     public var tokensByStep: [(step: String, tokens: Int)] = []
 
     /// All tokens.
-    public var tokens: Int { inputTokens + outputTokens + otherTokens }
+    public var tokens: Int { inputTokens +| outputTokens +| otherTokens }
 
     init(_ nodes: [TraceTree.Node]) {
         var models: [String: (input: Int, output: Int, other: Int, calls: Int)] = [:]
@@ -163,20 +220,20 @@ public struct TraceTotals: Sendable {
             }
             let own = facts.tokens ?? 0
             if facts.inputTokens != nil || facts.outputTokens != nil {
-                inputTokens += facts.inputTokens ?? 0
-                outputTokens += facts.outputTokens ?? 0
+                inputTokens +|= facts.inputTokens ?? 0
+                outputTokens +|= facts.outputTokens ?? 0
                 let key = facts.model ?? "(no model)"
-                models[key, default: (0, 0, 0, 0)].input += facts.inputTokens ?? 0
-                models[key, default: (0, 0, 0, 0)].output += facts.outputTokens ?? 0
+                models[key, default: (0, 0, 0, 0)].input +|= facts.inputTokens ?? 0
+                models[key, default: (0, 0, 0, 0)].output +|= facts.outputTokens ?? 0
                 models[key, default: (0, 0, 0, 0)].calls += 1
             } else if let total = facts.totalTokens {
-                otherTokens += total
+                otherTokens +|= total
                 if let model = facts.model {
-                    models[model, default: (0, 0, 0, 0)].other += total
+                    models[model, default: (0, 0, 0, 0)].other +|= total
                     models[model, default: (0, 0, 0, 0)].calls += 1
                 }
             }
-            if let step, own > 0 { steps[step].1 += own }
+            if let step, own > 0 { steps[step].1 +|= own }
             for child in node.children { add(child, step: step) }
         }
         // A flat list of nodes: visit the roots only, children through `add`.
@@ -184,7 +241,7 @@ public struct TraceTotals: Sendable {
         for node in nodes { for child in node.children { childIds.insert(child.span.spanId) } }
         for node in nodes where !childIds.contains(node.span.spanId) { add(node, step: nil) }
         tokensByModel = models.map { ($0.key, $0.value.input, $0.value.output, $0.value.other, $0.value.calls) }
-            .sorted { ($0.input + $0.output + $0.other, $1.model) > ($1.input + $1.output + $1.other, $0.model) }
+            .sorted { ($0.input +| $0.output +| $0.other, $1.model) > ($1.input +| $1.output +| $1.other, $0.model) }
         tokensByStep = steps.map { ($0.0, $0.1) }
     }
 }

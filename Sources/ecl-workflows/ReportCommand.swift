@@ -1,6 +1,8 @@
 import ArgumentParser
 import ECLCore
 import Foundation
+import JSONWriting
+import ECLLogging
 @_spi(Pipeline) import OTLPExporter
 import TraceView
 
@@ -45,6 +47,11 @@ extension ECLWorkflows {
             guard path != ":memory:", FileManager.default.fileExists(atPath: path) else {
                 throw UsageError(option: "--db", value: path, expected: "a store written by a run (no such file)")
             }
+            if let htmlPath { try Trace.refuseClash(htmlPath, option: "--html", with: [(path, "the store (--db)")]) }
+            // Store errors reach the user as the one-line error below, not as log lines before it.
+            var quiet = LogConfig.default
+            (quiet.level, quiet.output) = (.error, .file("/dev/null"))
+            try? ECLLoggingSystem.bootstrap(quiet)
             let store = try storeOptions.open(readOnly: true)
             var traces: [TraceTree] = []
             do {
@@ -65,12 +72,15 @@ extension ECLWorkflows {
             case .json:
                 Console.out(String(decoding: try JSONEncoder().encode(ReportJSON(traces, steps: steps)), as: UTF8.self))
             case .text:
-                Console.out(title)
-                var states: [String: Int] = [:]
-                for trace in traces { states[HTMLRunsReport.state(trace), default: 0] += 1 }
-                Console.out(states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                let figures = HTMLRunsReport.Figures(traces)
+                Console.out(VisibleText.escape(title))
+                Console.out(figures.states.sorted { $0.key < $1.key }.map { "\($0.value) \(VisibleText.escape($0.key))" }.joined(separator: ", ")
+                    + String(format: "; %.1f workflows/s over %@", figures.throughput, TraceText.duration(nanos: figures.windowNanos)))
                 for step in steps {
-                    Console.out("  \(step.name): \(step.tries) tries, \(step.retried) retried, \(step.failed) failed; p50 \(TraceText.duration(nanos: step.p50Nanos)), p95 \(TraceText.duration(nanos: step.p95Nanos))")
+                    Console.out("  \(VisibleText.escape(step.name)): \(step.tries) tries, \(step.retried) retried, \(step.failed) failed; p50 \(TraceText.duration(nanos: step.p50Nanos)), p95 \(TraceText.duration(nanos: step.p95Nanos))")
+                }
+                for (model, tokens) in figures.tokensByModel {
+                    Console.out("  \(VisibleText.escape(model)): \(TraceText.count(tokens)) tokens")
                 }
             }
             if let htmlPath {
@@ -79,18 +89,21 @@ extension ECLWorkflows {
                     Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
                     throw ExitCode(1)
                 }
-                let said = "Wrote \(htmlPath) (the report as one HTML page; open it in a browser)"
+                let said = "Wrote \(VisibleText.escape(htmlPath)) (the report as one HTML page; open it in a browser)"
                 if format == .json { Console.warning(said) } else { Console.out(said) }
             }
         }
     }
 }
 
-/// The report as one JSON line: outcomes and each step's figures.
+/// The report as one JSON line: outcomes, throughput, each step's figures, tokens by model.
 private struct ReportJSON: Encodable {
     let workflows: Int
     let states: [String: Int]
+    let throughput: Double
+    let window_seconds: Double
     let steps: [Step]
+    let tokens_by_model: [String: Int]
 
     struct Step: Encodable {
         let name: String
@@ -102,10 +115,12 @@ private struct ReportJSON: Encodable {
     }
 
     init(_ traces: [TraceTree], steps: [HTMLRunsReport.StepFigures]) {
+        let figures = HTMLRunsReport.Figures(traces)
         workflows = traces.count
-        var states: [String: Int] = [:]
-        for trace in traces { states[HTMLRunsReport.state(trace), default: 0] += 1 }
-        self.states = states
+        states = figures.states
+        throughput = (figures.throughput * 10).rounded() / 10
+        window_seconds = (Double(figures.windowNanos) / 1e6).rounded() / 1000
+        tokens_by_model = Dictionary(figures.tokensByModel.map { ($0.model, $0.tokens) }, uniquingKeysWith: { $0 + $1 })
         self.steps = steps.map {
             Step(name: $0.name, tries: $0.tries, retried: $0.retried, failed: $0.failed,
                  p50_ms: (Double($0.p50Nanos) / 1000).rounded() / 1000, p95_ms: (Double($0.p95Nanos) / 1000).rounded() / 1000)

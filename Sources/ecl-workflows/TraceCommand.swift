@@ -1,7 +1,9 @@
 import ArgumentParser
 import ECLCore
 @_spi(Pipeline) import ECLTelemetry
+import ECLLogging
 import Foundation
+import JSONWriting
 @_spi(Pipeline) import OTLPExporter
 import TraceView
 
@@ -52,11 +54,22 @@ extension ECLWorkflows {
             let htmlPath = try html.map { path in
                 do throws(OTLPConfigError) { return try ExportOptions.checkedFile(path, option: "--html") } catch { throw UsageError(error.message) }
             }
+            // The page must not replace what the trace is read from.
+            if let htmlPath {
+                var inputs = [(storeOptions.db, "the store (--db)")] + from.flatMap { [($0, "an input (--from)"), (TelemetryOptions.logsPath(for: $0), "an input's logs file")] }
+                if let url = resolved.config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { inputs.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
+                try Self.refuseClash(htmlPath, option: "--html", with: inputs)
+            }
+            // Store errors reach the user as the one-line error below, not as log lines before it.
+            var quiet = resolved.config
+            (quiet.level, quiet.output, quiet.sqlExporter, quiet.sampling) = (.error, .file("/dev/null"), nil, nil)
+            try? ECLLoggingSystem.bootstrap(quiet)
             var sources = TraceSources()
             try sources.readFiles(from, traceId: traceId)
             try await sources.readStore(path: storeOptions.db, named: storeOptions.db != StoreOptions.defaultPath, id: id)
-            if (logs || htmlPath != nil), let sql = resolved.config.sqlExporter {
-                try sources.readLogDatabase(url: sql.databaseURL, source: resolved.sqlURLSource, id: id, environment: environment)
+            if let sql = resolved.config.sqlExporter {
+                try sources.readLogDatabase(
+                    url: sql.databaseURL, source: resolved.sqlURLSource, id: id, environment: environment, needed: logs || htmlPath != nil)
             }
             for (path, count) in sources.unreadable {
                 Console.warning("\(path): \(count) line\(count == 1 ? " was" : "s were") not OTLP JSON and were passed over")
@@ -65,6 +78,9 @@ extension ECLWorkflows {
                 throw UsageError("trace: workflow \(id) is in none of \(sources.searched.joined(separator: ", ")); expected a dump or spool that holds its spans (--from FILE) or the store its run used (--db PATH)")
             }
             let tree = TraceTree(spans: sources.spans, logs: sources.logs)
+            if logs, tree.logCount == 0 {
+                Console.warning("no log lines of workflow \(id) in \(sources.searched.joined(separator: ", ")) (a dump's -logs file, the spool, or the log database: --log-sql)")
+            }
             let title = Self.title(id: id, record: sources.record, tree: tree)
             switch format {
             case .json:
@@ -72,11 +88,11 @@ extension ECLWorkflows {
                 Console.out(TraceTreeDocument(withoutLogs, title: title, sources: sources.used).json())
             case .text:
                 let colors = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-                let drawing = TerminalWaterfall(width: columns, colors: colors, logs: logs).render(tree, title: title)
-                Console.out(String(drawing.dropLast()))
-                Console.out("From " + sources.used.joined(separator: "; ") + ".")
+                let waterfall = TerminalWaterfall(width: columns, colors: colors, logs: logs)
+                Console.out(String(waterfall.render(tree, title: title).dropLast()))
+                Console.out(waterfall.fitted("From " + sources.used.joined(separator: "; ") + "."))
                 if sources.fromStoreOnly {
-                    Console.out("Every span (model calls, store operations) is in a dump or the spool: run with --jsonl-out FILE, then trace --from FILE.")
+                    Console.out(waterfall.fitted("Every span (model calls, store operations) is in a dump or the spool: run with --jsonl-out FILE, then trace --from FILE."))
                 }
             }
             if let htmlPath {
@@ -85,7 +101,7 @@ extension ECLWorkflows {
                     Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
                     throw ExitCode(1)
                 }
-                let said = "Wrote \(htmlPath) (the trace as one HTML page; open it in a browser)"
+                let said = "Wrote \(VisibleText.escape(htmlPath)) (the trace as one HTML page; open it in a browser)"
                 if format == .json { Console.warning(said) } else { Console.out(said) }
             }
         }
@@ -97,16 +113,29 @@ extension ECLWorkflows {
                 if let error = record.error, record.state != .completed { title += " (\(error))" }
                 return title
             }
-            return "\(tree.roots.first?.span.name ?? "trace") \(id)"
+            let root = tree.roots.first.map { TraceText.label($0.span, $0.facts) } ?? "trace"
+            return "\(root) \(id)"
+        }
+
+        /// Refuses `path` when it is one of `inputs` (compared with links and `..` resolved).
+        static func refuseClash(_ path: String, option: String, with inputs: [(String, String)]) throws {
+            func canonical(_ path: String) -> String {
+                let url = URL(fileURLWithPath: path)
+                return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+            }
+            if let clash = inputs.first(where: { canonical($0.0) == canonical(path) }) {
+                throw UsageError("\(option): '\(path)' is \(clash.1); expected a file of its own (it is replaced whole)")
+            }
         }
 
         /// The terminal's columns (standard output's), else `COLUMNS`, else 100.
         static func terminalWidth(_ environment: [String: String]) -> Int {
+            // A terminal narrower than 40 columns gets 40 (the narrowest drawing), one wider than 1000 gets 1000.
             var size = winsize()
-            if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 {
-                return Int(size.ws_col)
+            if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+                return min(max(Int(size.ws_col), 40), 1000)
             }
-            if let columns = environment["COLUMNS"].flatMap(Int.init), (40...1000).contains(columns) { return columns }
+            if let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { return min(max(columns, 40), 1000) }
             return 100
         }
     }

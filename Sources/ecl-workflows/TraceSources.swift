@@ -2,6 +2,7 @@ import ECLCore
 @_spi(Pipeline) import ECLLogSQL
 @_spi(Pipeline) import ECLTelemetry
 import Foundation
+import JSONWriting
 import LogLineCore
 @_spi(Pipeline) import OTLPExporter
 import CurlClient
@@ -46,9 +47,13 @@ struct TraceSources {
             }
         }
         for path in paths {
-            searched.append(path)
+            searched.append(VisibleText.escape(path))
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw UsageError(option: "--from", value: path, expected: "an OTLP JSONL file (a --jsonl-out dump) or a spool directory (it does not exist)")
+            }
+            var info = stat()
+            if !isDirectory.boolValue, stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFIFO {
+                throw UsageError(option: "--from", value: path, expected: "an OTLP JSONL file (a --jsonl-out dump) or a spool directory (this is a device or a socket)")
             }
             if isDirectory.boolValue {
                 let found = Self.spoolFiles(in: path)
@@ -74,14 +79,14 @@ struct TraceSources {
             var held: [String] = []
             if !content.spans.isEmpty { held.append("\(content.spans.count) span\(content.spans.count == 1 ? "" : "s")") }
             if !content.logs.isEmpty { held.append("\(content.logs.count) log record\(content.logs.count == 1 ? "" : "s")") }
-            used.append("\(file) (\(held.joined(separator: ", ")))")
+            used.append("\(VisibleText.escape(file)) (\(held.joined(separator: ", ")))")
         }
     }
 
     /// Reads the workflow's record and step tries from the store at `path`; its tries become spans when no
     /// file held any. A store that does not exist is passed over unless it was named (`named`).
     mutating func readStore(path: String, named: Bool, id: WorkflowId) async throws {
-        searched.append(path)
+        searched.append(VisibleText.escape(path))
         guard path != ":memory:" else { return }
         guard FileManager.default.fileExists(atPath: path) else {
             if named { throw UsageError(option: "--db", value: path, expected: "a store written by a run (no such file)") }
@@ -96,20 +101,25 @@ struct TraceSources {
             guard let record, spans.isEmpty else { return }
             let steps = try await store.stepExecutions(of: id)
             spans = StoreTrace.spans(record: record, steps: steps)
-            used.append("\(path) (the store: the workflow and its steps' tries)")
+            used.append("\(VisibleText.escape(path)) (the store: the workflow and its steps' tries)")
             fromStoreOnly = true
         } catch {
             throw UsageError("--db: \(error)")
         }
     }
 
-    /// Reads the workflow's lines from the log database, when no file held its log records.
-    mutating func readLogDatabase(url: String, source: String, id: WorkflowId, environment: [String: String]) throws {
+    /// Reads the workflow's lines from the log database, when they are `needed` and no file held its log
+    /// records. The URL is checked either way: a bad one is a usage error whether or not it is read.
+    mutating func readLogDatabase(url: String, source: String, id: WorkflowId, environment: [String: String], needed: Bool) throws {
+        let destination: SQLLogDestination
+        do throws(ECLError) { destination = try SQLLogDestination.parse(url, source: source, environment: environment) } catch {
+            throw UsageError(sql: error, source: source)
+        }
+        guard needed else { return }
         searched.append(URLText.redacted(url))
         guard logs.isEmpty else { return }
         let events: [StoredLogLine]
         do throws(ECLError) {
-            let destination = try SQLLogDestination.parse(url, source: source, environment: environment)
             if case .sqlite(let path) = destination, path != ":memory:", !FileManager.default.fileExists(atPath: path) { return }
             let store = try destination.open(readOnly: true)
             defer { store.close() }

@@ -85,7 +85,7 @@ import Testing
         let closed = try freeLocalPort()
         let run = try cli.run(arguments: ["run", "--output", "json"], environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(closed)"])
         let id = try Self.workflowId(run)
-        let trace = try cli.run("trace", id, "--width", "120")
+        let trace = try cli.run("trace", id, "--width", "400")
         #expect(trace.status == 0, "\(trace.stderr)")
         #expect(trace.stdoutLines.contains { $0.contains("─ chat offline-deterministic") })
         let from = try #require(trace.stdoutLines.last)
@@ -104,6 +104,10 @@ import Testing
             (["trace", unknown, "--from", "missing.jsonl"], "--from: 'missing.jsonl'"),
             (["trace", unknown, "--db", "missing.db"], "--db: 'missing.db'"),
             (["trace", unknown, "--html", "/nonexistent/x.html"], "--html: '/nonexistent/x.html'"),
+            (["trace", unknown, "--from", "/dev/zero"], "--from: '/dev/zero'"),
+            (["trace", unknown, "--html", "ecl.db"], "--html: 'ecl.db' is the store (--db)"),
+            (["trace", unknown, "--log-sql", "mysql://h/db"], "--log-sql"),
+            (["report", "--html", "ecl.db"], "--html: 'ecl.db' is the store (--db)"),
             (["report", "--run", "nope"], "--run: 'nope'"),
             (["report", "--run", unknown], "run \(unknown) has no workflows in ecl.db"),
             (["report", "--last", "0"], "--last: '0'"),

@@ -119,6 +119,45 @@ import Testing
         #expect(drawing.contains("1,200 in → 300 out tokens"))
     }
 
+    /// A span of trace `t`: `id` under `parent`, from `start` to `end` seconds past a fixed time.
+    static func span(_ id: Int, parent: Int?, start: Double = 0, end: Double = 1, attributes: [TraceSpan.Attribute] = [], name: String? = nil) -> TraceSpan {
+        let base: UInt64 = 1_800_000_000_000_000_000
+        return TraceSpan(
+            traceId: String(repeating: "a", count: 32), spanId: String(format: "%016x", id), parentSpanId: parent.map { String(format: "%016x", $0) },
+            name: name ?? "s\(id)", startNanos: base + UInt64(start * 1e9), endNanos: base + UInt64(end * 1e9), attributes: attributes)
+    }
+
+    @Test func hostileShapesAreDrawnNeverCrash() throws {
+        // A chain 5,000 deep: drawn, the part past the deepest level at that level, and said.
+        let chain = (0..<5000).map { Self.span($0 + 1, parent: $0 == 0 ? nil : $0) }
+        let deep = TraceTree(spans: chain)
+        #expect(deep.spanCount == 5000 && deep.flattened == 5000 - TraceTree.maxDepth - 1)
+        let drawing = TerminalWaterfall(width: 120).render(deep, title: "deep")
+        #expect(drawing.split(separator: "\n").count == 3 + 5000, "title, totals, ruler, a line a span")
+        #expect(drawing.contains("spans deeper than \(TraceTree.maxDepth) levels drawn at that depth"))
+        _ = TraceTreeDocument(deep, title: "deep", sources: []).json()
+        _ = HTMLTracePage().render(deep, title: "deep", sources: [])
+        // A parent cycle with no root: cut, both spans drawn.
+        let cycle = TraceTree(spans: [Self.span(1, parent: 2), Self.span(2, parent: 1)])
+        #expect(cycle.cyclesCut == 1 && cycle.roots.count == 1 && cycle.nodes.count == 2)
+        // Token counts past Int.max add up to Int.max instead of trapping; negative ones count as none.
+        let huge = TraceTree(spans: [
+            Self.span(1, parent: nil, attributes: [.init("gen_ai.usage.input_tokens", .int(.max)), .init("gen_ai.usage.output_tokens", .int(1))]),
+            Self.span(2, parent: 1, attributes: [.init("gen_ai.usage.input_tokens", .int(1 << 62)), .init("gen_ai.usage.output_tokens", .int(-5))]),
+        ])
+        #expect(huge.totals.tokens == Int.max && huge.totals.outputTokens == 1)
+        #expect(TerminalWaterfall(width: 100).render(huge, title: "t").contains("9,223,372,036,854,775,807 tokens"))
+        _ = HTMLTracePage().render(huge, title: "t", sources: [])
+        // The same log line read twice (a dump and the spool) is drawn once.
+        let line = TraceLogRecord(timeNanos: 1_800_000_000_500_000_000, level: "info", severityNumber: 9, body: "hello", spanId: String(format: "%016x", 1))
+        #expect(TraceTree(spans: [Self.span(1, parent: nil)], logs: [line, line]).logCount == 1)
+        // Wide characters take two columns: the lines still fit.
+        let wide = TraceTree(spans: [Self.span(1, parent: nil, name: String(repeating: "漢字", count: 40)), Self.span(2, parent: 1, name: "🙂🙂🙂 step")])
+        for line in TerminalWaterfall(width: 80).render(wide, title: String(repeating: "界", count: 60)).split(separator: "\n") {
+            #expect(DisplayWidth.of(String(line)) <= 80, "\(line)")
+        }
+    }
+
     @Test func coloursOnlyWhenAsked() throws {
         let tree = try Self.tree("retried", trace: Self.retriedTrace)
         #expect(!TerminalWaterfall(width: 100).render(tree, title: "t").contains("\u{1B}["))

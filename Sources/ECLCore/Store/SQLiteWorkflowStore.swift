@@ -227,13 +227,16 @@ public final class SQLiteWorkflowStore: WorkflowStore {
         try await read("step_executions", "read steps of \(id)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM step_executions WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
                 .map { row in
-                    StepExecutionRecord(
-                        workflowId: try Self.workflowId(row["workflow_id"]), stepId: StepId(row["step_id"]),
-                        executionIndex: row["execution_index"], attempt: row["attempt"],
-                        state: try Self.enumValue(row["state"], column: "step_executions.state"), input: row["input"],
-                        output: row["output"], error: row["error"], startedAt: try Self.date(row["started_at"]),
-                        completedAt: try Self.date(row["completed_at"]), durationMs: row["duration_ms"],
-                        tokensUsed: row["tokens_used"], model: row.hasColumn("model") ? row["model"] : nil)
+                    let table = "step_executions"
+                    return StepExecutionRecord(
+                        workflowId: try Self.workflowId(Self.value(row, "workflow_id", table)), stepId: StepId(try Self.value(row, "step_id", table)),
+                        executionIndex: try Self.value(row, "execution_index", table), attempt: try Self.value(row, "attempt", table),
+                        state: try Self.enumValue(Self.value(row, "state", table), column: "step_executions.state"),
+                        input: try Self.value(row, "input", table), output: try Self.value(row, "output", table),
+                        error: try Self.value(row, "error", table), startedAt: try Self.date(Self.value(row, "started_at", table)),
+                        completedAt: try Self.date(Self.value(row, "completed_at", table)), durationMs: try Self.value(row, "duration_ms", table),
+                        tokensUsed: try Self.value(row, "tokens_used", table),
+                        model: row.hasColumn("model") ? try Self.value(row, "model", table) : nil)
                 }
         }
     }
@@ -308,11 +311,23 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     private static func workflow(_ row: Row) throws -> WorkflowRecord {
-        WorkflowRecord(
-            id: try workflowId(row["id"]), definition: row["definition"],
-            state: try enumValue(row["state"], column: "workflows.state"), input: row["input"], output: row["output"],
-            error: row["error"], createdAt: try date(row["created_at"]), updatedAt: try date(row["updated_at"]),
-            completedAt: try (row["completed_at"] as String?).map(date), runId: row.hasColumn("run_id") ? row["run_id"] : nil)
+        let table = "workflows"
+        return WorkflowRecord(
+            id: try workflowId(value(row, "id", table)), definition: try value(row, "definition", table),
+            state: try enumValue(value(row, "state", table), column: "workflows.state"), input: try value(row, "input", table),
+            output: try value(row, "output", table), error: try value(row, "error", table),
+            createdAt: try date(value(row, "created_at", table)), updatedAt: try date(value(row, "updated_at", table)),
+            completedAt: try (value(row, "completed_at", table) as String?).map(date),
+            runId: row.hasColumn("run_id") ? try value(row, "run_id", table) : nil)
+    }
+
+    /// A column's value, or an error naming the column when the store holds something else there (a text
+    /// where a number belongs): never GRDB's fatal error on a value that does not convert.
+    private static func value<Value: DatabaseValueConvertible>(_ row: Row, _ column: String, _ table: String) throws -> Value {
+        do { return try row.decode(Value.self, forColumn: column) } catch {
+            let stored = (row[column] as DatabaseValue?).map { "\($0)" } ?? "nothing"
+            throw ECLError.io("corrupt value in \(table).\(column): \(stored.count > 80 ? String(stored.prefix(80)) + "…" : stored)")
+        }
     }
 
     private static func workflowId(_ text: String) throws -> WorkflowId {
