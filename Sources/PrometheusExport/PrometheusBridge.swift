@@ -1,5 +1,5 @@
 import CoreMetrics
-import OTLPExporter
+@_spi(Pipeline) import OTLPExporter
 import Prometheus
 import Synchronization
 
@@ -35,14 +35,14 @@ public final class PrometheusBridge: MetricsFactory {
     /// A counter, `_total` added to its name.
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: true, unit: nil)
-        guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return Ignored() }
+        guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return IgnoredHandler() }
         return NonNegative(registry.makeCounter(descriptor: descriptor, labels: labels))
     }
 
     /// A counter of Doubles, `_total` added to its name.
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: true, unit: nil)
-        guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return Ignored() }
+        guard admit(descriptor.name, kind: "counter", labeled: !labels.isEmpty) else { return IgnoredHandler() }
         return NonNegative(registry.makeCounter(descriptor: descriptor, labels: labels))
     }
 
@@ -50,10 +50,10 @@ public final class PrometheusBridge: MetricsFactory {
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: nil)
         guard aggregate else {
-            guard admit(descriptor.name, kind: "gauge", labeled: !labels.isEmpty) else { return Ignored() }
+            guard admit(descriptor.name, kind: "gauge", labeled: !labels.isEmpty) else { return IgnoredHandler() }
             return registry.makeGauge(descriptor: descriptor, labels: labels)
         }
-        guard admit(descriptor.name, kind: "histogram", labeled: !labels.isEmpty) else { return Ignored() }
+        guard admit(descriptor.name, kind: "histogram", labeled: !labels.isEmpty) else { return IgnoredHandler() }
         let bounds = descriptions[label]?.bounds ?? Self.defaultValueBounds
         return registry.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: Self.ascending(bounds))
     }
@@ -61,14 +61,14 @@ public final class PrometheusBridge: MetricsFactory {
     /// A gauge.
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: nil)
-        guard admit(descriptor.name, kind: "gauge", labeled: !labels.isEmpty) else { return Ignored() }
+        guard admit(descriptor.name, kind: "gauge", labeled: !labels.isEmpty) else { return IgnoredHandler() }
         return registry.makeGauge(descriptor: descriptor, labels: labels)
     }
 
     /// A histogram in seconds, `_seconds` added to its name.
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let (descriptor, labels) = names(label, dimensions, counter: false, unit: "s")
-        guard admit(descriptor.name, kind: "histogram", labeled: !labels.isEmpty) else { return Ignored() }
+        guard admit(descriptor.name, kind: "histogram", labeled: !labels.isEmpty) else { return IgnoredHandler() }
         let bounds = Self.ascending(descriptions[label]?.bounds ?? Self.defaultDurationBounds)
         return registry.makeDurationHistogram(
             descriptor: descriptor, labels: labels, buckets: bounds.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) })
@@ -123,17 +123,4 @@ private final class NonNegative: CounterHandler, FloatingPointCounterHandler {
     func increment(by amount: Int64) { if amount > 0 { counter.increment(by: amount) } }
     func increment(by amount: Double) { if amount > 0, amount.isFinite { counter.increment(by: amount) } }
     func reset() { counter.reset() }
-}
-
-/// A handler for a stream that is not exported.
-private final class Ignored: CounterHandler, FloatingPointCounterHandler, RecorderHandler, MeterHandler, TimerHandler {
-    func increment(by: Int64) {}
-    func increment(by: Double) {}
-    func decrement(by: Double) {}
-    func reset() {}
-    func record(_ value: Int64) {}
-    func record(_ value: Double) {}
-    func set(_ value: Int64) {}
-    func set(_ value: Double) {}
-    func recordNanoseconds(_ duration: Int64) {}
 }

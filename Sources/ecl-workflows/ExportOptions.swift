@@ -73,6 +73,18 @@ struct ExportOptions: ParsableArguments {
     /// The largest spool limit accepted, in megabytes (1 TiB).
     static let maxSpoolMegabytes = 1 << 20
 
+    /// Refuses `path`, a file the command replaces whole, when it is one of `others` (path and what it is),
+    /// compared with links and `..` resolved.
+    static func refuseClash(_ path: String, option: String, with others: [(String, String)], when: String = "") throws {
+        func canonical(_ path: String) -> String {
+            let url = URL(fileURLWithPath: path)
+            return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+        }
+        if let clash = others.first(where: { canonical($0.0) == canonical(path) }) {
+            throw UsageError("\(option): '\(path)' is \(clash.1); expected a file of its own (it is replaced whole\(when))")
+        }
+    }
+
     /// `path` if the file can be replaced whole there: not empty, a regular file or nothing yet (never a
     /// directory, a link, a device or a pipe, which a rename would replace), in a directory that exists and
     /// takes a new file (tried with the temporary file the writes use).

@@ -47,7 +47,7 @@ extension ECLWorkflows {
             guard path != ":memory:", FileManager.default.fileExists(atPath: path) else {
                 throw UsageError(option: "--db", value: path, expected: "a store written by a run (no such file)")
             }
-            if let htmlPath { try Trace.refuseClash(htmlPath, option: "--html", with: [(path, "the store (--db)")]) }
+            if let htmlPath { try ExportOptions.refuseClash(htmlPath, option: "--html", with: [(path, "the store (--db)")]) }
             // Store errors reach the user as the one-line error below, not as log lines before it.
             var quiet = LogConfig.default
             (quiet.level, quiet.output) = (.error, .file("/dev/null"))

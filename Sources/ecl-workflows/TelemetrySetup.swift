@@ -82,13 +82,7 @@ enum TelemetrySetup {
             others += [(dump, "the spans dump (--jsonl-out)"), (TelemetryOptions.logsPath(for: dump), "the logs dump"),
                        (TelemetryOptions.metricsPath(for: dump), "the metrics dump")]
         }
-        func canonical(_ path: String) -> String {
-            let url = URL(fileURLWithPath: path)
-            return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
-        }
-        if let clash = others.first(where: { canonical($0.0) == canonical(textFile) }) {
-            throw UsageError("--metrics-out: '\(textFile)' is \(clash.1); expected a file of its own (it is replaced whole at each write)")
-        }
+        try ExportOptions.refuseClash(textFile, option: "--metrics-out", with: others, when: " at each write")
     }
 
     /// Delivers everything pending (what cannot be delivered stays in the spool); safe to call more than

@@ -58,7 +58,7 @@ extension ECLWorkflows {
             if let htmlPath {
                 var inputs = [(storeOptions.db, "the store (--db)")] + from.flatMap { [($0, "an input (--from)"), (TelemetryOptions.logsPath(for: $0), "an input's logs file")] }
                 if let url = resolved.config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { inputs.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
-                try Self.refuseClash(htmlPath, option: "--html", with: inputs)
+                try ExportOptions.refuseClash(htmlPath, option: "--html", with: inputs)
             }
             // Store errors reach the user as the one-line error below, not as log lines before it.
             var quiet = resolved.config
@@ -115,17 +115,6 @@ extension ECLWorkflows {
             }
             let root = tree.roots.first.map { TraceText.label($0.span, $0.facts) } ?? "trace"
             return "\(root) \(id)"
-        }
-
-        /// Refuses `path` when it is one of `inputs` (compared with links and `..` resolved).
-        static func refuseClash(_ path: String, option: String, with inputs: [(String, String)]) throws {
-            func canonical(_ path: String) -> String {
-                let url = URL(fileURLWithPath: path)
-                return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
-            }
-            if let clash = inputs.first(where: { canonical($0.0) == canonical(path) }) {
-                throw UsageError("\(option): '\(path)' is \(clash.1); expected a file of its own (it is replaced whole)")
-            }
         }
 
         /// The terminal's columns (standard output's), else `COLUMNS`, else 100.

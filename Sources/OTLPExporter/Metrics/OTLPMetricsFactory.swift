@@ -282,15 +282,18 @@ public final class OTLPMetricsFactory: MetricsFactory {
     }
 }
 
-/// The handler of an instrument whose name another type holds: it records nothing.
-private final class IgnoredHandler: CounterHandler, FloatingPointCounterHandler, RecorderHandler, MeterHandler, TimerHandler {
-    func increment(by: Int64) {}
-    func increment(by: Double) {}
-    func decrement(by: Double) {}
-    func reset() {}
-    func record(_ value: Int64) {}
-    func record(_ value: Double) {}
-    func set(_ value: Int64) {}
-    func set(_ value: Double) {}
-    func recordNanoseconds(_ duration: Int64) {}
+/// The handler of an instrument that is not recorded (its name is another type's, or its stream is not
+/// exported): it records nothing. Shared with the other metrics backends of the project.
+@_spi(Pipeline) public final class IgnoredHandler: CounterHandler, FloatingPointCounterHandler, RecorderHandler, MeterHandler, TimerHandler {
+    /// A handler that records nothing.
+    public init() {}
+    public func increment(by: Int64) {}
+    public func increment(by: Double) {}
+    public func decrement(by: Double) {}
+    public func reset() {}
+    public func record(_ value: Int64) {}
+    public func record(_ value: Double) {}
+    public func set(_ value: Int64) {}
+    public func set(_ value: Double) {}
+    public func recordNanoseconds(_ duration: Int64) {}
 }
