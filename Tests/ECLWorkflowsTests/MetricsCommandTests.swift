@@ -270,16 +270,7 @@ import Testing
         #expect(endpoint["url"] as? String == "http://127.0.0.1:\(port)/metrics")
         #expect((endpoint["scrapes"] as? Int ?? 0) >= 1)
         // Served while the run lasted only: the port is free again.
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(probe) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected != 0, "nothing listens on \(port) after the run")
+        #expect(!Collector.isListening(port: port), "nothing listens on \(port) after the run")
     }
 
     @Test func theSummaryNamesEachSignalsOwnCollector() throws {
