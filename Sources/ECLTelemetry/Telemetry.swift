@@ -186,12 +186,14 @@ public final class Telemetry: Sendable {
                 timeoutSeconds: min(settings.metricExportTimeoutSeconds, 10), render: { bridge.render() }, report: report) : nil
         }
         // OTEL_METRICS_EXPORTER=prometheus: Prometheus scrapes the run while it lasts (a port in use is said).
-        var scrapeEndpoint: PrometheusScrapeEndpoint?
-        if scraped, let bridge {
+        // Started last, as the set-up returns: one that fails before never leaves a port taken.
+        func serve() -> PrometheusScrapeEndpoint? {
+            guard scraped, let bridge else { return nil }
             do {
-                scrapeEndpoint = try PrometheusScrapeEndpoint(host: settings.prometheusHost, port: settings.prometheusPort, render: { bridge.render() })
+                return try PrometheusScrapeEndpoint(host: settings.prometheusHost, port: settings.prometheusPort, render: { bridge.render() })
             } catch {
                 report("Prometheus: \(error.description) (OTEL_EXPORTER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_PORT); the run's metrics are not served")
+                return nil
             }
         }
         // OTEL_METRICS_EXPORTER=console: each read's points on standard error (standard output is the results').
@@ -210,7 +212,7 @@ public final class Telemetry: Sendable {
         guard options.exports || options.consoleSpans || sqlWriter != nil || logConfig.sampling != nil else {
             try ECLLoggingSystem.bootstrap(logConfig, metadataProvider: Correlation.metadataProvider)
             return Telemetry(
-                spans: nil, logs: nil, metrics: metrics, metricReader: reader(nil), prometheus: prometheus, scrapeEndpoint: scrapeEndpoint,
+                spans: nil, logs: nil, metrics: metrics, metricReader: reader(nil), prometheus: prometheus, scrapeEndpoint: serve(),
                 spools: allSpools, sqlWriter: nil)
         }
         var spanProcessor: BatchProcessor<SpanData>?
@@ -302,7 +304,7 @@ public final class Telemetry: Sendable {
             processor: gate ?? MultiSpanProcessor(processors), idPolicy: DerivedSpanIDs(), sampler: sampler,
             propagators: options.settings.propagators, limits: options.settings.spanLimits, recordsUnsampled: gate?.keepFailed ?? false))
         return Telemetry(
-            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, prometheus: prometheus, scrapeEndpoint: scrapeEndpoint, spools: allSpools,
+            spans: spanProcessor, logs: logProcessor, metrics: metrics, metricReader: metricReader, prometheus: prometheus, scrapeEndpoint: serve(), spools: allSpools,
             sqlWriter: sqlWriter, gate: gate, report: report)
     }
 

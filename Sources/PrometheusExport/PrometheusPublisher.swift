@@ -98,7 +98,8 @@ public final class PrometheusPublisher: Sendable {
     private let writing = Mutex(())
     /// The periodic push under way, to wait for or cancel before the last one.
     private let pushing = Mutex<TransferCancellation?>(nil)
-    private let pushDone = NSCondition()
+    /// The periodic threads: the final publication waits for them, so no older one lands after it.
+    private let workers = DispatchGroup()
     /// Whether the last push failed (a series of failures is said once).
     private let failing = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
@@ -122,18 +123,23 @@ public final class PrometheusPublisher: Sendable {
 
     /// A thread that runs `work` every interval until the publisher stops (it holds the publisher weakly).
     private func start(_ name: String, _ work: @escaping @Sendable (PrometheusPublisher) -> Void) {
-        let thread = Thread { [weak self, wake, interval = self.intervalSeconds] in
+        workers.enter()
+        let thread = Thread { [weak self, wake, workers, interval = self.intervalSeconds] in
+            defer { workers.leave() }
             while true {
+                // Stopped is looked at under the lock finish() wakes the threads under: no wake-up is missed.
                 wake.lock()
-                _ = wake.wait(until: Date(timeIntervalSinceNow: interval))
+                if self?.isStopped == false { _ = wake.wait(until: Date(timeIntervalSinceNow: interval)) }
                 wake.unlock()
-                guard let publisher = self, !publisher.stopped.load(ordering: .acquiring) else { return }
+                guard let publisher = self, !publisher.isStopped else { return }
                 work(publisher)
             }
         }
         thread.name = name
         thread.start()
     }
+
+    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     deinit {
         stopped.store(true, ordering: .releasing)
@@ -142,11 +148,11 @@ public final class PrometheusPublisher: Sendable {
         wake.unlock()
     }
 
-    /// Stops the periodic publication and publishes the run's final figures within `timeoutSeconds`: the file
-    /// first (a Pushgateway that hangs never holds it up), then the push, after the periodic push under way
-    /// (given half the time, then cancelled, so an older push never lands after the last). Without `pushing`
-    /// (a process that must exit now) only the file is written, and the Pushgateway keeps the last push made,
-    /// which is said. Later calls do nothing.
+    /// Stops the periodic publication and publishes the run's final figures within `timeoutSeconds`: the
+    /// publication under way ends first (a push gets half the time, then is cancelled), so no older figures
+    /// land after the final ones; then the file, then the push. Without `pushing` (a process that must exit
+    /// now) the push under way is cancelled at once, only the file is written, and the Pushgateway keeps the
+    /// last push made, which is said. Later calls do nothing.
     public func finish(timeoutSeconds: Double, pushing push: Bool = true) {
         let (first, _) = stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
         guard first else { return }
@@ -154,14 +160,12 @@ public final class PrometheusPublisher: Sendable {
         wake.broadcast()
         wake.unlock()
         let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
-        if push, pushgateway != nil {
-            pushDone.lock()
-            while pushing.withLock({ $0 }) != nil, Date() < deadline.addingTimeInterval(-timeoutSeconds / 2) {
-                _ = pushDone.wait(until: deadline.addingTimeInterval(-timeoutSeconds / 2))
-            }
-            pushDone.unlock()
+        // The periodic push under way gets half the time (none when the process must exit now), then is
+        // cancelled; then the threads are waited for, so their last publication is behind the final one.
+        if !push || workers.wait(timeout: .now() + timeoutSeconds / 2) == .timedOut {
             pushing.withLock { $0?.cancel() }
         }
+        _ = workers.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow))
         publish(final: true, writingFile: true, pushing: push, timeoutSeconds: max(0.1, deadline.timeIntervalSinceNow))
         if !push, let pushgateway {
             counts.withLock { $0.finalPushMissing = true }
@@ -173,30 +177,32 @@ public final class PrometheusPublisher: Sendable {
     /// What was published so far.
     public var published: Counts { counts.withLock { $0 } }
 
-    /// One publication: rendered once, written, then pushed.
+    /// One publication: rendered once, written, then pushed. A periodic push registers its cancellation
+    /// before anything else and gives up once the publisher is stopped, so finish() can always cancel it.
     private func publish(final: Bool, writingFile: Bool, pushing push: Bool, timeoutSeconds: Double? = nil) {
+        let cancellation = TransferCancellation()
+        if push, !final {
+            pushing.withLock { $0 = cancellation }
+            guard !stopped.load(ordering: .acquiring) else {
+                pushing.withLock { $0 = nil }
+                return
+            }
+        }
         let text = render()
         if writingFile, let textFile {
             let succeeded = writing.withLock { _ in write(text, to: textFile, final: final) }
             if final, !succeeded { counts.withLock { $0.finalWriteFailed = true } }
         }
-        if push, let pushgateway { self.push(text, to: pushgateway, final: final, timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds) }
+        if push, let pushgateway {
+            self.push(text, to: pushgateway, final: final, timeoutSeconds: timeoutSeconds ?? self.timeoutSeconds, cancellation: cancellation)
+        }
     }
 
-    private func push(_ text: [UInt8], to gateway: Pushgateway, final: Bool, timeoutSeconds: Double) {
+    private func push(_ text: [UInt8], to gateway: Pushgateway, final: Bool, timeoutSeconds: Double, cancellation: TransferCancellation) {
         let request = HTTPRequest(
             method: "PUT", url: gateway.pushURL, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4")], body: text,
             timeoutSeconds: max(0.1, timeoutSeconds), maxResponseBytes: 64 << 10)
-        let cancellation = TransferCancellation()
-        if !final { pushing.withLock { $0 = cancellation } }
-        defer {
-            if !final {
-                pushing.withLock { $0 = nil }
-                pushDone.lock()
-                pushDone.broadcast()
-                pushDone.unlock()
-            }
-        }
+        defer { if !final { pushing.withLock { $0 = nil } } }
         let problem: String?
         do {
             let response = try client.send(request, cancellation: final ? nil : cancellation)

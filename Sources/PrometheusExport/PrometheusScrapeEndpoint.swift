@@ -23,7 +23,7 @@ public final class PrometheusScrapeEndpoint: Sendable {
     /// Listens on `host`:`port` (a name or an IPv4 address) and serves `render` until ``stop()``.
     public init(host: String, port: Int, render: @escaping @Sendable () -> [UInt8]) throws(ListenError) {
         var hints = addrinfo()
-        hints.ai_family = AF_INET
+        hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
         var found: UnsafeMutablePointer<addrinfo>?
@@ -32,7 +32,7 @@ public final class PrometheusScrapeEndpoint: Sendable {
             throw ListenError(description: "cannot listen on \(host):\(port): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(found) }
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw ListenError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -62,27 +62,37 @@ public final class PrometheusScrapeEndpoint: Sendable {
     /// Scrapes answered so far.
     public var scrapes: Int { served.load(ordering: .relaxed) }
 
-    /// Stops listening (waits for the answer under way, if any). Later calls do nothing.
+    /// Stops listening, after the answer under way (each takes at most about 2 s). Later calls do nothing.
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        finished.wait()
+        _ = finished.wait(timeout: .now() + 5)
         close(listener)
     }
 
-    /// Reads one request (its head, up to 8 KiB, within 2 s) and answers it; true when it was a scrape.
+    /// Reads one request head (up to 8 KiB, all of it within 2 s: a client that trickles bytes is cut off)
+    /// and answers it; true when it was a scrape (a GET of the metrics).
     private static func answer(_ connection: Int32, render: @Sendable () -> [UInt8]) -> Bool {
         var yes: Int32 = 1
         setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = DispatchTime.now() + 2
         var head: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
-        while head.count < 8192, !head.ends(with: [13, 10, 13, 10]) {
+        while head.count <= 8192, Self.endOfHead(head) == nil {
+            let left = Int(deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds ? (deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1_000_000 : 0)
+            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard left > 0, poll(&ready, 1, Int32(left)) > 0 else { return false }
             let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return false }
             head += chunk[..<count]
         }
+        guard let end = Self.endOfHead(head) else {
+            let refusal = Array("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+            _ = refusal.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            return false
+        }
+        head = Array(head[..<end])
         let requestLine = String(decoding: head.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
         let method = requestLine.first.map(String.init) ?? ""
         let path = requestLine.count > 1 ? String(requestLine[1].split(separator: "?", maxSplits: 1).first ?? "") : ""
@@ -104,10 +114,15 @@ public final class PrometheusScrapeEndpoint: Sendable {
             guard count > 0 else { return false }
             sent += count
         }
-        return status.hasPrefix("200")
+        return status.hasPrefix("200") && method == "GET"
     }
-}
 
-extension Array where Element == UInt8 {
-    fileprivate func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+    /// Where the request's head ends (after its blank line), if it has.
+    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
 }

@@ -46,7 +46,14 @@ public struct OTLPJSONLReader: Sendable {
 
     /// Reads the file at `path`, line by line (a dump of any size is never held whole).
     public func read(path: String) throws(ReadError) -> Content {
-        guard let file = fopen(path, "r") else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        // Opened without waiting (a pipe with no writer is empty, not a hang), then read blocking as usual.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK)
+        guard descriptor >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        guard let file = fdopen(descriptor, "r") else {
+            close(descriptor)
+            throw ReadError(path: path, reason: String(cString: strerror(errno)))
+        }
         defer { fclose(file) }
         var content = Content()
         // Lines that hold the trace's id, in lower or upper case hex, are parsed; others are passed over unread.

@@ -75,13 +75,15 @@ struct ExportOptions: ParsableArguments {
 
     /// Refuses `path`, a file the command replaces whole, when it is one of `others` (path and what it is),
     /// compared with links and `..` resolved.
-    static func refuseClash(_ path: String, option: String, with others: [(String, String)], when: String = "") throws {
+    /// With `inside` (the file's own path), `path` is the folder it would go to, refused when it is one of `others`.
+    static func refuseClash(_ path: String, option: String, with others: [(String, String)], when: String = "", inside file: String? = nil) throws {
         func canonical(_ path: String) -> String {
             let url = URL(fileURLWithPath: path)
             return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
         }
         if let clash = others.first(where: { canonical($0.0) == canonical(path) }) {
-            throw UsageError("\(option): '\(path)' is \(clash.1); expected a file of its own (it is replaced whole\(when))")
+            let what = file == nil ? clash.1 : "in \(clash.1) ('\(clash.0)')"
+            throw UsageError("\(option): '\(file ?? path)' is \(what); expected a file of its own (it is replaced whole\(when))")
         }
     }
 

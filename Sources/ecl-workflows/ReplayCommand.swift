@@ -61,8 +61,9 @@ extension ECLWorkflows {
             if !summary.skipped.isEmpty { line += "; skipped \(summary.skipped.count) lines that were not OTLP JSON" }
             if !summary.failed.isEmpty { line += "; \(summary.failed.count) refused by the collector" }
             if summary.notSent > 0 { line += "; \(summary.notSent) not sent (see above)" }
+            if summary.refusedInPart > 0 { line += "; \(summary.refusedInPart) items refused by the collector within accepted lines (a partial success; kept nowhere)" }
             Console.out(line)
-            if !summary.failed.isEmpty || summary.notSent > 0 { throw ExitCode(1) }
+            if !summary.failed.isEmpty || summary.notSent > 0 || summary.refusedInPart > 0 { throw ExitCode(1) }
         }
 
         /// Loads the file's log lines (OTLP `LogsData`) into the SQL log exporter's database.

@@ -70,7 +70,7 @@ extension ECLWorkflows {
             let steps = HTMLRunsReport.steps(traces)
             switch format {
             case .json:
-                Console.out(String(decoding: try JSONEncoder().encode(ReportJSON(traces, steps: steps)), as: UTF8.self))
+                Console.out(VisibleText.escapingJSON(String(decoding: try JSONEncoder().encode(ReportJSON(traces, steps: steps)), as: UTF8.self)))
             case .text:
                 let figures = HTMLRunsReport.Figures(traces)
                 Console.out(VisibleText.escape(title))

@@ -59,6 +59,13 @@ extension ECLWorkflows {
                 var inputs = [(storeOptions.db, "the store (--db)")] + from.flatMap { [($0, "an input (--from)"), (TelemetryOptions.logsPath(for: $0), "an input's logs file")] }
                 if let url = resolved.config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { inputs.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
                 try ExportOptions.refuseClash(htmlPath, option: "--html", with: inputs)
+                // Nor write into a spool that is read: its segments are batches waiting to be delivered.
+                let spools = from.isEmpty ? [TelemetryOptions.defaultSpoolDirectory] : from.filter { path in
+                    var isDirectory: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+                }
+                let folder = (htmlPath.lastIndex(of: "/").map { String(htmlPath[..<$0]) }.map { $0.isEmpty ? "/" : $0 }) ?? "."
+                try ExportOptions.refuseClash(folder, option: "--html", with: spools.map { ($0, "a spool directory that is read") }, inside: htmlPath)
             }
             // Store errors reach the user as the one-line error below, not as log lines before it.
             var quiet = resolved.config
@@ -85,7 +92,7 @@ extension ECLWorkflows {
             switch format {
             case .json:
                 let withoutLogs = logs ? tree : TraceTree(spans: sources.spans)
-                Console.out(TraceTreeDocument(withoutLogs, title: title, sources: sources.used).json())
+                Console.out(VisibleText.escapingJSON(TraceTreeDocument(withoutLogs, title: title, sources: sources.used).json()))
             case .text:
                 let colors = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
                 let waterfall = TerminalWaterfall(width: columns, colors: colors, logs: logs)

@@ -203,8 +203,10 @@ enum StoreTrace {
             attributes: attributes, spanId: line.spanId)
     }
 
+    /// Nanoseconds since the epoch; a date before it is 0, one past what 64 bits hold (after 2554) the largest.
     static func nanos(_ date: Date) -> UInt64 {
         let micros = (date.timeIntervalSince1970 * 1e6).rounded()
-        return micros > 0 ? UInt64(micros) * 1000 : 0
+        guard micros > 0 else { return 0 }
+        return micros < Double(UInt64.max / 1000) ? UInt64(micros) * 1000 : UInt64.max
     }
 }

@@ -96,6 +96,7 @@ import Testing
         let cli = try CommandRunner()
         defer { cli.remove() }
         _ = try cli.run("run", "simple")
+        try FileManager.default.createDirectory(at: cli.directory.appendingPathComponent("ecl-otlp-spool"), withIntermediateDirectories: true)
         let unknown = "123e4567-e89b-42d3-a456-426614174000"
         for (arguments, expected) in [
             (["trace", unknown], "workflow \(unknown) is in none of ecl-otlp-spool/, ecl.db"),
@@ -106,6 +107,7 @@ import Testing
             (["trace", unknown, "--html", "/nonexistent/x.html"], "--html: '/nonexistent/x.html'"),
             (["trace", unknown, "--from", "/dev/zero"], "--from: '/dev/zero'"),
             (["trace", unknown, "--html", "ecl.db"], "--html: 'ecl.db' is the store (--db)"),
+            (["trace", unknown, "--html", "ecl-otlp-spool/page.html"], "is in a spool directory that is read"),
             (["trace", unknown, "--log-sql", "mysql://h/db"], "--log-sql"),
             (["report", "--html", "ecl.db"], "--html: 'ecl.db' is the store (--db)"),
             (["report", "--run", "nope"], "--run: 'nope'"),

@@ -123,17 +123,7 @@ import Testing
     }
 
     @Test func itemsRefusedInAPartialSuccessAreCountedLost() throws {
-        /// Delivers every batch, and says the collector refused 3 items of each.
-        final class PartlyRefusing: BatchExporter {
-            let pending = Mutex(0)
-            var destination: String { "partly" }
-            func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
-                pending.withLock { $0 += 3 }
-                return .delivered
-            }
-            func takeRefusedInPart() -> Int { pending.withLock { value in defer { value = 0 }; return value } }
-        }
-        let processor = processor(PartlyRefusing(), spool: nil, batch: 10)
+        let processor = processor(PartlyRefusingExporter(), spool: nil, batch: 10)
         for item in 0..<20 { processor.add(item) }
         processor.shutdown(timeoutSeconds: 5)
         #expect(processor.counters == .init(delivered: 14, lost: 6))
@@ -527,6 +517,9 @@ import Testing
         try "{\"resourceSpans\":[]}\n".write(toFile: path, atomically: true, encoding: .utf8)
         let summary = try OTLPReplay.replay(path: path, traces: ScriptedExporter(script: [.rejected("HTTP 400")]), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
         #expect(summary.failed == [1])
+        // Items a collector refused within an accepted line (a partial success) are counted, not delivered.
+        let partly = try OTLPReplay.replay(path: path, traces: PartlyRefusingExporter(), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })
+        #expect(partly.delivered == 1 && partly.refusedInPart == 3)
         for bad in ["/nonexistent/x.jsonl", FileManager.default.temporaryDirectory.path] {
             #expect(throws: OTLPConfigError.self) {
                 try OTLPReplay.replay(path: bad, traces: ScriptedExporter(), logs: ScriptedExporter(), timeoutSeconds: 1, report: { _ in })

@@ -161,3 +161,14 @@ func temporaryPath(_ name: String) -> String {
 func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
     try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
 }
+
+/// Delivers every batch, and says the collector refused 3 items of each (an OTLP partial success).
+final class PartlyRefusingExporter: BatchExporter {
+    let pending = Mutex(0)
+    var destination: String { "partly" }
+    func export(_ batch: EncodedBatch, deadline: Double) -> ExportOutcome {
+        pending.withLock { $0 += 3 }
+        return .delivered
+    }
+    func takeRefusedInPart() -> Int { pending.withLock { value in defer { value = 0 }; return value } }
+}

@@ -15,6 +15,8 @@ import Foundation
         public var failed: [Int] = []
         /// Lines not sent because the collector could not be reached; the replay stopped at the first.
         public var notSent = 0
+        /// Items of delivered lines the collector said it refused (an OTLP partial success): kept nowhere.
+        public var refusedInPart = 0
 
         /// Creates a summary.
         public init(delivered: Int = 0, items: Int = 0, skipped: [Int] = [], failed: [Int] = [], notSent: Int = 0) {
@@ -78,6 +80,7 @@ import Foundation
             case .delivered:
                 summary.delivered += 1
                 summary.items += entry.batch.itemCount
+                summary.refusedInPart += exporter.takeRefusedInPart()
             case .rejected(let reason):
                 report("line \(entry.number): refused by \(exporter.destination): \(reason)")
                 summary.failed.append(entry.number)
@@ -111,6 +114,7 @@ import Foundation
             summary.delivered += drained.delivered
             summary.items += drained.items
             summary.failed += drained.failed
+            summary.refusedInPart += drained.refusedInPart
             if drained.notSent > 0 {
                 // Stopped: what is left counts every stream of both signals, not only this one's.
                 summary.notSent = Spool.pendingBatches(in: directory, prefixes: streams.map(\.1))
@@ -148,6 +152,7 @@ import Foundation
                 case .delivered:
                     summary.delivered += 1
                     summary.items += batch.itemCount
+                    summary.refusedInPart += exporter.takeRefusedInPart()
                 case .rejected(let reason):
                     setAside(line, "a batch refused by \(exporter.destination): \(reason)", in: segment)
                 case .unavailable(let reason):
