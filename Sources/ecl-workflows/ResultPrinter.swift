@@ -31,7 +31,8 @@ struct ResultPrinter {
                 if totals.cancelled > 0 || totals.notStarted > 0 { counts += ", \(totals.cancelled) cancelled, \(totals.notStarted) not started" }
                 line("")
                 line("\(totals.workflows) workflows: \(counts); \(totals.retries) retries, \(totals.revisions) revisions, \(totals.tokensUsed) tokens")
-                line("Took \(ProgressLine.seconds(totals.wallSeconds)) (\(String(format: "%.1f", totals.throughput)) workflows/s).")
+                let then = totals.finishSeconds >= 1 ? ", then \(ProgressLine.seconds(totals.finishSeconds)) to deliver the last telemetry" : ""
+                line("Took \(ProgressLine.seconds(totals.wallSeconds)) (\(String(format: "%.1f", totals.throughput)) workflows/s)\(then).")
             }
             let files = single ? outputs.files.filter { $0.holds != "the store" } : outputs.files
             if !files.isEmpty { line("Wrote: " + files.map { "\($0.path) (\($0.holds))" }.joined(separator: "; ")) }

@@ -89,9 +89,15 @@ extension ECLWorkflows {
             interruption.end()
             store.close()
             if let single { printer.printDetail(single, database: store.path) }
-            // The summary comes once telemetry is delivered or spooled, so it can say where everything went.
+            // The summary comes once telemetry is delivered or spooled, so it can say where everything went;
+            // the workflows' time is taken before (a slow collector does not make the run look slower).
+            let workflowsSeconds = tracker.totals().wallSeconds
+            let finishing = ContinuousClock.now
             TelemetrySetup.finish()
-            let totals = tracker.totals()
+            var totals = tracker.totals()
+            totals.wallSeconds = workflowsSeconds
+            let finished = finishing.duration(to: .now)
+            totals.finishSeconds = Double(finished.components.seconds) + Double(finished.components.attoseconds) / 1e18
             var outputs = TelemetrySetup.written(store: store.path)
             if store.path != ":memory:" { outputs.run_id = RunIdentity.id }
             printer.printSummary(totals, outputs: outputs, single: plan.count == 1, store: store.path)

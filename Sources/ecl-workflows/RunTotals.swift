@@ -10,6 +10,8 @@ struct RunTotals: Encodable {
     var revisions = 0
     var tokensUsed = 0
     var wallSeconds = 0.0
+    /// After the workflows: delivering (or spooling) the last telemetry.
+    var finishSeconds = 0.0
 
     /// Workflows that ended.
     var ended: Int { completed + failed + cancelled }
@@ -22,6 +24,7 @@ struct RunTotals: Encodable {
         case notStarted = "not_started"
         case tokensUsed = "tokens_used"
         case wallSeconds = "wall_seconds"
+        case finishSeconds = "finish_seconds"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -35,6 +38,7 @@ struct RunTotals: Encodable {
         try container.encode(revisions, forKey: .revisions)
         try container.encode(tokensUsed, forKey: .tokensUsed)
         try container.encode((wallSeconds * 1000).rounded() / 1000, forKey: .wallSeconds)
+        try container.encode((finishSeconds * 1000).rounded() / 1000, forKey: .finishSeconds)
         try container.encode((throughput * 10).rounded() / 10, forKey: .throughput)
     }
 }

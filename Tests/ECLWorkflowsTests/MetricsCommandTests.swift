@@ -244,6 +244,8 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try Self.summary(run)["prometheus"].flatMap { ($0 as? [String: Any])?["last_push_failed"] as? Bool } == true)
         let summary = try Self.summary(run)
+        // The workflows' time and the time spent on the last telemetry after them are given apart.
+        #expect(summary["wall_seconds"] is Double && summary["finish_seconds"] is Double)
         // The file has the run's final figures, whatever the pushes did.
         let text = try String(contentsOfFile: textFile, encoding: .utf8)
         #expect(text.contains("ecl_workflows_completed_total{ecl_workflow_name=\"simple\"} \(summary["completed"] as? Int ?? -1)"), "\(text)")
