@@ -57,9 +57,8 @@ extension ECLWorkflows {
             do {
                 let records: [WorkflowRecord]
                 if let run { records = try await store.workflows(runId: run.lowercased()) } else { records = try await store.workflows(limit: limit) }
-                for record in records {
-                    traces.append(TraceTree(spans: StoreTrace.spans(record: record, steps: try await store.stepExecutions(of: record.id))))
-                }
+                let tries = try await store.stepExecutions(ofAll: records.map(\.id))
+                traces = records.map { TraceTree(spans: StoreTrace.spans(record: $0, steps: tries[$0.id] ?? [])) }
             } catch {
                 throw UsageError("--db: \(error)")
             }

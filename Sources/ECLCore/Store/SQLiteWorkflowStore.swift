@@ -224,21 +224,36 @@ public final class SQLiteWorkflowStore: WorkflowStore {
     }
 
     public func stepExecutions(of id: WorkflowId) async throws(ECLError) -> [StepExecutionRecord] {
-        try await read("step_executions", "read steps of \(id)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM step_executions WHERE workflow_id = ? ORDER BY id", arguments: [id.description])
-                .map { row in
-                    let table = "step_executions"
-                    return StepExecutionRecord(
-                        workflowId: try Self.workflowId(Self.value(row, "workflow_id", table)), stepId: StepId(try Self.value(row, "step_id", table)),
-                        executionIndex: try Self.value(row, "execution_index", table), attempt: try Self.value(row, "attempt", table),
-                        state: try Self.enumValue(Self.value(row, "state", table), column: "step_executions.state"),
-                        input: try Self.value(row, "input", table), output: try Self.value(row, "output", table),
-                        error: try Self.value(row, "error", table), startedAt: try Self.date(Self.value(row, "started_at", table)),
-                        completedAt: try Self.date(Self.value(row, "completed_at", table)), durationMs: try Self.value(row, "duration_ms", table),
-                        tokensUsed: try Self.value(row, "tokens_used", table),
-                        model: row.hasColumn("model") ? try Self.value(row, "model", table) : nil)
-                }
+        try await stepExecutions(ofAll: [id])[id] ?? []
+    }
+
+    /// The step tries of many runs, each run's in the order they happened: a query for 500 runs at a time
+    /// (a report of many runs reads them without a query each).
+    public func stepExecutions(ofAll ids: [WorkflowId]) async throws(ECLError) -> [WorkflowId: [StepExecutionRecord]] {
+        try await read("step_executions", ids.count == 1 ? "read steps of \(ids[0])" : "read steps of \(ids.count) workflows") { db in
+            var tries: [WorkflowId: [StepExecutionRecord]] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)].map(\.description)
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM step_executions WHERE workflow_id IN (\(marks)) ORDER BY id", arguments: StatementArguments(chunk))
+                for record in try rows.map(Self.stepExecution) { tries[record.workflowId, default: []].append(record) }
+            }
+            return tries
         }
+    }
+
+    private static func stepExecution(_ row: Row) throws -> StepExecutionRecord {
+        let table = "step_executions"
+        return StepExecutionRecord(
+            workflowId: try workflowId(value(row, "workflow_id", table)), stepId: StepId(try value(row, "step_id", table)),
+            executionIndex: try value(row, "execution_index", table), attempt: try value(row, "attempt", table),
+            state: try enumValue(value(row, "state", table), column: "step_executions.state"),
+            input: try value(row, "input", table), output: try value(row, "output", table),
+            error: try value(row, "error", table), startedAt: try date(value(row, "started_at", table)),
+            completedAt: try date(value(row, "completed_at", table)), durationMs: try value(row, "duration_ms", table),
+            tokensUsed: try value(row, "tokens_used", table),
+            model: row.hasColumn("model") ? try value(row, "model", table) : nil)
     }
 
     public func artifacts(of id: WorkflowId) async throws(ECLError) -> [ArtifactRecord] {
