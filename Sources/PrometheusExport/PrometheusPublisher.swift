@@ -61,6 +61,7 @@ public final class PrometheusPublisher: Sendable {
             return secrets.filter { $0.count >= 3 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
         }
 
+        /// The same URL, job and grouping.
         public static func == (lhs: Self, rhs: Self) -> Bool {
             lhs.url == rhs.url && lhs.job == rhs.job && lhs.grouping.map { $0.0 + "=" + $0.1 } == rhs.grouping.map { $0.0 + "=" + $0.1 }
         }

@@ -17,6 +17,7 @@ public final class PrometheusScrapeEndpoint: Sendable {
 
     /// Why the endpoint could not listen.
     public struct ListenError: Error, CustomStringConvertible {
+        /// One line: where, and the system's reason.
         public let description: String
     }
 

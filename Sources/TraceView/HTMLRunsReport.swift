@@ -8,11 +8,17 @@ public struct HTMLRunsReport: Sendable {
 
     /// What the report counts of one step name across the runs.
     public struct StepFigures: Sendable, Equatable {
+        /// The step span's name, such as `step generate`.
         public var name: String
+        /// Tries of it across the runs.
         public var tries = 0
+        /// Tries that failed and were tried again.
         public var retried = 0
+        /// Tries that failed (retried or not).
         public var failed = 0
+        /// The median try's duration.
         public var p50Nanos: UInt64 = 0
+        /// The 95th percentile try's duration (nearest rank).
         public var p95Nanos: UInt64 = 0
     }
 

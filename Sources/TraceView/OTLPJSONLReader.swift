@@ -35,8 +35,11 @@ public struct OTLPJSONLReader: Sendable {
 
     /// A file that could not be opened.
     public struct ReadError: Error, Sendable, CustomStringConvertible {
+        /// The file.
         public let path: String
+        /// Why, as the system says it.
         public let reason: String
+        /// One line: the file and why.
         public var description: String { "cannot read '\(path)': \(reason)" }
     }
 

@@ -64,12 +64,17 @@ extension Int {
 
 /// What a span says about itself: its tokens, model, try, execution, retry and error.
 public struct SpanFacts: Sendable, Equatable {
+    /// Input tokens of a model call.
     public var inputTokens: Int?
+    /// Output tokens of a model call.
     public var outputTokens: Int?
     /// A total given as such (when the input and output are not known apart).
     public var totalTokens: Int?
+    /// The model asked.
     public var model: String?
+    /// Which try of its step (1-based).
     public var attempt: Int?
+    /// Which execution of its step (0-based).
     public var executionIndex: Int?
     /// This try failed and another was made.
     public var retried = false

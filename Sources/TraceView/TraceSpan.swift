@@ -10,6 +10,7 @@ public struct TraceSpan: Sendable, Equatable {
     public var name: String
     /// Start and end, in nanoseconds since the Unix epoch.
     public var startNanos: UInt64
+    /// When it ended (never before its start).
     public var endNanos: UInt64
     /// How it ended.
     public var status: Status
@@ -27,16 +28,23 @@ public struct TraceSpan: Sendable, Equatable {
 
     /// A key and its value, shown as text (arrays and maps in their JSON form).
     public struct Attribute: Sendable, Equatable {
+        /// The attribute's name.
         public var key: String
+        /// Its value.
         public var value: TraceValue
+        /// An attribute.
         public init(_ key: String, _ value: TraceValue) { (self.key, self.value) = (key, value) }
     }
 
     /// Something that happened during the span: an `exception`, a `retry`.
     public struct Event: Sendable, Equatable {
+        /// The event's name.
         public var name: String
+        /// When it happened, in nanoseconds since the Unix epoch.
         public var timeNanos: UInt64
+        /// Its attributes.
         public var attributes: [Attribute]
+        /// An event.
         public init(name: String, timeNanos: UInt64, attributes: [Attribute] = []) {
             (self.name, self.timeNanos, self.attributes) = (name, timeNanos, attributes)
         }

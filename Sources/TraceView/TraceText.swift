@@ -62,8 +62,11 @@ public enum TraceText {
 
     /// One mark on a span.
     public struct Mark: Sendable, Equatable {
+        /// What a mark says.
         public enum Kind: String, Sendable, Codable { case failed, retried, revision, tokens }
+        /// What it says.
         public var kind: Kind
+        /// How it reads.
         public var text: String
     }
 

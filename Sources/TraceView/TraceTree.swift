@@ -4,8 +4,11 @@
 public struct TraceTree: Sendable {
     /// A span, its facts, and what happened under it, in time order.
     public struct Node: Sendable {
+        /// The span.
         public var span: TraceSpan
+        /// What it says of itself (tokens, try, error).
         public var facts: SpanFacts
+        /// The spans under it, in the order they started.
         public var children: [Node]
         /// The log records logged in this span, in time order.
         public var logs: [TraceLogRecord]
@@ -21,10 +24,12 @@ public struct TraceTree: Sendable {
 
     /// One line of a drawing, in the tree's order: a span, or a log record under its span.
     public struct Row: Sendable {
+        /// What the line shows.
         public enum Content: Sendable {
             case span(TraceSpan, SpanFacts)
             case log(TraceLogRecord)
         }
+        /// What the line shows.
         public var content: Content
         /// How deep it sits (0 for a root).
         public var depth: Int
@@ -36,6 +41,7 @@ public struct TraceTree: Sendable {
     public let roots: [Node]
     /// The earliest start and the latest end, in nanoseconds since the Unix epoch.
     public let startNanos: UInt64
+    /// The latest end.
     public let endNanos: UInt64
     /// How many spans the tree holds (a span given twice is counted once).
     public let spanCount: Int
@@ -183,13 +189,17 @@ public struct TraceTree: Sendable {
 
 /// A trace's totals: spans, failures, retries, revisions, and tokens by model and by step.
 public struct TraceTotals: Sendable {
+    /// Spans counted.
     public var spans = 0
+    /// Spans that failed.
     public var failedSpans = 0
     /// Steps' tries that failed and were tried again.
     public var retries = 0
     /// Step spans run again by a revision loop (execution index above 0).
     public var reruns = 0
+    /// Input tokens of model calls.
     public var inputTokens = 0
+    /// Output tokens of model calls.
     public var outputTokens = 0
     /// Tokens counted only as totals (no input and output apart).
     public var otherTokens = 0

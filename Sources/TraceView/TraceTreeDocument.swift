@@ -1,76 +1,77 @@
 import Foundation
 
-/// A trace's tree as JSON (`--output json`): each span with its place on the timeline (milliseconds from
-/// the trace's start), status, error, try, execution, tokens, attributes, events, log records and children.
+/// A trace's tree as JSON (`--output json`, written by ``json()``; the fields are the JSON's): each span with
+/// its place on the timeline (milliseconds from the trace's start), status, error, try, execution, tokens,
+/// attributes, events, log records and children.
 public struct TraceTreeDocument: Encodable, Sendable {
-    public let title: String
-    public let sources: [String]
-    public let traceId: String?
+    let title: String
+    let sources: [String]
+    let traceId: String?
     /// The first span's start, RFC 3339 UTC with milliseconds.
-    public let startTime: String
-    public let durationMs: Double
-    public let spans: Int
-    public let failedSpans: Int
-    public let retries: Int
-    public let tokens: Tokens
-    public let tokensByModel: [ModelTokens]
-    public let roots: [Span]
+    let startTime: String
+    let durationMs: Double
+    let spans: Int
+    let failedSpans: Int
+    let retries: Int
+    let tokens: Tokens
+    let tokensByModel: [ModelTokens]
+    let roots: [Span]
 
     /// Tokens: input and output apart, and totals counted only as such.
     public struct Tokens: Encodable, Sendable {
-        public let input: Int
-        public let output: Int
-        public let other: Int
-        public let total: Int
+        let input: Int
+        let output: Int
+        let other: Int
+        let total: Int
     }
 
     /// One model's tokens and calls.
     public struct ModelTokens: Encodable, Sendable {
-        public let model: String
-        public let calls: Int
-        public let input: Int
-        public let output: Int
+        let model: String
+        let calls: Int
+        let input: Int
+        let output: Int
         /// Tokens counted only as totals (from a store that keeps a try's sum).
-        public let other: Int
+        let other: Int
     }
 
     /// A span and what happened under it.
     public struct Span: Encodable, Sendable {
-        public let name: String
-        public let spanId: String
-        public let parentSpanId: String?
-        public let startOffsetMs: Double
-        public let durationMs: Double
-        public let status: TraceSpan.Status
-        public let error: String?
-        public let attempt: Int?
-        public let executionIndex: Int?
-        public let retried: Bool
-        public let model: String?
-        public let inputTokens: Int?
-        public let outputTokens: Int?
-        public let totalTokens: Int?
-        public let marks: [TraceText.Mark.Kind]
-        public let attributes: [String: TraceValue]
-        public let events: [Event]
-        public let logs: [Log]
-        public let children: [Span]
+        let name: String
+        let spanId: String
+        let parentSpanId: String?
+        let startOffsetMs: Double
+        let durationMs: Double
+        let status: TraceSpan.Status
+        let error: String?
+        let attempt: Int?
+        let executionIndex: Int?
+        let retried: Bool
+        let model: String?
+        let inputTokens: Int?
+        let outputTokens: Int?
+        let totalTokens: Int?
+        let marks: [TraceText.Mark.Kind]
+        let attributes: [String: TraceValue]
+        let events: [Event]
+        let logs: [Log]
+        let children: [Span]
     }
 
     /// A span's event.
     public struct Event: Encodable, Sendable {
-        public let name: String
-        public let offsetMs: Double
-        public let attributes: [String: TraceValue]
+        let name: String
+        let offsetMs: Double
+        let attributes: [String: TraceValue]
     }
 
     /// A log record under its span.
     public struct Log: Encodable, Sendable {
-        public let offsetMs: Double
-        public let level: String
-        public let severityNumber: Int
-        public let body: String
-        public let attributes: [String: TraceValue]
+        let offsetMs: Double
+        let level: String
+        let severityNumber: Int
+        let body: String
+        let attributes: [String: TraceValue]
     }
 
     /// The document of `tree`.
