@@ -406,15 +406,7 @@ public final class Telemetry: Sendable {
         let spanCounts = spans.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let logCounts = logs.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
         let metricCounts = metricReader?.processor.map { $0.counters.lost + $0.counters.copyFailures } ?? 0
-        // The run's final Prometheus figures, when they reached none of the places they were meant for (the
-        // file has them though the push failed: they are written; each failure was said).
-        var prometheusCounts = 0
-        if let prometheus {
-            let published = prometheus.published
-            let missed = (published.finalPushMissing ? 1 : 0) + (published.finalWriteFailed ? 1 : 0)
-            let places = (prometheus.pushgateway != nil ? 1 : 0) + (prometheus.textFile != nil ? 1 : 0)
-            prometheusCounts = places > 0 && missed == places ? 1 : 0
-        }
+        let prometheusCounts = prometheus?.finalFiguresNowhere == true ? 1 : 0
         return spanCounts + logCounts + metricCounts + prometheusCounts + (sqlWriter?.lostCount ?? 0) + ECLLoggingSystem.lost.lines
             + (gate?.lost ?? 0)
     }

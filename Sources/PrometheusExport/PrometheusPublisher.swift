@@ -178,6 +178,15 @@ public final class PrometheusPublisher: Sendable {
     /// What was published so far.
     public var published: Counts { counts.withLock { $0 } }
 
+    /// The run's final figures reached none of the places they were meant for (the file has them though the
+    /// push failed: they are written; each failure was said).
+    public var finalFiguresNowhere: Bool {
+        let published = published
+        let missed = (published.finalPushMissing ? 1 : 0) + (published.finalWriteFailed ? 1 : 0)
+        let places = (pushgateway != nil ? 1 : 0) + (textFile != nil ? 1 : 0)
+        return places > 0 && missed == places
+    }
+
     /// One publication: rendered once, written, then pushed. A periodic push registers its cancellation
     /// before anything else and gives up once the publisher is stopped, so finish() can always cancel it.
     private func publish(final: Bool, writingFile: Bool, pushing push: Bool, timeoutSeconds: Double? = nil) {

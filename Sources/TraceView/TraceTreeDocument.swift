@@ -74,8 +74,8 @@ public struct TraceTreeDocument: Encodable, Sendable {
         let attributes: [String: TraceValue]
     }
 
-    /// The document of `tree`.
-    public init(_ tree: TraceTree, title: String, sources: [String]) {
+    /// The document of `tree`; with `logs` false, its spans' log records are left out.
+    public init(_ tree: TraceTree, title: String, sources: [String], logs: Bool = true) {
         let start = tree.startNanos
         func ms(_ nanos: UInt64) -> Double { (Double(nanos) / 1000).rounded() / 1000 }
         func offset(_ nanos: UInt64) -> Double { ms(nanos >= start ? nanos - start : 0) }
@@ -91,7 +91,7 @@ public struct TraceTreeDocument: Encodable, Sendable {
                 inputTokens: facts.inputTokens, outputTokens: facts.outputTokens, totalTokens: facts.totalTokens,
                 marks: TraceText.marks(facts).map(\.kind), attributes: map(node.span.attributes),
                 events: node.span.events.map { Event(name: $0.name, offsetMs: offset($0.timeNanos), attributes: map($0.attributes)) },
-                logs: node.logs.map {
+                logs: (logs ? node.logs : []).map {
                     Log(offsetMs: offset($0.timeNanos), level: $0.level, severityNumber: $0.severityNumber, body: $0.body, attributes: map($0.attributes))
                 },
                 children: node.children.map(span))

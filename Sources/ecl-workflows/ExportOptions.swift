@@ -73,6 +73,12 @@ struct ExportOptions: ParsableArguments {
     /// The largest spool limit accepted, in megabytes (1 TiB).
     static let maxSpoolMegabytes = 1 << 20
 
+    /// The folder `path` is in: `.` for a bare name, `/` for one at the root.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Refuses `path`, a file the command replaces whole, when it is one of `others` (path and what it is),
     /// compared with links and `..` resolved.
     /// With `inside` (the file's own path), `path` is the folder it would go to, refused when it is one of `others`.
@@ -96,12 +102,12 @@ struct ExportOptions: ParsableArguments {
         guard path != "-" else {
             throw OTLPConfigError(option: option, value: path, expected: "a file path (not standard output: the file is replaced whole at each write)")
         }
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ""
+        let directory = folder(of: path)
         var info = stat()
         if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             throw OTLPConfigError(option: option, value: path, expected: "a regular file or a new path (it is replaced whole at each write; this is a directory, a link, a device or a pipe)")
         }
-        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw OTLPConfigError(option: option, value: path, expected: "a file in a directory that exists ('\(directory)' does not)")
         }
         // The directory must take the temporary file each write makes before its rename.

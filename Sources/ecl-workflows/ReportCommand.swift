@@ -37,21 +37,13 @@ extension ECLWorkflows {
             if let run, UUID(uuidString: run) == nil {
                 throw UsageError(option: "--run", value: run, expected: "a run id (a UUID) as a run's summary names it")
             }
-            guard let format = OutputFormat(rawValue: output ?? "text") else {
-                throw UsageError(option: "--output", value: output ?? "", expected: "text or json")
-            }
-            let htmlPath = try html.map { path in
-                do throws(OTLPConfigError) { return try ExportOptions.checkedFile(path, option: "--html") } catch { throw UsageError(error.message) }
-            }
+            let format = try OutputFormat.parse(output, logging: .default)
             let path = storeOptions.db
             guard path != ":memory:", FileManager.default.fileExists(atPath: path) else {
                 throw UsageError(option: "--db", value: path, expected: "a store written by a run (no such file)")
             }
-            if let htmlPath { try ExportOptions.refuseClash(htmlPath, option: "--html", with: [(path, "the store (--db)")]) }
-            // Store errors reach the user as the one-line error below, not as log lines before it.
-            var quiet = LogConfig.default
-            (quiet.level, quiet.output) = (.error, .file("/dev/null"))
-            try? ECLLoggingSystem.bootstrap(quiet)
+            let htmlPath = try HTMLPageFile.checked(html, inputs: [(path, "the store (--db)")])
+            HTMLPageFile.silenceLogging()
             let store = try storeOptions.open(readOnly: true)
             var traces: [TraceTree] = []
             do {
@@ -67,11 +59,12 @@ extension ECLWorkflows {
             }
             let title = run.map { "Run \($0): \(traces.count) workflows" } ?? "The \(traces.count) newest workflows in \(path)"
             let steps = HTMLRunsReport.steps(traces)
+            let figures = HTMLRunsReport.Figures(traces)
             switch format {
             case .json:
-                Console.out(VisibleText.escapingJSON(String(decoding: try JSONEncoder().encode(ReportJSON(traces, steps: steps)), as: UTF8.self)))
+                let json = try JSONEncoder().encode(ReportJSON(workflows: traces.count, figures: figures, steps: steps))
+                Console.out(VisibleText.escapingJSON(String(decoding: json, as: UTF8.self)))
             case .text:
-                let figures = HTMLRunsReport.Figures(traces)
                 Console.out(VisibleText.escape(title))
                 Console.out(figures.states.sorted { $0.key < $1.key }.map { "\($0.value) \(VisibleText.escape($0.key))" }.joined(separator: ", ")
                     + String(format: "; %.1f workflows/s over %@", figures.throughput, TraceText.duration(nanos: figures.windowNanos)))
@@ -83,13 +76,8 @@ extension ECLWorkflows {
                 }
             }
             if let htmlPath {
-                let page = HTMLRunsReport().render(traces, title: title, sources: ["\(path) (the store)"])
-                do { try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath), options: .atomic) } catch {
-                    Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
-                    throw ExitCode(1)
-                }
-                let said = "Wrote \(VisibleText.escape(htmlPath)) (the report as one HTML page; open it in a browser)"
-                if format == .json { Console.warning(said) } else { Console.out(said) }
+                try HTMLPageFile.write(
+                    HTMLRunsReport().render(traces, title: title, sources: ["\(path) (the store)"]), to: htmlPath, holding: "the report", format: format)
             }
         }
     }
@@ -113,9 +101,8 @@ private struct ReportJSON: Encodable {
         let p95_ms: Double
     }
 
-    init(_ traces: [TraceTree], steps: [HTMLRunsReport.StepFigures]) {
-        let figures = HTMLRunsReport.Figures(traces)
-        workflows = traces.count
+    init(workflows: Int, figures: HTMLRunsReport.Figures, steps: [HTMLRunsReport.StepFigures]) {
+        self.workflows = workflows
         states = figures.states
         throughput = (figures.throughput * 10).rounded() / 10
         window_seconds = (Double(figures.windowNanos) / 1e6).rounded() / 1000

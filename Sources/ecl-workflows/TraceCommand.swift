@@ -51,26 +51,20 @@ extension ECLWorkflows {
             let resolved = try database.load(environment: environment)
             let format = try OutputFormat.parse(output, logging: resolved.config)
             let columns = try width.map { try RunPlan.integer($0, option: "--width", atLeast: 40, atMost: 1000) } ?? Self.terminalWidth(environment)
-            let htmlPath = try html.map { path in
-                do throws(OTLPConfigError) { return try ExportOptions.checkedFile(path, option: "--html") } catch { throw UsageError(error.message) }
-            }
             // The page must not replace what the trace is read from.
+            var inputs = [(storeOptions.db, "the store (--db)")] + from.flatMap { [($0, "an input (--from)"), (TelemetryOptions.logsPath(for: $0), "an input's logs file")] }
+            if let url = resolved.config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { inputs.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
+            let htmlPath = try HTMLPageFile.checked(html, inputs: inputs)
             if let htmlPath {
-                var inputs = [(storeOptions.db, "the store (--db)")] + from.flatMap { [($0, "an input (--from)"), (TelemetryOptions.logsPath(for: $0), "an input's logs file")] }
-                if let url = resolved.config.sqlExporter?.databaseURL, url.hasPrefix("sqlite:") { inputs.append((String(url.dropFirst("sqlite:".count)), "the log database")) }
-                try ExportOptions.refuseClash(htmlPath, option: "--html", with: inputs)
-                // Nor write into a spool that is read: its segments are batches waiting to be delivered.
+                // Nor go into a spool that is read: its segments are batches waiting to be delivered.
                 let spools = from.isEmpty ? [TelemetryOptions.defaultSpoolDirectory] : from.filter { path in
                     var isDirectory: ObjCBool = false
                     return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
                 }
-                let folder = (htmlPath.lastIndex(of: "/").map { String(htmlPath[..<$0]) }.map { $0.isEmpty ? "/" : $0 }) ?? "."
-                try ExportOptions.refuseClash(folder, option: "--html", with: spools.map { ($0, "a spool directory that is read") }, inside: htmlPath)
+                try ExportOptions.refuseClash(
+                    ExportOptions.folder(of: htmlPath), option: "--html", with: spools.map { ($0, "a spool directory that is read") }, inside: htmlPath)
             }
-            // Store errors reach the user as the one-line error below, not as log lines before it.
-            var quiet = resolved.config
-            (quiet.level, quiet.output, quiet.sqlExporter, quiet.sampling) = (.error, .file("/dev/null"), nil, nil)
-            try? ECLLoggingSystem.bootstrap(quiet)
+            HTMLPageFile.silenceLogging(resolved.config)
             var sources = TraceSources()
             try sources.readFiles(from, traceId: traceId)
             try await sources.readStore(path: storeOptions.db, named: storeOptions.db != StoreOptions.defaultPath, id: id)
@@ -91,8 +85,7 @@ extension ECLWorkflows {
             let title = Self.title(id: id, record: sources.record, tree: tree)
             switch format {
             case .json:
-                let withoutLogs = logs ? tree : TraceTree(spans: sources.spans)
-                Console.out(VisibleText.escapingJSON(TraceTreeDocument(withoutLogs, title: title, sources: sources.used).json()))
+                Console.out(VisibleText.escapingJSON(TraceTreeDocument(tree, title: title, sources: sources.used, logs: logs).json()))
             case .text:
                 let colors = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
                 let waterfall = TerminalWaterfall(width: columns, colors: colors, logs: logs)
@@ -103,13 +96,7 @@ extension ECLWorkflows {
                 }
             }
             if let htmlPath {
-                let page = HTMLTracePage().render(tree, title: title, sources: sources.used)
-                do { try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath), options: .atomic) } catch {
-                    Console.error("--html: cannot write '\(htmlPath)': \(error.localizedDescription)")
-                    throw ExitCode(1)
-                }
-                let said = "Wrote \(VisibleText.escape(htmlPath)) (the trace as one HTML page; open it in a browser)"
-                if format == .json { Console.warning(said) } else { Console.out(said) }
+                try HTMLPageFile.write(HTMLTracePage().render(tree, title: title, sources: sources.used), to: htmlPath, holding: "the trace", format: format)
             }
         }
 

@@ -30,9 +30,10 @@ import Synchronization
     public static let maxResponseBytes = 4 << 20
     /// Whether an answer that was not an OTLP response has been reported (once is enough).
     private let warnedOfBody = Atomic<Bool>(false)
-    /// Items refused in partial successes, not yet taken by the processor; and all of them so far.
+    /// Items refused in partial successes, not yet taken by the processor.
     private let refusedInPart = Atomic<Int>(0)
-    private let refusedInPartEver = Atomic<Int>(0)
+    /// Whether a partial success has been reported (later ones are counted only).
+    private let warnedOfPartialSuccess = Atomic<Bool>(false)
 
     /// Creates an exporter for one signal's destination.
     public init(
@@ -154,7 +155,7 @@ import Synchronization
         let counted = min(rejected, batch.itemCount)
         refusedInPart.wrappingAdd(counted, ordering: .relaxed)
         // Said the first time; later ones are counted (as lost: the collector kept them nowhere).
-        guard refusedInPartEver.wrappingAdd(counted, ordering: .relaxed).oldValue == 0 else { return }
+        guard !warnedOfPartialSuccess.exchange(true, ordering: .relaxed) else { return }
         let message = (partial["errorMessage"] as? String).map { ": \(VisibleText.escape(Self.summary($0)))" } ?? ""
         report("OTLP \(batch.signal.rawValue): the collector at \(URLText.redacted(url)) rejected \(rejected) of \(batch.itemCount) \(batch.signal.itemName)\(message); they are lost (further rejections are counted, not reported)")
     }

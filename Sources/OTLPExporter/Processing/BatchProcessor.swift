@@ -56,7 +56,7 @@ import Synchronization
     private let state = Mutex(State())
     private let tally = Mutex(Counters())
     /// Whether a refusal by the destination was said (later ones are counted only).
-    private let refusalSaid = Mutex(false)
+    private let refusalSaid = Atomic<Bool>(false)
     private let inFlight = Mutex<[Item]?>(nil)
     private let deliverItems: (@Sendable ([Item], Double) -> ExportOutcome)?
     private let shutdownDeadline = Mutex<Double?>(nil)
@@ -498,10 +498,7 @@ import Synchronization
     /// nor sent again.
     private func setAside(_ batch: EncodedBatch, reason: String) {
         // The first refusal is said; later ones are counted (the summary says how many), not said each batch.
-        let first = refusalSaid.withLock { said in
-            defer { said = true }
-            return !said
-        }
+        let first = !refusalSaid.exchange(true, ordering: .relaxed)
         let further = first ? " (further refusals are counted, not reported)" : ""
         guard let spool else {
             count { $0.lost += batch.itemCount }
