@@ -54,10 +54,12 @@ run: build
 # examples/PluginOnly is a package of its own (the plugin as a stranger's service uses it): built first, then
 # run against rotel by the suite.
 # The plugin's documentation is built too: a broken link or a wrong parameter name in it fails the suite.
+# scripts/test-suite.sh stops a suite that runs past ECL_TEST_MINUTES (40) and says what it was waiting for,
+# and prints the failures again at the end.
 test: setup test-tools
 	$(SWIFT) build --build-tests $(PG_TRAIT)
 	$(SWIFT) build --package-path examples/PluginOnly
-	$(SWIFT) test $(PG_TRAIT)
+	scripts/test-suite.sh $(SWIFT) test $(PG_TRAIT)
 	@$(MAKE) --no-print-directory docs > .build/docs.log 2>&1 || { cat .build/docs.log; exit 1; }
 	@echo "documentation built (make docs)"
 

@@ -85,7 +85,8 @@ import Testing
         let client = CurlHTTPClient()
         let call = Task { try await client.perform(HTTPRequest(url: server.baseURL + "/slow", timeoutSeconds: 60)) }
         // Once the server holds the request, the caller gives up.
-        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<6000 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(!server.requests.isEmpty, "the request reached the server")
         call.cancel()
         let outcome = await call.result
         guard case .failure(let error as HTTPTransportError) = outcome else { Issue.record("\(outcome)"); return }

@@ -1,5 +1,6 @@
 import ECLCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct SQLiteStoreTests {
@@ -68,17 +69,13 @@ import Testing
             let store = try SQLiteWorkflowStore(path: path)
             try await store.insertWorkflow(WorkflowRecord(id: WorkflowId(), definition: "simple", state: .completed, input: "{}", createdAt: Date(), updatedAt: Date()))
         }
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", """
+        let sqlite = try Subprocess.run("python3", ["-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
             db.executescript("DROP INDEX IF EXISTS workflows_run; ALTER TABLE workflows DROP COLUMN run_id; ALTER TABLE step_executions DROP COLUMN model; DELETE FROM grdb_migrations WHERE identifier = 'v2_run_id_and_model';")
             db.commit()
-            """, path]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+            """, path])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
         // Read only, as list and status open it: nothing migrated, the old rows read, no run found.
         let reader = try SQLiteWorkflowStore(path: path, readOnly: true)
         #expect(try reader.appliedMigrations() == ["v1_workflows_steps_artifacts"])

@@ -136,7 +136,9 @@ struct PostgresLogStoreTests {
             encode: { StoredLogLineOTLP.encode($0, encoder: encoder) }, report: { line in warnings.withLock { $0.append(line) } })
         let events = (0..<1000).map { event($0) }
         for event in events[..<500] { writer.add(event) }
-        while writer.writtenCount < 500 { Thread.sleep(forTimeInterval: 0.01) }
+        let deadline = Date().addingTimeInterval(120)
+        while writer.writtenCount < 500, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try #require(writer.writtenCount == 500, "the first 500 lines were written before the server stops")
         server.stop(mode: "immediate")
         for event in events[500...] { writer.add(event) }
         writer.shutdown()

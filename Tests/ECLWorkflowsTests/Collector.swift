@@ -8,8 +8,8 @@ import TestSupport
 final class Collector {
     let port: Int
     let sinkFile: String
-    private let rotel: Process
-    private let sink: Process
+    private let rotel: ChildProcess
+    private let sink: ChildProcess
 
     static let interop = OTLPSchemaValidator.interop
 
@@ -19,15 +19,10 @@ final class Collector {
             let candidate = "\(directory)/rotel-agent"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import rotel, os; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+        let found = try Subprocess.run(
+            "python3", ["-c", "import rotel, os; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"], seconds: 60)
+        let path = found.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard found.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
             throw CollectorError("rotel-agent not found: run 'make test' (it installs the PyPI package rotel)")
         }
         return path
@@ -43,15 +38,13 @@ final class Collector {
         let sinkPort = try freeLocalPort()
         sinkFile = directory.appendingPathComponent("sink.jsonl").path
 
-        sink = Process()
-        sink.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sink.arguments = ["python3", "\(Self.interop)/otlp_sink.py", "\(sinkPort)", sinkFile]
-        let ready = Pipe()
-        sink.standardOutput = ready
-        try sink.run()
+        sink = try ChildProcess("python3", ["\(Self.interop)/otlp_sink.py", "\(sinkPort)", sinkFile], standardOutput: .pipe)
         // Wait for the sink's "ready" line: it is listening once it prints it.
-        let line = ready.fileHandleForReading.readLine()
-        guard line == "ready" else { throw CollectorError("the OTLP sink did not start: \(line ?? "no output")") }
+        let line = sink.standardOutput?.readLine()
+        guard line == "ready" else {
+            sink.stop()
+            throw CollectorError("the OTLP sink did not start: \(line ?? "no output")")
+        }
 
         // A free port can be taken by a test running beside this one before rotel binds it: rotel then exits,
         // and is started again on fresh ports (a port the caller chose is kept).
@@ -65,10 +58,9 @@ final class Collector {
                 rotel = process
                 return
             } catch {
-                process.terminate()
-                process.waitUntilExit()
+                process.stop()
                 guard attempt < 3 else {
-                    sink.terminate()
+                    sink.stop()
                     throw error
                 }
                 attempt += 1
@@ -76,24 +68,15 @@ final class Collector {
         }
     }
 
-    /// The test runner blocks signals in its threads and children inherit the mask: rotel is started through
-    /// a line of Python that clears it, so SIGTERM reaches it and it forwards what it holds before exiting.
-    static func startRotel(port: Int, grpcPort: Int, sinkPort: Int) throws -> Process {
-        let rotel = Process()
-        rotel.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        rotel.arguments = [
-            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            try rotelPath(), "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
+    /// Starts rotel (``ChildProcess`` clears the test runner's blocked signals, so SIGTERM reaches it and it
+    /// forwards what it holds before exiting).
+    static func startRotel(port: Int, grpcPort: Int, sinkPort: Int) throws -> ChildProcess {
+        try ChildProcess(try rotelPath(), [
+            "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
             "--exporter", "otlp", "--otlp-exporter-endpoint", "http://127.0.0.1:\(sinkPort)", "--otlp-exporter-protocol", "http",
-        ]
-        rotel.standardOutput = FileHandle.nullDevice
-        rotel.standardError = FileHandle.nullDevice
-        try rotel.run()
-        return rotel
+        ])
     }
 
-    /// Waits until something accepts connections on the port (rotel takes a moment to start), giving up
-    /// when the process has exited or after 30 s.
     /// Whether something accepts connections on 127.0.0.1:`port`.
     static func isListening(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -108,7 +91,9 @@ final class Collector {
         return connected == 0
     }
 
-    static func waitUntilListening(port: Int, process: Process) throws {
+    /// Waits until something accepts connections on the port (rotel takes a moment to start), giving up
+    /// when the process has exited or after 30 s.
+    static func waitUntilListening(port: Int, process: ChildProcess) throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
             if isListening(port: port) { return }
@@ -122,10 +107,8 @@ final class Collector {
     /// Stops rotel (it forwards what it holds on SIGTERM), then the sink, and returns what reached the sink:
     /// spans and log records as [traceId, spanId, name or body], metric points as [name, "k=v,…", value].
     func stop() -> (spans: [[String]], logs: [[String]], metrics: [[String]]) {
-        rotel.terminate()
-        rotel.waitUntilExit()
-        sink.terminate()
-        sink.waitUntilExit()
+        rotel.stop(within: 30)
+        sink.stop(within: 30)
         var spans: [[String]] = []
         var logs: [[String]] = []
         var metrics: [[String]] = []

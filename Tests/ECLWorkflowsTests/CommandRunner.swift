@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `ecl-workflows` binary as a user would, in a scratch directory.
 struct CommandRunner {
@@ -38,50 +39,38 @@ struct CommandRunner {
 
     /// A started run of the binary; ``wait()`` waits for its exit and reads what it wrote.
     struct Running {
-        let process: Process
+        let child: ChildProcess
         let outPath: String
         let errPath: String
-        let out: FileHandle
-        let err: FileHandle
 
-        func wait() -> Outcome {
-            process.waitUntilExit()
-            try? out.close()
-            try? err.close()
+        /// Its exit status and output; a run killed at its deadline throws ``ChildProcess/Hung``, with what it
+        /// was doing.
+        func wait() throws -> Outcome {
             defer {
                 try? FileManager.default.removeItem(atPath: outPath)
                 try? FileManager.default.removeItem(atPath: errPath)
             }
+            let status = try child.wait()
             return Outcome(
-                status: process.terminationStatus, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                status: status, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                 stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
         }
     }
 
     /// Starts the binary without waiting for it.
     func start(arguments: [String], environment: [String: String] = [:]) throws -> Running {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["ANTHROPIC_API_KEY"] = nil
         for key in env.keys where key.hasPrefix("ECL_") || key == "NO_COLOR" { env[key] = nil }
         // Logs go to stderr unless a test asks otherwise, so stdout holds the results alone.
         env["ECL_LOG_OUTPUT"] = "stderr"
         env.merge(environment) { $1 }
-        process.environment = env
         // Output goes to files, read after exit: no pipe can be held open by another process.
         let outPath = directory.appendingPathComponent(".stdout-\(UUID())").path
         let errPath = directory.appendingPathComponent(".stderr-\(UUID())").path
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return Running(process: process, outPath: outPath, errPath: errPath, out: out, err: err)
+        let child = try ChildProcess(
+            Self.binary.path, arguments, in: directory.path, environment: env, standardOutput: .file(outPath), standardError: .file(errPath))
+        return Running(child: child, outPath: outPath, errPath: errPath)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

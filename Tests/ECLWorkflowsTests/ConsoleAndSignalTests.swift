@@ -42,23 +42,13 @@ import Testing
         #expect(!(try OTLPFile.logs(spool)).isEmpty)
     }
 
-    /// Starts the binary with signals unblocked (the test runner blocks them and children inherit the mask).
-    func start(_ cli: CommandRunner, _ arguments: [String], stderr: Pipe, environment extra: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            CommandRunner.binary.path,
-        ] + arguments
+    /// Starts the binary, its standard error a pipe (``ChildProcess`` gives it an empty signal mask: the test
+    /// runner blocks signals and children would inherit the mask).
+    func start(_ cli: CommandRunner, _ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["ECL_LOG_OUTPUT"] = "stderr"
         environment.merge(extra) { $1 }
-        process.environment = environment
-        process.currentDirectoryURL = cli.directory
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess(CommandRunner.binary.path, arguments, in: cli.directory.path, environment: environment, standardError: .pipe)
     }
 
     @Test func sigintWithTheCollectorDownCancelsCleanlyAndSpoolsEveryRecordedStep() async throws {
@@ -66,20 +56,19 @@ import Testing
         defer { cli.remove() }
         let closed = try freeLocalPort()
         let database = cli.directory.appendingPathComponent("run.db").path
-        let errors = Pipe()
         let process = try start(cli, [
             "run", "critique-revise", "--count", "100000", "--concurrency", "4", "--otlp-endpoint", "http://127.0.0.1:\(closed)",
             "--spool", "spool", "--db", database, "--log-format", "json",
-        ], stderr: errors)
+        ])
+        let errors = try #require(process.standardError)
         // Once workflows have completed, interrupt mid-run.
         var completed = 0
-        while completed < 20, let line = errors.fileHandleForReading.readLine() {
+        while completed < 20, let line = errors.readLine() {
             if line.contains("Workflow execution completed successfully") { completed += 1 }
         }
-        kill(process.processIdentifier, SIGINT)
-        let rest = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        process.signal(SIGINT)
+        let rest = errors.readDataToEndOfFile()
+        #expect(try process.wait() == 130)
         #expect(String(decoding: rest, as: UTF8.self).contains("SIGINT: starting no new workflow"))
 
         // No workflow left running; the spool holds the span of every workflow and every step try recorded.
@@ -101,23 +90,22 @@ import Testing
         // A collector that never answers: the exporter is stuck in a request when the signals come.
         let hanging = try LocalHTTPServer(fallback: .hang(seconds: 60))
         defer { hanging.stop() }
-        let errors = Pipe()
         let database = cli.directory.appendingPathComponent("run.db").path
         let dump = cli.directory.appendingPathComponent("dump.jsonl").path
         let process = try start(cli, [
             "run", "--count", "100000", "--concurrency", "4", "--otlp-endpoint", hanging.baseURL, "--spool", "spool", "--db", database,
             "--jsonl-out", dump, "--log-format", "json",
-        ], stderr: errors)
+        ])
+        let errors = try #require(process.standardError)
         var completed = 0
-        while completed < 40, let line = errors.fileHandleForReading.readLine() {
+        while completed < 40, let line = errors.readLine() {
             if line.contains("Workflow execution completed successfully") { completed += 1 }
         }
-        kill(process.processIdentifier, SIGINT)
-        while let line = errors.fileHandleForReading.readLine(), !line.contains("SIGINT: starting no new workflow") {}
-        kill(process.processIdentifier, SIGINT)
-        let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        process.signal(SIGINT)
+        while let line = errors.readLine(), !line.contains("SIGINT: starting no new workflow") {}
+        process.signal(SIGINT)
+        let rest = String(decoding: errors.readDataToEndOfFile(), as: UTF8.self)
+        #expect(try process.wait() == 130)
         #expect(rest.contains("SIGINT again: spooling pending telemetry and exiting now"))
         #expect(rest.contains("stopped at once: ") || rest.contains("workflows: "), "\(rest)")
         // Every workflow that completed has its span in the spool (at least once) and in the dump, but for those
@@ -143,17 +131,16 @@ import Testing
         let api = try LocalHTTPServer(fallback: .hang(seconds: 60))
         defer { api.stop() }
         let database = cli.directory.appendingPathComponent("run.db").path
-        let errors = Pipe()
         let process = try start(
-            cli, ["run", "simple", "--llm", "claude", "--count", "3", "--db", database], stderr: errors,
+            cli, ["run", "simple", "--llm", "claude", "--count", "3", "--db", database],
             environment: ["ANTHROPIC_API_KEY": "sk-test-key", "ANTHROPIC_BASE_URL": api.baseURL])
+        let errors = try #require(process.standardError)
         // All three workflows' first calls are in flight at once.
         for _ in 0..<1000 where api.requests.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(api.requests.count == 3)
-        kill(process.processIdentifier, SIGINT)
-        let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        process.signal(SIGINT)
+        let rest = String(decoding: errors.readDataToEndOfFile(), as: UTF8.self)
+        #expect(try process.wait() == 130)
         #expect(!rest.contains("sk-test-key"))
         let workflows = try await SQLiteWorkflowStore(path: database).workflows(limit: 10)
         #expect(workflows.count == 3)
@@ -165,27 +152,18 @@ import Testing
     @Test func aHugeCountStreamsResultsFromTheFirstWorkflowAndStopsOnSigint() async throws {
         let cli = try CommandRunner()
         defer { cli.remove() }
-        let errors = Pipe()
-        let results = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            CommandRunner.binary.path, "run", "simple", "--count", "10000000", "--output", "json", "--log-level", "error",
-            "--db", cli.directory.appendingPathComponent("run.db").path,
-        ]
-        process.currentDirectoryURL = cli.directory
-        process.standardError = errors
-        process.standardOutput = results
-        try process.run()
+        let process = try ChildProcess(
+            CommandRunner.binary.path,
+            ["run", "simple", "--count", "10000000", "--output", "json", "--log-level", "error", "--db", cli.directory.appendingPathComponent("run.db").path],
+            in: cli.directory.path, standardOutput: .pipe)
+        let results = try #require(process.standardOutput)
         // Results come as workflows end, in start order: the first is read while the run goes on.
-        let first = try #require(results.fileHandleForReading.readLine() as String?)
+        let first = try #require(results.readLine() as String?)
         #expect(first.contains(#""status":"completed""#), "\(first)")
         #expect(process.isRunning)
-        kill(process.processIdentifier, SIGINT)
-        let rest = String(decoding: results.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        process.signal(SIGINT)
+        let rest = String(decoding: results.readDataToEndOfFile(), as: UTF8.self)
+        #expect(try process.wait() == 130)
         let summaryLine = try #require(rest.split(separator: "\n").last)
         let summary = try #require((try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])?["summary"] as? [String: Any])
         #expect(summary["workflows"] as? Int == 10_000_000)
@@ -217,26 +195,15 @@ import Testing
         defer { cli.remove() }
         let dump = cli.directory.appendingPathComponent("dump.jsonl").path
         // A long run: most model calls fail and wait before their retry.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            CommandRunner.binary.path, "run", "--count", "500", "--concurrency", "2", "--llm-fault-rate", "0.9", "--seed", "1",
-            "--jsonl-out", dump, "--db", ":memory:", "--log-format", "json",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ECL_LOG_OUTPUT"] = "stderr"
-        process.environment = environment
-        process.currentDirectoryURL = cli.directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try start(cli, [
+            "run", "--count", "500", "--concurrency", "2", "--llm-fault-rate", "0.9", "--seed", "1", "--jsonl-out", dump, "--db", ":memory:",
+            "--log-format", "json",
+        ])
+        let errors = try #require(process.standardError)
         // The first retry warning means spans have ended and wait in the queue (the span delay is 5 s).
-        while let line = errors.fileHandleForReading.readLine(), !line.contains("Retrying after failure") {}
+        while let line = errors.readLine(), !line.contains("Retrying after failure") {}
         process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 128 + SIGTERM)
+        #expect(try process.wait() == 128 + SIGTERM)
         let spans = try OTLPFile.spans(dump)
         #expect(!spans.isEmpty)
         #expect(spans.contains { $0[2] == "step generate" })

@@ -229,12 +229,9 @@ import Testing
         defer { cli.remove() }
         // A log database whose table is gone: every insert fails, and the lines wait in the spool.
         #expect(try cli.run(arguments: ["run", "simple", "--log-sql", "sqlite:broken.db", "--db", ":memory:"]).status == 0)
-        let drop = Process()
-        drop.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        drop.arguments = ["python3", "-c", "import sqlite3; c = sqlite3.connect('broken.db'); c.execute('DROP TABLE log_events'); c.commit()"]
-        drop.currentDirectoryURL = cli.directory
-        try drop.run()
-        drop.waitUntilExit()
+        let drop = try Subprocess.run(
+            "python3", ["-c", "import sqlite3; c = sqlite3.connect('broken.db'); c.execute('DROP TABLE log_events'); c.commit()"], in: cli.directory)
+        #expect(drop.status == 0, "\(drop.output)")
         let run = try cli.run(arguments: ["run", "simple", "--log-sql", "sqlite:broken.db", "--spool", "sp", "--db", ":memory:", "--output", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("is not taking batches"))

@@ -265,7 +265,7 @@ import Testing
             arguments: ["run", "--count", "16", "--concurrency", "2", "--llm-fault-rate", "0.5", "--seed", "1", "--db", ":memory:", "--output", "json"],
             environment: ["OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": "\(port)"])
         let seen = servers.query("sum(ecl_workflows_started_total{job=\"ecl\"})", until: { $0 > 0 })
-        let run = running.wait()
+        let run = try running.wait()
         #expect(run.status == 0, "\(run.stderr)")
         #expect(seen.map { $0 > 0 && $0 <= 16 } == true, "Prometheus scraped the run: \(String(describing: seen))")
         let endpoint = try #require(try Self.summary(run)["prometheus_endpoint"] as? [String: Any])

@@ -9,8 +9,8 @@ import TestSupport
 final class PrometheusServers {
     let pushgatewayPort: Int
     let prometheusPort: Int
-    private let pushgateway: Process
-    private let prometheus: Process
+    private let pushgateway: ChildProcess
+    private let prometheus: ChildProcess
 
     var pushgatewayURL: String { "http://127.0.0.1:\(pushgatewayPort)" }
     var prometheusURL: String { "http://127.0.0.1:\(prometheusPort)" }
@@ -60,21 +60,14 @@ final class PrometheusServers {
         do {
             try Collector.waitUntilListening(port: prometheusPort, process: prometheus)
         } catch {
-            pushgateway.terminate()
+            pushgateway.stop()
+            prometheus.stop()
             throw error
         }
     }
 
-    private static func start(_ binary: String, _ arguments: [String], log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+    private static func start(_ binary: String, _ arguments: [String], log: URL) throws -> ChildProcess {
+        try ChildProcess(binary, arguments, standardOutput: .file(log.path), standardError: .standardOutput)
     }
 
     /// The value of a PromQL query that returns one number, asked of Prometheus until it is `expected` or 60 s
@@ -125,9 +118,6 @@ final class PrometheusServers {
     }
 
     func stop() {
-        for process in [prometheus, pushgateway] where process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        for process in [prometheus, pushgateway] { process.stop(within: 30) }
     }
 }

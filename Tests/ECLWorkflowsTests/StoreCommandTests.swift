@@ -11,7 +11,7 @@ import Testing
         let processes = try (0..<4).map { _ in
             try cli.start(arguments: ["run", "simple", "--count", "50", "--concurrency", "4", "--output", "json"])
         }
-        let outcomes = processes.map { $0.wait() }
+        let outcomes = try processes.map { try $0.wait() }
         for outcome in outcomes { #expect(outcome.status == 0, "\(outcome.stderr)") }
         let list = try cli.run("list", "--limit", "1000", "--output", "json")
         #expect(list.status == 0, "\(list.stderr)")

@@ -22,18 +22,15 @@ import Testing
     /// of `evaluate`'s expressions, and after focusing `focus`, their values again.
     static func browse(_ page: String, screenshot: String, evaluate: [String: String], focus: String? = nil) throws -> [String: Any] {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", repository.appendingPathComponent("Tests/Interop/browser_check.py").path, page, output.appendingPathComponent(screenshot).path]
+        var arguments = [repository.appendingPathComponent("Tests/Interop/browser_check.py").path, page, output.appendingPathComponent(screenshot).path]
         for (name, expression) in evaluate.sorted(by: { $0.key < $1.key }) { arguments += ["--eval", "\(name)=\(expression)"] }
         if let focus { arguments += ["--focus", focus] }
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "browser_check.py failed")
+        let result = output.appendingPathComponent(screenshot + ".json").path
+        let errors = output.appendingPathComponent(screenshot + ".log").path
+        let status = try ChildProcess("python3", arguments, standardOutput: .file(result), standardError: .file(errors), deadline: 180).wait()
+        let log = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(status == 0, "browser_check.py failed: \(log)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: result))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 

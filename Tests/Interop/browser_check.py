@@ -16,6 +16,8 @@ networking refused (any fetch would be a console error), then:
 """
 import json
 import os
+import select
+import signal
 import shutil
 import subprocess
 import sys
@@ -56,8 +58,10 @@ class DevTools:
                     if "error" in message:
                         raise RuntimeError(json.dumps(message["error"]))
                     return message
-            if time.time() > deadline:
-                raise TimeoutError("no answer from chromium")
+            left = deadline - time.time()
+            # Never blocked on a read: a browser that stops answering is a timeout, not a hang.
+            if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
+                raise TimeoutError("no answer from chromium within %d s" % timeout)
             chunk = os.read(self.read_fd, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed the pipe")
@@ -121,7 +125,8 @@ def main():
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
          "--no-first-run", "--no-default-browser-check", f"--user-data-dir={profile}",
          "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--window-size=1280,900", "about:blank"],
-        pass_fds=(3, 4), preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pass_fds=(3, 4), preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
     os.close(to_chrome_r)
     os.close(from_chrome_w)
     tools = DevTools(process, to_chrome_w, from_chrome_r)
@@ -184,7 +189,13 @@ def main():
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            pass
+        # The browser's helper processes too (its own session): none outlives the check.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
         shutil.rmtree(profile, ignore_errors=True)
     print(json.dumps(result))
 

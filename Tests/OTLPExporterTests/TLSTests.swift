@@ -45,29 +45,26 @@ import Tracing
     /// The https receiver (Tests/Interop/tls_receiver.py): started, then stopped with what it logged.
     final class Receiver {
         let port: Int
-        private let process = Process()
-        private let output = Pipe()
+        private let process: ChildProcess
 
         init(_ certificates: Certificates) throws {
             port = try freeLocalPort()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", "\(OTLPSchemaValidator.interop)/tls_receiver.py", "\(port)", certificates.serverCert, certificates.serverKey,
-                certificates.ca,
-            ]
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            process = try ChildProcess(
+                "python3", ["\(OTLPSchemaValidator.interop)/tls_receiver.py", "\(port)", certificates.serverCert, certificates.serverKey, certificates.ca],
+                standardOutput: .pipe)
+            let output = try #require(process.standardOutput)
             var line: [UInt8] = []
-            while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
-            guard String(decoding: line, as: UTF8.self) == "ready" else { throw TLSTestError("the TLS receiver did not start") }
+            while let byte = try output.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
+            guard String(decoding: line, as: UTF8.self) == "ready" else {
+                process.stop()
+                throw TLSTestError("the TLS receiver did not start")
+            }
         }
 
         /// Stops it; the request lines it printed.
         func stop() -> [String] {
-            process.terminate()
-            process.waitUntilExit()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.stop()
+            let text = String(decoding: process.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             return text.split(separator: "\n").map(String.init)
         }
     }

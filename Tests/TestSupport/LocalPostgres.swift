@@ -78,9 +78,9 @@ public final class LocalPostgres: Sendable {
         try Self.run(["sql", url, statement], psqlFlags: true)
     }
 
-    /// Runs the script and returns its standard output, trimmed. Spawned and waited for directly
-    /// (posix_spawn, waitpid): the child gets an empty signal mask, not the test runner's blocked one, which
-    /// the server would inherit, and no SIGCHLD delivery is needed to see it end.
+    /// Runs the script and returns its standard output, trimmed. Through ``ChildProcess``: the server it starts
+    /// holds no descriptor of the test runner's (a pipe or socket of another test's child would stay open as long
+    /// as the server runs), and gets an empty signal mask, not the runner's blocked one.
     @discardableResult
     static func run(_ arguments: [String], psqlFlags: Bool = false) throws -> String {
         var environment = ProcessInfo.processInfo.environment
@@ -88,44 +88,15 @@ public final class LocalPostgres: Sendable {
         if psqlFlags { environment["PSQL_FLAGS"] = "-A -t" }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-pg-\(UUID().uuidString).out").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ["/bin/bash", script] + arguments
-        let envp = environment.map { "\($0.key)=\($0.value)" }
-        var pid: pid_t = 0
-        let spawned = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in posix_spawn(&pid, "/bin/bash", &actions, &attributes, cArgv, cEnvp) }
-        }
-        guard spawned == 0 else { throw LocalPostgresError(description: "cannot start local-postgres.sh: error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let status = try ChildProcess(
+            "/bin/bash", [script] + arguments, environment: environment, standardOutput: .file(output), standardError: .standardOutput
+        ).wait()
         let text = (try? String(contentsOfFile: output, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard status == 0 else {
             throw LocalPostgresError(description: "local-postgres.sh \(arguments.first ?? "") failed: \(text)")
         }
         return text
     }
-}
-
-/// Calls `body` with a NULL-terminated array of C strings.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return body(pointers)
 }
 
 /// A failure of the local server's script, with what it printed.

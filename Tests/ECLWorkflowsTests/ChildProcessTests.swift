@@ -1,0 +1,60 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// The way the tests start programs (``ChildProcess``): a child holds no descriptor of the test runner's, gets
+/// the signals the runner blocks, and one that outlives its deadline is killed and reported, never waited for
+/// for ever.
+@Suite struct ChildProcessTests {
+    /// The lines of /proc/PID/status that start with `field`.
+    static func status(_ pid: pid_t, _ field: String) throws -> String {
+        let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        return text.split(separator: "\n").first { $0.hasPrefix(field + ":") }.map { String($0.dropFirst(field.count + 1)).trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+
+    @Test func aChildHoldsOnlyItsStandardDescriptorsAndNoBlockedSignal() throws {
+        // A descriptor the runner opened without close-on-exec (as Foundation's Process and Pipe do): the
+        // child must not inherit it, or whoever waits for its end-of-file waits as long as the child lives.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { for fd in ends { close(fd) } }
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        let child = try ChildProcess("sleep", ["30"])
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        defer { child.stop() }
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").compactMap(Int32.init).sorted()
+        #expect(descriptors == [0, 1, 2])
+        #expect(try Self.status(child.pid, "SigBlk") == "0000000000000000")
+        // SIGINT reaches it and ends it (the default action), as it does a program started from a shell.
+        child.signal(SIGINT)
+        #expect(try child.wait() == 128 + SIGINT)
+    }
+
+    @Test func aChildPastItsDeadlineIsKilledAndReported() throws {
+        let child = try ChildProcess("sleep", ["60"], deadline: 0.5, diagnose: false)
+        #expect(throws: ChildProcess.Hung.self) { try child.wait() }
+        #expect(!child.isRunning)
+        #expect(child.exitStatus() == 128 + SIGKILL)
+    }
+
+    @Test func outputGoesWhereItIsSent() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-child-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("out").path
+        let both = try ChildProcess("sh", ["-c", "pwd; echo out; echo err >&2; exit 3"], in: directory.path, standardOutput: .file(file), standardError: .standardOutput)
+        #expect(try both.wait() == 3)
+        let resolved = directory.resolvingSymlinksInPath().path
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "\(resolved)\nout\nerr\n")
+        let piped = try ChildProcess("sh", ["-c", "echo one; echo two >&2"], standardOutput: .pipe, standardError: .pipe)
+        #expect(String(decoding: piped.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self) == "one\n")
+        #expect(String(decoding: piped.standardError?.readDataToEndOfFile() ?? Data(), as: UTF8.self) == "two\n")
+        #expect(try piped.wait() == 0)
+        #expect(throws: ChildProcess.Failure.self) { try ChildProcess("/nonexistent/program", []) }
+    }
+}

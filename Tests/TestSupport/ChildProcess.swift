@@ -1,0 +1,252 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A program a test starts (the built binary, a server, a Python helper), spawned directly and waited for
+/// against a deadline.
+///
+/// Foundation's `Process` is not used: a child it starts inherits every descriptor another thread opened
+/// meanwhile without close-on-exec (Foundation's own exit-watching sockets and pipes among them), so one test's
+/// server (PostgreSQL, Prometheus, rotel) could hold another test's child "running" until the server stops, and
+/// that test waited for ever. Here the child keeps standard input, output and error only (every other
+/// descriptor is closed in it), starts with an empty signal mask and default signal actions (not the test
+/// runner's blocked ones, so SIGINT and SIGTERM reach it), in a process group of its own, and its end is seen
+/// by `waitpid`, not by a signal or a run loop.
+public final class ChildProcess: Sendable {
+    /// Where the child's standard output or error goes.
+    public enum Output: Sendable {
+        /// `/dev/null`.
+        case discard
+        /// The file (created or truncated).
+        case file(String)
+        /// A pipe whose reading end is ``standardOutput`` or ``standardError``.
+        case pipe
+        /// Wherever standard output goes (for standard error only).
+        case standardOutput
+    }
+
+    /// How long a child may run by default: far beyond any test's child on a slow machine, well short of the
+    /// CI's limit.
+    public static let deadline: Double = 300
+
+    /// The child's process id (also its process group's).
+    public let pid: pid_t
+    /// The command line, for messages.
+    public let command: String
+    /// The reading end of the child's standard output, when it is ``Output/pipe``.
+    public let standardOutput: FileHandle?
+    /// The reading end of the child's standard error, when it is ``Output/pipe``.
+    public let standardError: FileHandle?
+    private let status = Mutex<Int32?>(nil)
+    private let hung = Mutex<String?>(nil)
+
+    /// Starts `executable` (a path, or a name looked up in PATH) with `arguments`, in `directory` (else the
+    /// current one), with `environment` (else this process's), standard input `/dev/null`. Still running after
+    /// `deadline` seconds, it is looked at (its processes, its threads' stacks when gdb is installed), killed
+    /// with its process group (so pipes from it close and readers go on), and ``wait()`` throws ``Hung`` with
+    /// what was seen, also appended to `.build/test-output/hangs.txt` (unless `diagnose` is false).
+    public init(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil,
+        standardOutput output: Output = .discard, standardError error: Output = .discard, deadline: Double = ChildProcess.deadline,
+        diagnose: Bool = true
+    ) throws {
+        let command = ([executable] + arguments).joined(separator: " ")
+        self.command = command
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var parentEnds: [Int32] = []
+        var childEnds: [Int32] = []
+        defer { for fd in childEnds { close(fd) } }
+        func route(_ output: Output, to target: Int32) throws -> FileHandle? {
+            switch output {
+            case .discard: posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
+            case .file(let path): posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, target)
+            case .pipe:
+                var ends: [Int32] = [0, 0]
+                guard pipe(&ends) == 0 else { throw Failure("cannot make a pipe for \(command): \(String(cString: strerror(errno)))") }
+                // Close-on-exec at once: children other threads start keep none of it.
+                for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                parentEnds.append(ends[0])
+                childEnds.append(ends[1])
+                posix_spawn_file_actions_adddup2(&actions, ends[1], target)
+                return FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+            }
+            return nil
+        }
+        standardOutput = try route(output, to: 1)
+        standardError = try route(error, to: 2)
+        // Every descriptor from 3 up is closed in the child, by the child: a list made here would miss what
+        // another thread opens before the spawn.
+        _ = Self.closeFrom(&actions, 3)
+        if let directory { _ = Self.changeDirectory(&actions, directory) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        let argv = [executable] + arguments
+        let envp = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let spawned = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnvp in
+                executable.contains("/")
+                    ? posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+                    : posix_spawnp(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+            }
+        }
+        guard spawned == 0 else {
+            for fd in parentEnds { close(fd) }
+            throw Failure("cannot start \(command): \(String(cString: strerror(spawned)))")
+        }
+        self.pid = pid
+        guard deadline.isFinite else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + deadline) { [self] in
+            guard isRunning else { return }
+            let seen = diagnose ? "\n" + Self.describe(self.pid) : ""
+            let description = "\(command) was still running after \(Int(deadline)) s; killed.\(seen)"
+            hung.withLock { $0 = description }
+            if diagnose { Self.record(description) }
+            kill(-self.pid, SIGKILL)
+            kill(self.pid, SIGKILL)
+        }
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` and `posix_spawn_file_actions_addchdir_np` (2.34 and
+    /// later), which Swift's Glibc module does not declare.
+    private static let closeFrom = glibc("posix_spawn_file_actions_addclosefrom_np", as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    private static let changeDirectory = glibc("posix_spawn_file_actions_addchdir_np", as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
+
+    private static func glibc<F>(_ name: String, as type: F.Type) -> F {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { fatalError("\(name) not found: glibc 2.34 or later is needed") }
+        return unsafeBitCast(symbol, to: type)
+    }
+
+    /// Whether it has not ended yet.
+    public var isRunning: Bool { exitStatus() == nil }
+
+    /// Sends it `signal`.
+    public func signal(_ signal: Int32) { if isRunning { kill(pid, signal) } }
+
+    /// Sends it SIGTERM.
+    public func terminate() { signal(SIGTERM) }
+
+    /// Its status as a shell gives it (the exit code, or 128 + the signal that ended it) once it has ended,
+    /// nil while it runs.
+    public func exitStatus() -> Int32? {
+        status.withLock { known in
+            if let known { return known }
+            var raw: Int32 = 0
+            var reaped: pid_t
+            repeat { reaped = waitpid(pid, &raw, WNOHANG) } while reaped == -1 && errno == EINTR
+            guard reaped == pid else { return nil }
+            known = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            return known
+        }
+    }
+
+    /// Waits for its end and returns its status (see ``exitStatus()``); throws ``Hung`` if it was killed at its
+    /// deadline.
+    @discardableResult
+    public func wait() throws -> Int32 {
+        var pause: UInt32 = 1_000
+        while true {
+            if let status = exitStatus() {
+                if let hung = hung.withLock({ $0 }) { throw Hung(description: hung) }
+                return status
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+    }
+
+    /// Waits up to `seconds` without failing: its status, or nil if it still runs.
+    public func waitBriefly(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let status = exitStatus() { return status }
+            usleep(10_000)
+        }
+        return exitStatus()
+    }
+
+    /// Stops it: SIGTERM, then SIGKILL if it has not ended within `seconds`; its status.
+    @discardableResult
+    public func stop(within seconds: Double = 10) -> Int32 {
+        terminate()
+        if let status = waitBriefly(seconds: seconds) { return status }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        while exitStatus() == nil { usleep(10_000) }
+        return exitStatus() ?? -1
+    }
+
+    /// A child that did not end in time: what it and its descendants were doing.
+    public struct Hung: Error, CustomStringConvertible {
+        /// The command, the processes and the stacks seen.
+        public let description: String
+    }
+
+    /// A child that could not be started.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What failed.
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The process and its descendants (`ps`), and the stacks of its threads (gdb, when installed).
+    static func describe(_ pid: pid_t) -> String {
+        var text = ""
+        if let ps = try? quickly("ps", ["-o", "pid,ppid,stat,etime,args", "--forest", "-g", "\(pid)"]) { text += ps }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb"),
+            let stacks = try? quickly("/usr/bin/gdb", ["-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 16"])
+        {
+            text += stacks.split(separator: "\n").filter { $0.hasPrefix("Thread ") || $0.hasPrefix("#") }.joined(separator: "\n")
+        }
+        return text
+    }
+
+    /// What a short diagnostic command printed (output and error), waited for 60 s at most.
+    private static func quickly(_ executable: String, _ arguments: [String]) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let child = try ChildProcess(executable, arguments, standardOutput: .file(file), standardError: .standardOutput, deadline: .infinity)
+        if child.waitBriefly(seconds: 60) == nil { child.stop(within: 1) }
+        return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+    }
+
+    /// The repository's `.build/test-output/hangs.txt`, which `make test` prints when the suite fails.
+    static let hangsFile = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/test-output/hangs.txt")
+
+    private static func record(_ text: String) {
+        let folder = hangsFile.deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: hangsFile.path) { FileManager.default.createFile(atPath: hangsFile.path, contents: nil) }
+        guard let handle = try? FileHandle(forWritingTo: hangsFile) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((text + "\n\n").utf8))
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var pointers = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return body(pointers)
+}
