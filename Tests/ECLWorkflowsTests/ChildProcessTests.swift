@@ -7,10 +7,12 @@ import Testing
 /// the signals the runner blocks, and one that outlives its deadline is killed and reported, never waited for
 /// for ever.
 @Suite struct ChildProcessTests {
-    /// The lines of /proc/PID/status that start with `field`.
-    static func status(_ pid: pid_t, _ field: String) throws -> String {
-        let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        return text.split(separator: "\n").first { $0.hasPrefix(field + ":") }.map { String($0.dropFirst(field.count + 1)).trimmingCharacters(in: .whitespaces) } ?? ""
+    /// What a child printed on standard output.
+    static func output(_ executable: String, _ arguments: [String]) throws -> String {
+        let child = try ChildProcess(executable, arguments, standardOutput: .pipe)
+        let text = String(decoding: child.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+        #expect(try child.wait() == 0)
+        return text
     }
 
     @Test func aChildHoldsOnlyItsStandardDescriptorsAndNoBlockedSignal() throws {
@@ -24,13 +26,12 @@ import Testing
         sigaddset(&blocked, SIGINT)
         var previous = sigset_t()
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        // ls lists its own descriptors: 0-2 and the directory it reads (3), nothing of the runner's.
+        #expect(try Self.output("ls", ["/proc/self/fd"]) == "0\n1\n2\n3\n")
+        #expect(try Self.output("grep", ["SigBlk", "/proc/self/status"]) == "SigBlk:\t0000000000000000\n")
+        // SIGINT reaches a child and ends it (the default action), as it does a program started from a shell.
         let child = try ChildProcess("sleep", ["30"])
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
-        defer { child.stop() }
-        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").compactMap(Int32.init).sorted()
-        #expect(descriptors == [0, 1, 2])
-        #expect(try Self.status(child.pid, "SigBlk") == "0000000000000000")
-        // SIGINT reaches it and ends it (the default action), as it does a program started from a shell.
         child.signal(SIGINT)
         #expect(try child.wait() == 128 + SIGINT)
     }
