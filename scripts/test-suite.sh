@@ -13,9 +13,13 @@ output=.build/test-output
 mkdir -p "$output"
 rm -f "$output/hangs.txt" "$output/suite-stacks.txt"
 
-# The suite in a session of its own, so that it and everything it started can be looked at and stopped.
-setsid "$@" > >(tee "$log") 2>&1 &
+# The suite in a session of its own, so that it and everything it started can be looked at and stopped
+# (SwiftPM gives the test runner a process group of its own, and every child of a test has its own too).
+exec 3> >(tee "$log")
+tee=$!
+setsid "$@" >&3 2>&3 &
 suite=$!
+trap 'pkill -TERM -s "$suite"; exit 130' INT TERM
 
 unfinished() {
   python3 - "$log" <<'EOF'
@@ -41,12 +45,11 @@ EOF
   ps -o pid,ppid,stat,etime,args --forest -s "$suite" | cut -c1-200
   runner=$(pgrep -s "$suite" -f '\.xctest' | head -1)
   if [ -n "$runner" ] && command -v gdb > /dev/null; then
-    gdb -p "$runner" -batch -nx -ex "thread apply all bt 24" > "$output/suite-stacks.txt" 2>&1
+    timeout 120 gdb -p "$runner" -batch -nx -ex "thread apply all bt 24" > "$output/suite-stacks.txt" 2>&1
     echo "Test runner threads waiting in a test (all stacks: $output/suite-stacks.txt):"
     grep -E "^#.* in .*(Tests|TestSupport)\." "$output/suite-stacks.txt" | sed -E 's/^#[0-9]+ +0x[0-9a-f]+ in //' | cut -c1-160 | sort | uniq -c | head -20
   fi
-  [ -s "$output/hangs.txt" ] && { echo "Children killed at their deadline:"; head -60 "$output/hangs.txt"; }
-  kill -KILL -- -"$suite" 2>/dev/null
+  pkill -KILL -s "$suite"
 ) &
 watchdog=$!
 
@@ -56,6 +59,8 @@ sleeper=$(pgrep -P "$watchdog" sleep)
 kill "$watchdog" 2>/dev/null
 [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
 wait "$watchdog" 2>/dev/null
+exec 3>&-
+wait "$tee"  # the log is whole before it is read again
 
 if [ "$status" -ne 0 ]; then
   echo

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import TestSupport
+import Testing
 
 /// A real third-party OTLP receiver for end-to-end tests: rotel (PyPI `rotel`, its `rotel-agent`), which
 /// validates and accepts OTLP/HTTP JSON, forwarding what it accepted to a small downstream sink
@@ -19,10 +20,12 @@ final class Collector {
             let candidate = "\(directory)/rotel-agent"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        let found = try Subprocess.run(
-            "python3", ["-c", "import rotel, os; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"], seconds: 60)
-        let path = found.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard found.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
+        // Its standard output alone: a warning Python prints is not part of the path.
+        let finder = try ChildProcess(
+            "python3", ["-c", "import rotel, os; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"], standardOutput: .pipe,
+            deadline: 60)
+        let path = String(decoding: finder.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard try finder.wait() == 0, FileManager.default.isExecutableFile(atPath: path) else {
             throw CollectorError("rotel-agent not found: run 'make test' (it installs the PyPI package rotel)")
         }
         return path
@@ -38,31 +41,32 @@ final class Collector {
         let sinkPort = try freeLocalPort()
         sinkFile = directory.appendingPathComponent("sink.jsonl").path
 
-        sink = try ChildProcess("python3", ["\(Self.interop)/otlp_sink.py", "\(sinkPort)", sinkFile], standardOutput: .pipe)
-        // Wait for the sink's "ready" line: it is listening once it prints it.
-        let line = sink.standardOutput?.readLine()
-        guard line == "ready" else {
-            sink.stop()
-            throw CollectorError("the OTLP sink did not start: \(line ?? "no output")")
+        sink = try ChildProcess(
+            "python3", ["\(Self.interop)/otlp_sink.py", "\(sinkPort)", sinkFile], standardOutput: .pipe, deadline: ChildProcess.serverDeadline)
+        do {
+            // Wait for the sink's "ready" line: it is listening once it prints it.
+            let line = sink.standardOutput?.readLine()
+            guard line == "ready" else { throw CollectorError("the OTLP sink did not start: \(line ?? "no output")") }
+            (rotel, port) = try Self.startRotel(chosen: chosen, sinkPort: sinkPort)
+        } catch {
+            _ = try? sink.stop()
+            throw error
         }
+    }
 
-        // A free port can be taken by a test running beside this one before rotel binds it: rotel then exits,
-        // and is started again on fresh ports (a port the caller chose is kept).
+    /// rotel, started and listening. A free port can be taken by a test running beside this one before rotel
+    /// binds it: rotel then exits, and is started again on fresh ports (a port the caller chose is kept).
+    private static func startRotel(chosen: Int?, sinkPort: Int) throws -> (process: ChildProcess, port: Int) {
         var attempt = 1
         while true {
             let port = try chosen ?? freeLocalPort()
-            let process = try Self.startRotel(port: port, grpcPort: try freeLocalPort(), sinkPort: sinkPort)
+            let process = try startRotel(port: port, grpcPort: try freeLocalPort(), sinkPort: sinkPort)
             do {
-                try Self.waitUntilListening(port: port, process: process)
-                self.port = port
-                rotel = process
-                return
+                try waitUntilListening(port: port, process: process)
+                return (process, port)
             } catch {
-                process.stop()
-                guard attempt < 3 else {
-                    sink.stop()
-                    throw error
-                }
+                _ = try? process.stop()
+                guard attempt < 3 else { throw error }
                 attempt += 1
             }
         }
@@ -74,7 +78,7 @@ final class Collector {
         try ChildProcess(try rotelPath(), [
             "start", "--otlp-grpc-endpoint", "127.0.0.1:\(grpcPort)", "--otlp-http-endpoint", "127.0.0.1:\(port)",
             "--exporter", "otlp", "--otlp-exporter-endpoint", "http://127.0.0.1:\(sinkPort)", "--otlp-exporter-protocol", "http",
-        ])
+        ], deadline: ChildProcess.serverDeadline)
     }
 
     /// Whether something accepts connections on 127.0.0.1:`port`.
@@ -99,7 +103,7 @@ final class Collector {
             if isListening(port: port) { return }
             usleep(20_000)
         }
-        throw CollectorError("rotel did not start listening on 127.0.0.1:\(port)")
+        throw CollectorError("\(process.command) did not start listening on 127.0.0.1:\(port)")
     }
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -107,8 +111,10 @@ final class Collector {
     /// Stops rotel (it forwards what it holds on SIGTERM), then the sink, and returns what reached the sink:
     /// spans and log records as [traceId, spanId, name or body], metric points as [name, "k=v,…", value].
     func stop() -> (spans: [[String]], logs: [[String]], metrics: [[String]]) {
-        rotel.stop(within: 30)
-        sink.stop(within: 30)
+        // A server killed at its deadline before this stop is a failure: what it did not forward is not the run's.
+        for server in [rotel, sink] {
+            do { try server.stop(within: 30) } catch { Issue.record("\(error)") }
+        }
         var spans: [[String]] = []
         var logs: [[String]] = []
         var metrics: [[String]] = []

@@ -2,6 +2,7 @@ import CurlClient
 import Foundation
 import Glibc
 import TestSupport
+import Testing
 
 /// Debian's Prometheus Pushgateway and Prometheus (installed by `make test`), started on free ports of
 /// 127.0.0.1 in a scratch directory: Prometheus scrapes the Pushgateway every second, keeping the pushed
@@ -35,9 +36,18 @@ final class PrometheusServers {
         pushgateway = try Self.start(try Self.binary("prometheus-pushgateway"), [
             "--web.listen-address=127.0.0.1:\(pushgatewayPort)", "--persistence.file=\(directory.appendingPathComponent("pushgateway.data").path)",
         ], log: directory.appendingPathComponent("pushgateway.log"))
-        try Collector.waitUntilListening(port: pushgatewayPort, process: pushgateway)
+        do {
+            try Collector.waitUntilListening(port: pushgatewayPort, process: pushgateway)
+            (prometheus, prometheusPort) = try Self.startPrometheus(directory: directory, pushgatewayPort: pushgatewayPort, scrapeTargets: scrapeTargets)
+        } catch {
+            _ = try? pushgateway.stop()
+            throw error
+        }
+    }
 
-        prometheusPort = try freeLocalPort()
+    /// Prometheus on a free port, listening, scraping the Pushgateway and `scrapeTargets`.
+    private static func startPrometheus(directory: URL, pushgatewayPort: Int, scrapeTargets: [String]) throws -> (ChildProcess, Int) {
+        let port = try freeLocalPort()
         let config = directory.appendingPathComponent("prometheus.yml")
         try """
         global:
@@ -53,21 +63,21 @@ final class PrometheusServers {
               - targets: [\(scrapeTargets.map { "'\($0)'" }.joined(separator: ", "))]
         """)
         """.write(to: config, atomically: true, encoding: .utf8)
-        prometheus = try Self.start(try Self.binary("prometheus"), [
+        let prometheus = try start(try binary("prometheus"), [
             "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)",
+            "--web.listen-address=127.0.0.1:\(port)",
         ], log: directory.appendingPathComponent("prometheus.log"))
         do {
-            try Collector.waitUntilListening(port: prometheusPort, process: prometheus)
+            try Collector.waitUntilListening(port: port, process: prometheus)
         } catch {
-            pushgateway.stop()
-            prometheus.stop()
+            _ = try? prometheus.stop()
             throw error
         }
+        return (prometheus, port)
     }
 
     private static func start(_ binary: String, _ arguments: [String], log: URL) throws -> ChildProcess {
-        try ChildProcess(binary, arguments, standardOutput: .file(log.path), standardError: .standardOutput)
+        try ChildProcess(binary, arguments, standardOutput: .file(log.path), standardError: .standardOutput, deadline: ChildProcess.serverDeadline)
     }
 
     /// The value of a PromQL query that returns one number, asked of Prometheus until it is `expected` or 60 s
@@ -118,6 +128,8 @@ final class PrometheusServers {
     }
 
     func stop() {
-        for process in [prometheus, pushgateway] { process.stop(within: 30) }
+        for process in [prometheus, pushgateway] {
+            do { try process.stop(within: 30) } catch { Issue.record("\(error)") }
+        }
     }
 }

@@ -51,19 +51,19 @@ import Tracing
             port = try freeLocalPort()
             process = try ChildProcess(
                 "python3", ["\(OTLPSchemaValidator.interop)/tls_receiver.py", "\(port)", certificates.serverCert, certificates.serverKey, certificates.ca],
-                standardOutput: .pipe)
+                standardOutput: .pipe, deadline: ChildProcess.serverDeadline)
             let output = try #require(process.standardOutput)
             var line: [UInt8] = []
             while let byte = try output.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
             guard String(decoding: line, as: UTF8.self) == "ready" else {
-                process.stop()
+                _ = try? process.stop()
                 throw TLSTestError("the TLS receiver did not start")
             }
         }
 
         /// Stops it; the request lines it printed.
         func stop() -> [String] {
-            process.stop()
+            do { try process.stop() } catch { Issue.record("\(error)") }
             let text = String(decoding: process.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             return text.split(separator: "\n").map(String.init)
         }

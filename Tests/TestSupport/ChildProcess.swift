@@ -7,13 +7,13 @@ import Glibc
 /// A program a test starts (the built binary, a server, a Python helper), spawned directly and waited for
 /// against a deadline.
 ///
-/// Foundation's `Process` is not used: a child it starts inherits every descriptor another thread opened
-/// meanwhile without close-on-exec (Foundation's own exit-watching sockets and pipes among them), so one test's
-/// server (PostgreSQL, Prometheus, rotel) could hold another test's child "running" until the server stops, and
-/// that test waited for ever. Here the child keeps standard input, output and error only (every other
-/// descriptor is closed in it), starts with an empty signal mask and default signal actions (not the test
-/// runner's blocked ones, so SIGINT and SIGTERM reach it), in a process group of its own, and its end is seen
-/// by `waitpid`, not by a signal or a run loop.
+/// Foundation's `Process` is not used: it sees a child's end when a socket the child inherited closes, and a
+/// child another thread spawns meanwhile inherits that socket (and any `Pipe`) too, since neither is
+/// close-on-exec. A `/bin/true` was measured waiting 20 s for an unrelated `sleep 20` started beside it; the
+/// shared PostgreSQL server lives until the runner exits, so a test could wait for ever (the CI did, 90
+/// minutes). Here the child keeps standard input, output and error only (every other descriptor is closed in
+/// it), starts with an empty signal mask and default signal actions (not the test runner's blocked ones, so
+/// SIGINT and SIGTERM reach it), in a process group of its own, and its end is seen by `waitpid`.
 public final class ChildProcess: Sendable {
     /// Where the child's standard output or error goes.
     public enum Output: Sendable {
@@ -30,6 +30,8 @@ public final class ChildProcess: Sendable {
     /// How long a child may run by default: far beyond any test's child on a slow machine, well short of the
     /// CI's limit.
     public static let deadline: Double = 300
+    /// How long a server a test starts may run by default: the whole of a long test.
+    public static let serverDeadline: Double = 1_200
 
     /// The child's process id (also its process group's).
     public let pid: pid_t
@@ -39,6 +41,8 @@ public final class ChildProcess: Sendable {
     public let standardOutput: FileHandle?
     /// The reading end of the child's standard error, when it is ``Output/pipe``.
     public let standardError: FileHandle?
+    /// Its status once reaped. Every `waitpid` and every signal sent happens under this lock: an unreaped child
+    /// keeps its pid, so no signal can reach another process that was given the same number.
     private let status = Mutex<Int32?>(nil)
     private let hung = Mutex<String?>(nil)
 
@@ -58,7 +62,6 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var parentEnds: [Int32] = []
         var childEnds: [Int32] = []
         defer { for fd in childEnds { close(fd) } }
         func route(_ output: Output, to target: Int32) throws -> FileHandle? {
@@ -67,11 +70,11 @@ public final class ChildProcess: Sendable {
             case .file(let path): posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, target)
             case .pipe:
+                // Close-on-exec from the start: no program anything else in the runner starts gets it.
                 var ends: [Int32] = [0, 0]
-                guard pipe(&ends) == 0 else { throw Failure("cannot make a pipe for \(command): \(String(cString: strerror(errno)))") }
-                // Close-on-exec at once: children other threads start keep none of it.
-                for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-                parentEnds.append(ends[0])
+                guard Self.pipeCloseOnExec(&ends, O_CLOEXEC) == 0 else {
+                    throw Failure("cannot make a pipe for \(command): \(String(cString: strerror(errno)))")
+                }
                 childEnds.append(ends[1])
                 posix_spawn_file_actions_adddup2(&actions, ends[1], target)
                 return FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
@@ -107,25 +110,24 @@ public final class ChildProcess: Sendable {
                     : posix_spawnp(&pid, executable, &actions, &attributes, cArgv, cEnvp)
             }
         }
-        guard spawned == 0 else {
-            for fd in parentEnds { close(fd) }
-            throw Failure("cannot start \(command): \(String(cString: strerror(spawned)))")
-        }
+        // The pipes' reading ends are closed with their FileHandles.
+        guard spawned == 0 else { throw Failure("cannot start \(command): \(String(cString: strerror(spawned)))") }
         self.pid = pid
         guard deadline.isFinite else { return }
         DispatchQueue.global().asyncAfter(deadline: .now() + deadline) { [self] in
             guard isRunning else { return }
             let seen = diagnose ? "\n" + Self.describe(self.pid) : ""
             let description = "\(command) was still running after \(Int(deadline)) s; killed.\(seen)"
+            guard killGroup() else { return }  // it ended while being looked at
             hung.withLock { $0 = description }
             if diagnose { Self.record(description) }
-            kill(-self.pid, SIGKILL)
-            kill(self.pid, SIGKILL)
+            while exitStatus() == nil { usleep(10_000) }  // reaped: no zombie left behind
         }
     }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` and `posix_spawn_file_actions_addchdir_np` (2.34 and
-    /// later), which Swift's Glibc module does not declare.
+    /// glibc's `pipe2`, `posix_spawn_file_actions_addclosefrom_np` and `posix_spawn_file_actions_addchdir_np`
+    /// (2.34 and later), which Swift's Glibc module does not declare.
+    private static let pipeCloseOnExec = glibc("pipe2", as: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
     private static let closeFrom = glibc("posix_spawn_file_actions_addclosefrom_np", as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
     private static let changeDirectory = glibc("posix_spawn_file_actions_addchdir_np", as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
 
@@ -137,24 +139,49 @@ public final class ChildProcess: Sendable {
     /// Whether it has not ended yet.
     public var isRunning: Bool { exitStatus() == nil }
 
-    /// Sends it `signal`.
-    public func signal(_ signal: Int32) { if isRunning { kill(pid, signal) } }
+    /// Sends it `signal`, if it has not ended.
+    public func signal(_ signal: Int32) {
+        status.withLock { known in
+            if known == nil, !Self.reap(pid, into: &known) { kill(pid, signal) }
+        }
+    }
 
     /// Sends it SIGTERM.
     public func terminate() { signal(SIGTERM) }
 
-    /// Its status as a shell gives it (the exit code, or 128 + the signal that ended it) once it has ended,
-    /// nil while it runs.
+    /// Kills its process group and it, if it has not ended; whether it had not.
+    @discardableResult
+    private func killGroup() -> Bool {
+        status.withLock { known in
+            guard known == nil, !Self.reap(pid, into: &known) else { return false }
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+            return true
+        }
+    }
+
+    /// Its exit code once it has ended, or minus the signal that ended it (never an exit code, so a program
+    /// that exits 130 itself on SIGINT is told from one SIGINT killed); nil while it runs.
     public func exitStatus() -> Int32? {
         status.withLock { known in
-            if let known { return known }
-            var raw: Int32 = 0
-            var reaped: pid_t
-            repeat { reaped = waitpid(pid, &raw, WNOHANG) } while reaped == -1 && errno == EINTR
-            guard reaped == pid else { return nil }
-            known = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            if known == nil { _ = Self.reap(pid, into: &known) }
             return known
         }
+    }
+
+    /// `waitpid` without blocking: whether it has ended, its status then in `known`. A child nobody can wait
+    /// for any more (ECHILD: reaped elsewhere) counts as ended, with status `Int32.min`.
+    private static func reap(_ pid: pid_t, into known: inout Int32?) -> Bool {
+        var raw: Int32 = 0
+        var reaped: pid_t
+        repeat { reaped = waitpid(pid, &raw, WNOHANG) } while reaped == -1 && errno == EINTR
+        if reaped == -1 {
+            known = Int32.min
+            return true
+        }
+        guard reaped == pid else { return false }
+        known = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : -(raw & 0x7F)
+        return true
     }
 
     /// Waits for its end and returns its status (see ``exitStatus()``); throws ``Hung`` if it was killed at its
@@ -182,18 +209,16 @@ public final class ChildProcess: Sendable {
         return exitStatus()
     }
 
-    /// Stops it: SIGTERM, then SIGKILL if it has not ended within `seconds`; its status.
+    /// Stops it: SIGTERM, then SIGKILL to its process group if it has not ended within `seconds`; its status.
+    /// A server killed at its deadline (before the test stopped it) is ``Hung``.
     @discardableResult
-    public func stop(within seconds: Double = 10) -> Int32 {
+    public func stop(within seconds: Double = 10) throws -> Int32 {
         terminate()
-        if let status = waitBriefly(seconds: seconds) { return status }
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
-        while exitStatus() == nil { usleep(10_000) }
-        return exitStatus() ?? -1
+        if waitBriefly(seconds: seconds) == nil { killGroup() }
+        return try wait()
     }
 
-    /// A child that did not end in time: what it and its descendants were doing.
+    /// A child that did not end in time: what it and its process group were doing.
     public struct Hung: Error, CustomStringConvertible {
         /// The command, the processes and the stacks seen.
         public let description: String
@@ -206,10 +231,9 @@ public final class ChildProcess: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// The process and its descendants (`ps`), and the stacks of its threads (gdb, when installed).
+    /// The processes of its group (`ps`), and the stacks of its threads (gdb, when installed).
     static func describe(_ pid: pid_t) -> String {
-        var text = ""
-        if let ps = try? quickly("ps", ["-o", "pid,ppid,stat,etime,args", "--forest", "-g", "\(pid)"]) { text += ps }
+        var text = (try? quickly("/bin/sh", ["-c", "ps -o pid,ppid,stat,etime,args --forest -p \"$(pgrep -d, -g \(pid))\""])) ?? ""
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb"),
             let stacks = try? quickly("/usr/bin/gdb", ["-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 16"])
         {
@@ -223,7 +247,7 @@ public final class ChildProcess: Sendable {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ecl-child-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         let child = try ChildProcess(executable, arguments, standardOutput: .file(file), standardError: .standardOutput, deadline: .infinity)
-        if child.waitBriefly(seconds: 60) == nil { child.stop(within: 1) }
+        if child.waitBriefly(seconds: 60) == nil { _ = try? child.stop(within: 1) }
         return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
     }
 
@@ -232,14 +256,18 @@ public final class ChildProcess: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent(".build/test-output/hangs.txt")
 
+    private static let recording = Mutex(())
+
     private static func record(_ text: String) {
-        let folder = hangsFile.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: hangsFile.path) { FileManager.default.createFile(atPath: hangsFile.path, contents: nil) }
-        guard let handle = try? FileHandle(forWritingTo: hangsFile) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data((text + "\n\n").utf8))
+        recording.withLock { _ in
+            let folder = hangsFile.deletingLastPathComponent()
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: hangsFile.path) { FileManager.default.createFile(atPath: hangsFile.path, contents: nil) }
+            guard let handle = try? FileHandle(forWritingTo: hangsFile) else { return }
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data((text + "\n\n").utf8))
+        }
     }
 }
 
