@@ -211,6 +211,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "PrometheusExportTests",
+            dependencies: ["PrometheusExport", "CurlClient", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ECLLogSQLTests",
             dependencies: ["ECLLogSQL", "ECLCore", "ECLLogging", "LogLineCore", "OTLPExporter", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict

@@ -5,14 +5,20 @@ import Foundation
 import Synchronization
 
 /// A Prometheus scrape endpoint for the life of a run (`OTEL_METRICS_EXPORTER=prometheus`): `GET /metrics`
-/// (or `/`) answers the text `render` returns; anything else 404. One small thread accepts and answers one
-/// connection at a time, each answer written in one piece with TCP_NODELAY, as a real server does.
+/// (or `/`) answers the text `render` returns; anything else 404. One small thread accepts; each connection is
+/// answered on its own (up to ``maxConnections`` at once, more get 503 at once), so a client that is slow to
+/// send its request never holds up Prometheus's scrape; each answer is written in one piece with TCP_NODELAY,
+/// as a real server does.
 public final class PrometheusScrapeEndpoint: Sendable {
     /// The URL Prometheus scrapes, such as `http://127.0.0.1:9464/metrics`.
     public let url: String
+    /// Connections answered at once; one more is told 503 and closed.
+    public static let maxConnections = 8
     private let listener: Int32
     private let stopped = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
+    private let inFlight = Atomic<Int>(0)
+    private let answering = DispatchGroup()
     private let finished = DispatchSemaphore(value: 0)
 
     /// Why the endpoint could not listen.
@@ -21,8 +27,9 @@ public final class PrometheusScrapeEndpoint: Sendable {
         public let description: String
     }
 
-    /// Listens on `host`:`port` (a name or an IPv4 address) and serves `render` until ``stop()``.
-    public init(host: String, port: Int, render: @escaping @Sendable () -> [UInt8]) throws(ListenError) {
+    /// Listens on `host`:`port` (a name or an IP address) and serves `render` until ``stop()``. A client has
+    /// `headSeconds` to send its request's head.
+    public init(host: String, port: Int, headSeconds: Int = 2, render: @escaping @Sendable () -> [UInt8]) throws(ListenError) {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -52,8 +59,19 @@ public final class PrometheusScrapeEndpoint: Sendable {
                 guard poll(&ready, 1, 200) > 0 else { continue }
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { continue }
-                if Self.answer(connection, render: render) { served.wrappingAdd(1, ordering: .relaxed) }
-                close(connection)
+                guard inFlight.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= Self.maxConnections else {
+                    inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                    Self.send(Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8), to: connection)
+                    close(connection)
+                    continue
+                }
+                answering.enter()
+                DispatchQueue.global().async { [self] in
+                    if Self.answer(connection, headSeconds: headSeconds, render: render) { served.wrappingAdd(1, ordering: .relaxed) }
+                    close(connection)
+                    inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                    answering.leave()
+                }
             }
         }
         thread.name = "ecl-prometheus-scrape"
@@ -63,21 +81,23 @@ public final class PrometheusScrapeEndpoint: Sendable {
     /// Scrapes answered so far.
     public var scrapes: Int { served.load(ordering: .relaxed) }
 
-    /// Stops listening, after the answer under way (each takes at most about 2 s). Later calls do nothing.
+    /// Stops listening, after the answers under way (each takes at most about its head time and 2 s to
+    /// send). Later calls do nothing.
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = finished.wait(timeout: .now() + 5)
         close(listener)
+        _ = answering.wait(timeout: .now() + 5)
     }
 
-    /// Reads one request head (up to 8 KiB, all of it within 2 s: a client that trickles bytes is cut off)
-    /// and answers it; true when it was a scrape (a GET of the metrics).
-    private static func answer(_ connection: Int32, render: @Sendable () -> [UInt8]) -> Bool {
+    /// Reads one request head (up to 8 KiB, all of it within `headSeconds`: a client that trickles bytes is
+    /// cut off) and answers it; true when it was a scrape (a GET of the metrics).
+    private static func answer(_ connection: Int32, headSeconds: Int, render: @Sendable () -> [UInt8]) -> Bool {
         var yes: Int32 = 1
         setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let deadline = DispatchTime.now() + 2
+        let deadline = DispatchTime.now() + .seconds(headSeconds)
         var head: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
         while head.count <= 8192, Self.endOfHead(head) == nil {
@@ -88,9 +108,8 @@ public final class PrometheusScrapeEndpoint: Sendable {
             guard count > 0 else { return false }
             head += chunk[..<count]
         }
-        guard let end = Self.endOfHead(head) else {
-            let refusal = Array("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-            _ = refusal.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard let end = Self.endOfHead(head), end <= 8192 else {
+            send(Array("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8), to: connection)
             return false
         }
         head = Array(head[..<end])
@@ -109,13 +128,20 @@ public final class PrometheusScrapeEndpoint: Sendable {
         }
         var response = Array("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
         if method != "HEAD" { response += body }
+        guard send(response, to: connection) else { return false }
+        return status.hasPrefix("200") && method == "GET"
+    }
+
+    /// Writes all of `bytes` (one write when the socket takes it); false when the client went away.
+    @discardableResult
+    private static func send(_ bytes: [UInt8], to connection: Int32) -> Bool {
         var sent = 0
-        while sent < response.count {
-            let count = response[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard count > 0 else { return false }
             sent += count
         }
-        return status.hasPrefix("200") && method == "GET"
+        return true
     }
 
     /// Where the request's head ends (after its blank line), if it has.
