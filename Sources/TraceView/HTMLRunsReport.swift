@@ -36,11 +36,11 @@ public struct HTMLRunsReport: Sendable {
             figures[name]!.tries += 1
             if node.facts.retried { figures[name]!.retried += 1 }
             if node.facts.error != nil || node.facts.retried { figures[name]!.failed += 1 }
-            durations[name, default: []].append(node.span.durationNanos)
+            if node.span.hasTime { durations[name, default: []].append(node.span.durationNanos) }
         }
         return order.map { name in
             var figure = figures[name]!
-            let sorted = durations[name]!.sorted()
+            let sorted = (durations[name] ?? []).sorted()
             figure.p50Nanos = percentile(sorted, 0.50)
             figure.p95Nanos = percentile(sorted, 0.95)
             return figure

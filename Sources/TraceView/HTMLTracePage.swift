@@ -40,7 +40,7 @@ public struct HTMLTracePage: Sendable {
         for (index, row) in rows.enumerated() {
             guard case .span(let span, let facts) = row.content else { continue }
             let y = top + index * rowHeight
-            let x = barLeft + Int(Double(span.startNanos - tree.startNanos) / total * Double(barWidth))
+            let x = barLeft + Int(Double(span.startNanos &- tree.startNanos) / total * Double(barWidth))
             let w = max(Int((Double(span.durationNanos) / total * Double(barWidth)).rounded()), 2)
             let marks = TraceText.marks(facts)
             let kind = facts.error != nil ? "error" : facts.retried ? "retried" : facts.isStep ? "step" : facts.model != nil ? "model"
@@ -50,12 +50,14 @@ public struct HTMLTracePage: Sendable {
             let room = max((labelWidth - indent - 8) / 7, 4)
             let shown = label.count > room ? String(label.prefix(room - 1)) + "…" : label
             let id = "span-\(index)"
-            svg += "<a href=\"#\(id)\" class=\"row \(kind)\" data-detail=\"\(id)\" aria-label=\"\(HTMLText.escape(label + ", " + TraceText.duration(nanos: span.durationNanos) + marks.map { ", " + $0.text }.joined()))\">"
+            svg += "<a href=\"#\(id)\" class=\"row \(kind)\" data-detail=\"\(id)\" aria-label=\"\(HTMLText.escape(label + ", " + TraceText.duration(of: span) + marks.map { ", " + $0.text }.joined()))\">"
             svg += "<title>\(HTMLText.escape(tooltip(span, facts, marks)))</title>"
             svg += "<rect class=\"back\" x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(rowHeight)\"/>"
             svg += "<text class=\"label\" x=\"\(indent)\" y=\"\(y + 15)\">\(HTMLText.escape(shown))</text>"
-            svg += "<rect class=\"bar\" x=\"\(min(x, barLeft + barWidth - 2))\" y=\"\(y + 5)\" width=\"\(w)\" height=\"\(rowHeight - 10)\" rx=\"2\"/>"
-            svg += "<text class=\"dur\" x=\"\(barLeft + barWidth + durationWidth - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(TraceText.duration(nanos: span.durationNanos))</text>"
+            if span.hasTime {
+                svg += "<rect class=\"bar\" x=\"\(min(x, barLeft + barWidth - 2))\" y=\"\(y + 5)\" width=\"\(w)\" height=\"\(rowHeight - 10)\" rx=\"2\"/>"
+            }
+            svg += "<text class=\"dur\" x=\"\(barLeft + barWidth + durationWidth - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(TraceText.duration(of: span))</text>"
             if let first = marks.first(where: { $0.kind == .failed }) ?? marks.first {
                 let text = first.text.count > 22 ? String(first.text.prefix(21)) + "…" : first.text
                 svg += "<text class=\"mark \(first.kind.rawValue)\" x=\"\(barLeft + barWidth + durationWidth + 4)\" y=\"\(y + 15)\">\(HTMLText.escape(text))</text>"
@@ -69,14 +71,14 @@ public struct HTMLTracePage: Sendable {
     }
 
     func tooltip(_ span: TraceSpan, _ facts: SpanFacts, _ marks: [TraceText.Mark]) -> String {
-        var lines = ["\(TraceText.label(span, facts)) — \(TraceText.duration(nanos: span.durationNanos))"]
+        var lines = ["\(TraceText.label(span, facts)) — \(TraceText.duration(of: span))"]
         lines += marks.map(\.text)
         lines += span.attributes.map { "\($0.key) = \($0.value)" }
         return lines.joined(separator: "\n")
     }
 
     func detail(id: String, span: TraceSpan, facts: SpanFacts, marks: [TraceText.Mark], tree: TraceTree) -> String {
-        var html = "<section id=\"\(id)\"><b>\(HTMLText.escape(TraceText.label(span, facts)))</b> · \(TraceText.duration(nanos: span.durationNanos)) · starts \(TraceText.offset(span.startNanos, from: tree.startNanos))"
+        var html = "<section id=\"\(id)\"><b>\(HTMLText.escape(TraceText.label(span, facts)))</b> · \(TraceText.duration(of: span))\(span.hasTime ? " · starts " + TraceText.offset(span.startNanos, from: tree.startNanos) : "")"
         for mark in marks { html += " · \(HTMLText.escape(mark.text))" }
         html += "<dl><dt>span id</dt><dd>\(HTMLText.escape(span.spanId))</dd><dt>status</dt><dd>\(span.status.rawValue)\(span.statusMessage.map { ": " + HTMLText.escape($0) } ?? "")</dd>"
         for attribute in span.attributes {
@@ -101,7 +103,7 @@ public struct HTMLTracePage: Sendable {
             let error = facts.error ?? node.firstErrorBelow
             let outcome = facts.retried ? "failed, tried again" : facts.error != nil ? "failed" : "ok"
             html += "<tr class=\"\(facts.error != nil ? "failed" : "ok")\"><td>\(HTMLText.escape(node.span.name))</td><td class=\"num\">\(facts.executionIndex.map(String.init) ?? "")</td><td class=\"num\">\(facts.attempt.map(String.init) ?? "")</td>"
-            html += "<td class=\"num\">\(TraceText.offset(node.span.startNanos, from: tree.startNanos))</td><td class=\"num\">\(TraceText.duration(nanos: node.span.durationNanos))</td>"
+            html += "<td class=\"num\">\(node.span.hasTime ? TraceText.offset(node.span.startNanos, from: tree.startNanos) : "")</td><td class=\"num\">\(TraceText.duration(of: node.span))</td>"
             html += "<td>\(outcome)</td><td class=\"num\">\(tokens > 0 ? TraceText.count(tokens) : "")</td><td>\(HTMLText.escape(error ?? ""))</td></tr>\n"
         }
         return html + "</tbody></table></section>\n"

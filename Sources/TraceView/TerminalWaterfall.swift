@@ -54,7 +54,7 @@ public struct TerminalWaterfall: Sendable {
             case .span(let span, let facts):
                 let label = pad(fit(row.prefix + TraceText.label(span, facts), labelWidth), labelWidth)
                 let bar = self.bar(span, start: tree.startNanos, total: total, width: barWidth)
-                let duration = leftPad(TraceText.duration(nanos: span.durationNanos), durationWidth)
+                let duration = leftPad(TraceText.duration(of: span), durationWidth)
                 let used = labelWidth + 1 + barWidth + 1 + durationWidth
                 var text = paint(label, facts.error != nil ? "31" : nil) + " " + paint(bar, color(span, facts)) + " " + duration
                 let marks = TraceText.marks(facts)
@@ -73,8 +73,10 @@ public struct TerminalWaterfall: Sendable {
         return out
     }
 
-    /// The span's bar: blocks from its start to its end column (at least one), spaces around it.
+    /// The span's bar: blocks from its start to its end column (at least one), spaces around it; only spaces
+    /// for a span without a start time.
     func bar(_ span: TraceSpan, start: UInt64, total: UInt64, width: Int) -> String {
+        guard span.hasTime else { return String(repeating: " ", count: width) }
         let from = Double(span.startNanos &- start) / Double(total) * Double(width)
         let to = Double(span.endNanos &- start) / Double(total) * Double(width)
         let first = min(max(Int(from), 0), width - 1)

@@ -63,8 +63,12 @@ public struct TraceSpan: Sendable, Equatable {
     /// The value of the attribute `key`, if the span has it.
     public func attribute(_ key: String) -> TraceValue? { attributes.first { $0.key == key }?.value }
 
-    /// How long it ran, in nanoseconds.
-    public var durationNanos: UInt64 { endNanos - startNanos }
+    /// Whether the producer gave its start time. OTLP requires one; a span with none (0) is drawn without a bar,
+    /// kept off the timeline (else the timeline would start in 1970) and left out of duration figures.
+    public var hasTime: Bool { startNanos > 0 }
+
+    /// How long it ran, in nanoseconds (0 for a span without a start time).
+    public var durationNanos: UInt64 { hasTime ? endNanos - startNanos : 0 }
 }
 
 /// An attribute's value.

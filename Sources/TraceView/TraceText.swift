@@ -86,6 +86,7 @@ public enum TraceText {
         if tree.logCount > 0 { parts.append("\(count(tree.logCount)) log line\(tree.logCount == 1 ? "" : "s")") }
         if tree.duplicateSpans > 0 { parts.append("\(count(tree.duplicateSpans)) span\(tree.duplicateSpans == 1 ? "" : "s") given twice, drawn once") }
         if tree.cyclesCut > 0 { parts.append("\(tree.cyclesCut) parent cycle\(tree.cyclesCut == 1 ? "" : "s") cut") }
+        if tree.untimed > 0 { parts.append("\(count(tree.untimed)) span\(tree.untimed == 1 ? "" : "s") without a start time, drawn without a bar") }
         if tree.flattened > 0 { parts.append("\(count(tree.flattened)) span\(tree.flattened == 1 ? "" : "s") deeper than \(TraceTree.maxDepth) levels drawn at that depth") }
         return parts.joined(separator: " · ")
     }
@@ -100,6 +101,9 @@ public enum TraceText {
         }
         return line
     }
+
+    /// A span's duration, or `no time` for one without a start time.
+    public static func duration(of span: TraceSpan) -> String { span.hasTime ? duration(nanos: span.durationNanos) : "no time" }
 
     /// The offset of `nanos` from the trace's start: `+12.4 ms`.
     public static func offset(_ nanos: UInt64, from start: UInt64) -> String {

@@ -39,7 +39,7 @@ public struct TraceTree: Sendable {
 
     /// The roots (spans whose parent is not in the data), in the order they started.
     public let roots: [Node]
-    /// The earliest start and the latest end, in nanoseconds since the Unix epoch.
+    /// The earliest start, in nanoseconds since the Unix epoch, of the spans that have one.
     public let startNanos: UInt64
     /// The latest end.
     public let endNanos: UInt64
@@ -53,6 +53,8 @@ public struct TraceTree: Sendable {
     public let cyclesCut: Int
     /// Spans deeper than ``maxDepth``, drawn at that depth under their ancestor there.
     public let flattened: Int
+    /// Spans without a start time (see ``TraceSpan/hasTime``), drawn without a bar.
+    public let untimed: Int
     /// The names the facts were read under.
     public let conventions: SpanConventions
     /// The deepest a span is drawn (a deeper chain is drawn at this depth, and said).
@@ -136,8 +138,10 @@ public struct TraceTree: Sendable {
         self.cyclesCut = cut
         self.flattened = flattened
         self.logCount = logCount
-        self.startNanos = unique.map(\.startNanos).min() ?? 0
-        self.endNanos = unique.map(\.endNanos).max() ?? 0
+        let timed = unique.filter(\.hasTime)
+        self.startNanos = timed.map(\.startNanos).min() ?? 0
+        self.endNanos = timed.map(\.endNanos).max() ?? 0
+        self.untimed = unique.count - timed.count
         self.spanCount = unique.count
         self.conventions = conventions
     }

@@ -40,8 +40,9 @@ public struct TraceTreeDocument: Encodable, Sendable {
         let name: String
         let spanId: String
         let parentSpanId: String?
-        let startOffsetMs: Double
-        let durationMs: Double
+        /// Left out for a span without a start time.
+        let startOffsetMs: Double?
+        let durationMs: Double?
         let status: TraceSpan.Status
         let error: String?
         let attempt: Int?
@@ -86,7 +87,8 @@ public struct TraceTreeDocument: Encodable, Sendable {
             let facts = node.facts
             return Span(
                 name: node.span.name, spanId: node.span.spanId, parentSpanId: node.span.parentSpanId,
-                startOffsetMs: offset(node.span.startNanos), durationMs: ms(node.span.durationNanos), status: node.span.status,
+                startOffsetMs: node.span.hasTime ? offset(node.span.startNanos) : nil,
+                durationMs: node.span.hasTime ? ms(node.span.durationNanos) : nil, status: node.span.status,
                 error: facts.error, attempt: facts.attempt, executionIndex: facts.executionIndex, retried: facts.retried, model: facts.model,
                 inputTokens: facts.inputTokens, outputTokens: facts.outputTokens, totalTokens: facts.totalTokens,
                 marks: TraceText.marks(facts).map(\.kind), attributes: map(node.span.attributes),

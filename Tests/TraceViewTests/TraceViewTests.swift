@@ -158,6 +158,28 @@ import Testing
         }
     }
 
+    @Test func aSpanWithoutAStartTimeKeepsTheTimelineAndHasNoBar() throws {
+        // A producer that left one span's start out (0): the timeline stays the trace's 10 ms, not 56 years.
+        var untimed = Self.span(3, parent: 1, name: "no-start")
+        (untimed.startNanos, untimed.endNanos) = (0, 0)
+        let tree = TraceTree(spans: [Self.span(1, parent: nil, start: 0, end: 0.010), Self.span(2, parent: 1, start: 0.002, end: 0.006), untimed])
+        #expect(tree.untimed == 1 && tree.endNanos - tree.startNanos == 10_000_000)
+        let lines = TerminalWaterfall(width: 80).render(tree, title: "t").split(separator: "\n").map(String.init)
+        #expect(lines[1].contains("10.0 ms") && lines[1].contains("1 span without a start time, drawn without a bar"), "\(lines)")
+        let row = try #require(lines.first { $0.contains("no-start") })
+        #expect(row.hasSuffix("no time") && !row.contains("█"), "\(row)")
+        // The root's bar fills the line's bar column: the scale is the trace's own.
+        let root = try #require(lines.first { $0.hasPrefix("s1") })
+        #expect(root.filter { $0 == "█" }.count >= 30, "\(root)")
+        let page = HTMLTracePage().render(tree, title: "t", sources: [])
+        #expect(page.components(separatedBy: "<rect class=\"bar\"").count - 1 == 2, "no bar for the span without a time")
+        let json = TraceTreeDocument(tree, title: "t", sources: []).json()
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let child = try #require(((document["roots"] as? [[String: Any]])?.first?["children"] as? [[String: Any]])?.first { $0["name"] as? String == "no-start" })
+        #expect(child["startOffsetMs"] == nil && child["durationMs"] == nil)
+        #expect(document["durationMs"] as? Double == 10)
+    }
+
     @Test func coloursOnlyWhenAsked() throws {
         let tree = try Self.tree("retried", trace: Self.retriedTrace)
         #expect(!TerminalWaterfall(width: 100).render(tree, title: "t").contains("\u{1B}["))
