@@ -6,9 +6,9 @@ import Synchronization
 
 /// A Prometheus scrape endpoint for the life of a run (`OTEL_METRICS_EXPORTER=prometheus`): `GET /metrics`
 /// (or `/`) answers the text `render` returns; anything else 404. One small thread accepts; each connection is
-/// answered on its own (up to ``maxConnections`` at once, more get 503 at once), so a client that is slow to
-/// send its request never holds up Prometheus's scrape; each answer is written in one piece with TCP_NODELAY,
-/// as a real server does.
+/// answered on a thread of its own (up to ``maxConnections`` at once, more get 503 at once; never on a shared
+/// pool, whose few threads the run's work needs), so a client that is slow to send its request never holds up
+/// Prometheus's scrape or the run; each answer is written in one piece with TCP_NODELAY, as a real server does.
 public final class PrometheusScrapeEndpoint: Sendable {
     /// The URL Prometheus scrapes, such as `http://127.0.0.1:9464/metrics`.
     public let url: String
@@ -18,6 +18,9 @@ public final class PrometheusScrapeEndpoint: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
     private let inFlight = Atomic<Int>(0)
+    /// The connections being answered, to cut at ``stop()``; closed under the lock, so a number is never cut
+    /// after it was reused.
+    private let connections = Mutex<Set<Int32>>([])
     private let answering = DispatchGroup()
     private let finished = DispatchSemaphore(value: 0)
 
@@ -66,12 +69,18 @@ public final class PrometheusScrapeEndpoint: Sendable {
                     continue
                 }
                 answering.enter()
-                DispatchQueue.global().async { [self] in
+                connections.withLock { _ = $0.insert(connection) }
+                let worker = Thread { [self] in
                     if Self.answer(connection, headSeconds: headSeconds, render: render) { served.wrappingAdd(1, ordering: .relaxed) }
-                    close(connection)
+                    connections.withLock {
+                        $0.remove(connection)
+                        close(connection)
+                    }
                     inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
                     answering.leave()
                 }
+                worker.name = "ecl-prometheus-answer"
+                worker.start()
             }
         }
         thread.name = "ecl-prometheus-scrape"
@@ -81,12 +90,13 @@ public final class PrometheusScrapeEndpoint: Sendable {
     /// Scrapes answered so far.
     public var scrapes: Int { served.load(ordering: .relaxed) }
 
-    /// Stops listening, after the answers under way (each takes at most about its head time and 2 s to
-    /// send). Later calls do nothing.
+    /// Stops listening and cuts the connections still open (a client still sending its request, or slow to
+    /// read an answer, is not waited for). Later calls do nothing.
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = finished.wait(timeout: .now() + 5)
         close(listener)
+        connections.withLock { for connection in $0 { shutdown(connection, Int32(SHUT_RDWR)) } }
         _ = answering.wait(timeout: .now() + 5)
     }
 

@@ -40,8 +40,6 @@ public struct HTMLTracePage: Sendable {
         for (index, row) in rows.enumerated() {
             guard case .span(let span, let facts) = row.content else { continue }
             let y = top + index * rowHeight
-            let x = barLeft + Int(Double(span.startNanos &- tree.startNanos) / total * Double(barWidth))
-            let w = max(Int((Double(span.durationNanos) / total * Double(barWidth)).rounded()), 2)
             let marks = TraceText.marks(facts)
             let kind = facts.error != nil ? "error" : facts.retried ? "retried" : facts.isStep ? "step" : facts.model != nil ? "model"
                 : span.attribute("db.system.name") != nil || span.attribute("db.system") != nil ? "db" : "other"
@@ -55,6 +53,9 @@ public struct HTMLTracePage: Sendable {
             svg += "<rect class=\"back\" x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(rowHeight)\"/>"
             svg += "<text class=\"label\" x=\"\(indent)\" y=\"\(y + 15)\">\(HTMLText.escape(shown))</text>"
             if span.hasTime {
+                // Fractions of the line (the span lies within the timeline, so each is 0...1), then columns.
+                let x = barLeft + Int(Double(span.startNanos - tree.startNanos) / total * Double(barWidth))
+                let w = max(Int((Double(span.durationNanos) / total * Double(barWidth)).rounded()), 2)
                 svg += "<rect class=\"bar\" x=\"\(min(x, barLeft + barWidth - 2))\" y=\"\(y + 5)\" width=\"\(w)\" height=\"\(rowHeight - 10)\" rx=\"2\"/>"
             }
             svg += "<text class=\"dur\" x=\"\(barLeft + barWidth + durationWidth - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(TraceText.duration(of: span))</text>"

@@ -135,24 +135,24 @@ public struct OTLPJSONLReader: Sendable {
         let parent = (object["parentSpanId"] as? String).flatMap { $0.isEmpty || $0 == "0000000000000000" ? nil : $0.lowercased() }
         let events = (object["events"] as? [[String: Any]] ?? []).map { event in
             TraceSpan.Event(
-                name: event["name"] as? String ?? "", timeNanos: UInt64(clamping: integer(event["timeUnixNano"]) ?? 0),
+                name: event["name"] as? String ?? "", timeNanos: nanos(event["timeUnixNano"]),
                 attributes: attributes(event["attributes"]))
         }
         let message = (status?["message"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return TraceSpan(
             traceId: traceId.lowercased(), spanId: spanId.lowercased(), parentSpanId: parent, name: object["name"] as? String ?? "",
-            startNanos: UInt64(clamping: integer(object["startTimeUnixNano"]) ?? 0), endNanos: UInt64(clamping: integer(object["endTimeUnixNano"]) ?? 0),
+            startNanos: nanos(object["startTimeUnixNano"]), endNanos: nanos(object["endTimeUnixNano"]),
             status: code, statusMessage: message, attributes: attributes(object["attributes"]), events: events)
     }
 
     static func logRecord(_ object: [String: Any]) -> TraceLogRecord {
-        let time = integer(object["timeUnixNano"]).flatMap { $0 > 0 ? $0 : nil } ?? integer(object["observedTimeUnixNano"]) ?? 0
+        let time = nanos(object["timeUnixNano"]).nonZero ?? nanos(object["observedTimeUnixNano"])
         let number = Int(integer(object["severityNumber"]) ?? 0)
         let text = (object["severityText"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? severityName(number)
         let body = (object["body"] as? [String: Any]).map { value($0).description } ?? ""
         let spanId = (object["spanId"] as? String).flatMap { $0.isEmpty ? nil : $0.lowercased() }
         return TraceLogRecord(
-            timeNanos: UInt64(clamping: time), level: text, severityNumber: number, body: body, attributes: attributes(object["attributes"]),
+            timeNanos: time, level: text, severityNumber: number, body: body, attributes: attributes(object["attributes"]),
             spanId: spanId)
     }
 
@@ -195,8 +195,29 @@ public struct OTLPJSONLReader: Sendable {
     /// An OTLP integer: a decimal string (the JSON mapping of int64 and fixed64) or a JSON number.
     static func integer(_ any: Any?) -> Int64? {
         if let text = any as? String { return Int64(text) ?? UInt64(text).map { Int64(clamping: $0) } }
-        if let number = any as? NSNumber { return number.int64Value }
+        if let number = number(any) { return number.int64Value }
         return nil
+    }
+
+    /// A time in nanoseconds since the epoch: OTLP's fixed64, a string of digits or a JSON number (up to
+    /// 2^64 - 1, past the year 2262 that a signed value stops at); anything else (negative, a boolean, text)
+    /// is 0, no time.
+    static func nanos(_ any: Any?) -> UInt64 {
+        if let text = any as? String { return UInt64(text) ?? 0 }
+        guard let number = number(any) else { return 0 }
+        switch String(cString: number.objCType) {
+        case "Q": return number.uint64Value
+        case "d", "f":
+            let value = number.doubleValue.rounded()
+            return value.isFinite && value > 0 ? UInt64(exactly: value) ?? (value >= 0x1p64 ? .max : 0) : 0
+        default: return number.int64Value > 0 ? UInt64(number.int64Value) : 0
+        }
+    }
+
+    /// A JSON number, not a boolean (which Foundation also gives as an NSNumber, of type `c`).
+    private static func number(_ any: Any?) -> NSNumber? {
+        guard let number = any as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return number
     }
 
     /// Whether `needle` occurs in `haystack` (memchr to each candidate first byte, then memcmp).
@@ -214,4 +235,9 @@ public struct OTLPJSONLReader: Sendable {
             return false
         }
     }
+}
+
+extension UInt64 {
+    /// The value, or nil for 0 (a time left out).
+    var nonZero: UInt64? { self == 0 ? nil : self }
 }

@@ -30,6 +30,6 @@ enum HTMLPageFile {
     static func silenceLogging(_ config: LogConfig = .default) {
         var quiet = config
         (quiet.level, quiet.output, quiet.sqlExporter, quiet.sampling) = (.error, .file("/dev/null"), nil, nil)
-        try? ECLLoggingSystem.bootstrap(quiet)
+        _ = try? ECLLoggingSystem.bootstrap(quiet)
     }
 }

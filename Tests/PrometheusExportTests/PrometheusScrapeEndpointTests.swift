@@ -78,6 +78,17 @@ import Testing
         #expect(endpoint.scrapes == 1)
     }
 
+    @Test func stoppingCutsAClientStillAsking() throws {
+        // A client with a minute left to send its request: stop does not wait for it, the connection is cut.
+        let (endpoint, port) = try Self.endpoint(headSeconds: 60)
+        let slow = try RawConnection(port: port)
+        defer { slow.close() }
+        #expect(try Self.scrape(port).status == 200)  // the slow one has been accepted by now
+        endpoint.stop()
+        #expect(slow.isClosedByPeer(), "cut when the endpoint stopped")
+        #expect(endpoint.scrapes == 1)
+    }
+
     @Test func theEndpointIsTheRunsOnly() throws {
         let (endpoint, port) = try Self.endpoint()
         #expect(try Self.scrape(port).status == 200)
@@ -140,6 +151,14 @@ final class RawConnection {
             received += chunk[..<count]
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Whether the other end has closed (or cut) the connection already: it is readable, and reads nothing.
+    func isClosedByPeer() -> Bool {
+        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 0) == 1 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) <= 0
     }
 
     func close() {

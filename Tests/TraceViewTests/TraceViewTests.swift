@@ -180,6 +180,38 @@ import Testing
         #expect(document["durationMs"] as? Double == 10)
     }
 
+    @Test func timesAreUnsignedNanosecondsAndNothingElse() throws {
+        // OTLP's times are fixed64: past the year 2262 (where a signed value ends) as strings or numbers; a
+        // boolean, a negative number or text is no time.
+        func span(_ id: String, _ start: String, _ end: String) -> String {
+            #"{"traceId":"aa","spanId":"\#(id)","name":"s\#(id)","startTimeUnixNano":\#(start),"endTimeUnixNano":\#(end)}"#
+        }
+        let line = #"{"resourceSpans":[{"scopeSpans":[{"spans":["# + [
+            span("01", #""10413792000000000000""#, #""10413792000005000000""#),
+            span("02", "10413792000001000000", "10413792000002000000"),
+            span("03", "true", "true"), span("04", "-5", "7"), span("05", #""soon""#, #""later""#),
+            span("06", "1.7e18", "1.7e18"),
+        ].joined(separator: ",") + "]}]}]}"
+        var content = OTLPJSONLReader.Content()
+        OTLPJSONLReader().read(line: Data(line.utf8), into: &content)
+        let times = Dictionary(uniqueKeysWithValues: content.spans.map { ($0.name, [$0.startNanos, $0.endNanos]) })
+        #expect(times["s01"] == [10_413_792_000_000_000_000, 10_413_792_000_005_000_000])
+        #expect(times["s02"] == [10_413_792_000_001_000_000, 10_413_792_000_002_000_000])
+        #expect(times["s03"] == [0, 0] && times["s05"] == [0, 0])
+        #expect(times["s04"] == [0, 7] && times["s06"] == [1_700_000_000_000_000_000, 1_700_000_000_000_000_000])
+        let tree = TraceTree(spans: content.spans.filter { $0.name < "s03" })
+        #expect(TraceText.summary(tree).contains("5.00 ms"), "\(TraceText.summary(tree))")
+    }
+
+    @Test func aPageOfATinyTimelineWithAnUntimedSpanIsDrawn() throws {
+        // A timeline of 1 µs and a span without a time: the page is written, with one bar.
+        var untimed = Self.span(2, parent: 1)
+        (untimed.startNanos, untimed.endNanos) = (0, 0)
+        let tree = TraceTree(spans: [Self.span(1, parent: nil, start: 0, end: 0.000001), untimed])
+        let page = HTMLTracePage().render(tree, title: "t", sources: [])
+        #expect(page.components(separatedBy: "<rect class=\"bar\"").count - 1 == 1)
+    }
+
     @Test func coloursOnlyWhenAsked() throws {
         let tree = try Self.tree("retried", trace: Self.retriedTrace)
         #expect(!TerminalWaterfall(width: 100).render(tree, title: "t").contains("\u{1B}["))
