@@ -83,16 +83,9 @@ final class Collector {
 
     /// Whether something accepts connections on 127.0.0.1:`port`.
     static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return connected == 0
+        guard let fd = connectToLocalPort(port) else { return false }
+        close(fd)
+        return true
     }
 
     /// Waits until something accepts connections on the port (rotel takes a moment to start), giving up
