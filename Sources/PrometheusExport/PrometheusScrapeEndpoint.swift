@@ -123,13 +123,16 @@ public final class PrometheusScrapeEndpoint: Sendable {
             return false
         }
         head = Array(head[..<end])
-        let requestLine = String(decoding: head.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
+        // The request line: METHOD SP TARGET SP HTTP/1.x, nothing else (RFC 9112 §3).
+        let requestLine = String(decoding: head.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
         let method = requestLine.first.map(String.init) ?? ""
         let path = requestLine.count > 1 ? String(requestLine[1].split(separator: "?", maxSplits: 1).first ?? "") : ""
         var status = "200 OK"
         var body: [UInt8] = []
         var type = "text/plain; version=0.0.4; charset=utf-8"
-        if method != "GET" && method != "HEAD" {
+        if requestLine.count != 3 || !requestLine[2].hasPrefix("HTTP/1.") || method.isEmpty || !path.hasPrefix("/") {
+            (status, body, type) = ("400 Bad Request", Array("GET /metrics HTTP/1.1\n".utf8), "text/plain; charset=utf-8")
+        } else if method != "GET" && method != "HEAD" {
             (status, body, type) = ("405 Method Not Allowed", Array("GET /metrics\n".utf8), "text/plain; charset=utf-8")
         } else if path == "/metrics" || path == "/" {
             body = render()
@@ -154,11 +157,13 @@ public final class PrometheusScrapeEndpoint: Sendable {
         return true
     }
 
-    /// Where the request's head ends (after its blank line), if it has.
+    /// Where the request's head ends (after its blank line), if it has. Lines may end in CRLF or, as RFC 9112
+    /// §2.2 lets a server accept, a bare LF.
     private static func endOfHead(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index + 4
+        guard bytes.count >= 2 else { return nil }
+        for index in 1..<bytes.count where bytes[index] == 10 {
+            if bytes[index - 1] == 10 { return index + 1 }
+            if index >= 2, bytes[index - 1] == 13, bytes[index - 2] == 10 { return index + 1 }
         }
         return nil
     }

@@ -71,11 +71,18 @@ import Testing
         #expect(head.text.hasPrefix("HTTP/1.1 200 OK\r\n") && head.text.hasSuffix("\r\n\r\n"), "a HEAD has no body: \(head.text)")
         let huge = RawConnectionResult(try RawConnection(port: port), "GET /metrics HTTP/1.1\r\nX-Pad: " + String(repeating: "a", count: 9000) + "\r\n\r\n")
         #expect(huge.text.hasPrefix("HTTP/1.1 431 "), "\(huge.text.prefix(80))")
+        // Lines ended by a bare LF are a request too; a request line that is not METHOD TARGET HTTP/1.x is 400.
+        let bareLF = RawConnectionResult(try RawConnection(port: port), "GET /metrics HTTP/1.1\nHost: h\n\n")
+        #expect(bareLF.text.hasPrefix("HTTP/1.1 200 OK\r\n") && bareLF.text.hasSuffix(Self.exposition), "\(bareLF.text)")
+        for odd in ["GET /metrics FOO/9.9\r\n\r\n", " GET /metrics HTTP/1.1\r\n\r\n", "GET\t/metrics\tHTTP/1.1\r\n\r\n", "\u{0}\r\n\r\n", "GET metrics HTTP/1.1\r\n\r\n"] {
+            let answer = RawConnectionResult(try RawConnection(port: port), odd)
+            #expect(answer.text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(odd.debugDescription): \(answer.text)")
+        }
         // A client that sends part of a head and stops is cut off after its head time, unanswered.
         let trickle = RawConnectionResult(try RawConnection(port: port), "GET /metr")
         #expect(trickle.text.isEmpty)
         endpoint.stop()
-        #expect(endpoint.scrapes == 1)
+        #expect(endpoint.scrapes == 2)
     }
 
     @Test func stoppingCutsAClientStillAsking() throws {
