@@ -10,8 +10,10 @@ public struct TraceSpan: Sendable, Equatable {
     public var name: String
     /// Start and end, in nanoseconds since the Unix epoch.
     public var startNanos: UInt64
-    /// When it ended (never before its start).
+    /// When it ended (never before its start: an end given before it is taken as the start).
     public var endNanos: UInt64
+    /// Whether the producer gave an end before the start (the span is drawn as taking no time).
+    public var endedBeforeStart: Bool
     /// How it ended.
     public var status: Status
     /// The status message (for an error, what went wrong), or nil.
@@ -57,6 +59,7 @@ public struct TraceSpan: Sendable, Equatable {
     ) {
         (self.traceId, self.spanId, self.parentSpanId, self.name) = (traceId, spanId, parentSpanId, name)
         (self.startNanos, self.endNanos, self.status, self.statusMessage) = (startNanos, max(endNanos, startNanos), status, statusMessage)
+        endedBeforeStart = startNanos > 0 && endNanos < startNanos
         (self.attributes, self.events) = (attributes, events)
     }
 

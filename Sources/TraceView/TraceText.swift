@@ -87,6 +87,9 @@ public enum TraceText {
         if tree.duplicateSpans > 0 { parts.append("\(count(tree.duplicateSpans)) span\(tree.duplicateSpans == 1 ? "" : "s") given twice, drawn once") }
         if tree.cyclesCut > 0 { parts.append("\(tree.cyclesCut) parent cycle\(tree.cyclesCut == 1 ? "" : "s") cut") }
         if tree.untimed > 0 { parts.append("\(count(tree.untimed)) span\(tree.untimed == 1 ? "" : "s") without a start time, drawn without a bar") }
+        if tree.endedBeforeStart > 0 {
+            parts.append("\(count(tree.endedBeforeStart)) span\(tree.endedBeforeStart == 1 ? " ends" : "s end") before \(tree.endedBeforeStart == 1 ? "it starts" : "they start"), drawn as taking no time")
+        }
         if tree.flattened > 0 { parts.append("\(count(tree.flattened)) span\(tree.flattened == 1 ? "" : "s") deeper than \(TraceTree.maxDepth) levels drawn at that depth") }
         return parts.joined(separator: " · ")
     }

@@ -55,6 +55,8 @@ public struct TraceTree: Sendable {
     public let flattened: Int
     /// Spans without a start time (see ``TraceSpan/hasTime``), drawn without a bar.
     public let untimed: Int
+    /// Spans whose end came before their start (see ``TraceSpan/endedBeforeStart``), drawn as taking no time.
+    public let endedBeforeStart: Int
     /// The names the facts were read under.
     public let conventions: SpanConventions
     /// The deepest a span is drawn (a deeper chain is drawn at this depth, and said).
@@ -142,6 +144,7 @@ public struct TraceTree: Sendable {
         self.startNanos = timed.map(\.startNanos).min() ?? 0
         self.endNanos = timed.map(\.endNanos).max() ?? 0
         self.untimed = unique.count - timed.count
+        self.endedBeforeStart = timed.filter(\.endedBeforeStart).count
         self.spanCount = unique.count
         self.conventions = conventions
     }

@@ -201,6 +201,10 @@ import Testing
         #expect(times["s04"] == [0, 7] && times["s06"] == [1_700_000_000_000_000_000, 1_700_000_000_000_000_000])
         let tree = TraceTree(spans: content.spans.filter { $0.name < "s03" })
         #expect(TraceText.summary(tree).contains("5.00 ms"), "\(TraceText.summary(tree))")
+        // An end before the start is taken as no time at all, and said.
+        let inverted = TraceTree(spans: [Self.span(1, parent: nil, start: 0, end: 0.004), Self.span(2, parent: 1, start: 0.003, end: 0.001)])
+        #expect(inverted.nodes[1].span.durationNanos == 0 && inverted.endedBeforeStart == 1)
+        #expect(TraceText.summary(inverted).contains("1 span ends before it starts, drawn as taking no time"), "\(TraceText.summary(inverted))")
     }
 
     @Test func aPageOfATinyTimelineWithAnUntimedSpanIsDrawn() throws {
