@@ -64,7 +64,7 @@ public final class PrometheusScrapeEndpoint: Sendable {
                 guard connection >= 0 else { continue }
                 guard inFlight.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= Self.maxConnections else {
                     inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
-                    Self.send(Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8), to: connection)
+                    Self.send(Self.emptyAnswer("503 Service Unavailable"), to: connection)
                     close(connection)
                     continue
                 }
@@ -109,17 +109,20 @@ public final class PrometheusScrapeEndpoint: Sendable {
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let deadline = DispatchTime.now() + .seconds(headSeconds)
         var head: [UInt8] = []
+        var end: Int?
         var chunk = [UInt8](repeating: 0, count: 2048)
-        while head.count <= 8192, Self.endOfHead(head) == nil {
-            let left = Int(deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds ? (deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1_000_000 : 0)
+        while end == nil, head.count <= 8192 {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let leftMs = deadline.uptimeNanoseconds > now ? Int32(clamping: (deadline.uptimeNanoseconds - now) / 1_000_000) : 0
             var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            guard left > 0, poll(&ready, 1, Int32(left)) > 0 else { return false }
+            guard leftMs > 0, poll(&ready, 1, leftMs) > 0 else { return false }
             let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return false }
             head += chunk[..<count]
+            end = Self.endOfHead(head)
         }
-        guard let end = Self.endOfHead(head), end <= 8192 else {
-            send(Array("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8), to: connection)
+        guard let end, end <= 8192 else {
+            send(emptyAnswer("431 Request Header Fields Too Large"), to: connection)
             return false
         }
         head = Array(head[..<end])
@@ -143,6 +146,11 @@ public final class PrometheusScrapeEndpoint: Sendable {
         if method != "HEAD" { response += body }
         guard send(response, to: connection) else { return false }
         return status.hasPrefix("200") && method == "GET"
+    }
+
+    /// An answer of `status` alone: no body, the connection closed after it.
+    private static func emptyAnswer(_ status: String) -> [UInt8] {
+        Array("HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
     }
 
     /// Writes all of `bytes` (one write when the socket takes it); false when the client went away.
