@@ -118,10 +118,9 @@ public final class ChildProcess: Sendable {
             guard isRunning else { return }
             let seen = diagnose ? "\n" + Self.describe(self.pid) : ""
             let description = "\(command) was still running after \(Int(deadline)) s; killed.\(seen)"
-            guard killGroup() else { return }  // it ended while being looked at
-            hung.withLock { $0 = description }
+            guard killGroup(hung: description) else { return }  // it ended while being looked at
             if diagnose { Self.record(description) }
-            while exitStatus() == nil { usleep(10_000) }  // reaped: no zombie left behind
+            _ = poll(until: nil)  // reaped: no zombie left behind
         }
     }
 
@@ -149,11 +148,13 @@ public final class ChildProcess: Sendable {
     /// Sends it SIGTERM.
     public func terminate() { signal(SIGTERM) }
 
-    /// Kills its process group and it, if it has not ended; whether it had not.
+    /// Kills its process group and it, if it has not ended; whether it had not. With `hung`, the kill is the
+    /// deadline's: said before the kill, so that no waiter sees the end without it.
     @discardableResult
-    private func killGroup() -> Bool {
+    private func killGroup(hung description: String? = nil) -> Bool {
         status.withLock { known in
             guard known == nil, !Self.reap(pid, into: &known) else { return false }
+            if let description { hung.withLock { $0 = description } }
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
             return true
@@ -188,25 +189,24 @@ public final class ChildProcess: Sendable {
     /// deadline.
     @discardableResult
     public func wait() throws -> Int32 {
-        var pause: UInt32 = 1_000
-        while true {
-            if let status = exitStatus() {
-                if let hung = hung.withLock({ $0 }) { throw Hung(description: hung) }
-                return status
-            }
-            usleep(pause)
-            pause = min(pause * 2, 50_000)
-        }
+        let status = poll(until: nil) ?? Int32.min
+        if let hung = hung.withLock({ $0 }) { throw Hung(description: hung) }
+        return status
     }
 
     /// Waits up to `seconds` without failing: its status, or nil if it still runs.
-    public func waitBriefly(seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+    public func waitBriefly(seconds: Double) -> Int32? { poll(until: Date().addingTimeInterval(seconds)) }
+
+    /// Its status once it has ended, looked at every 1 to 50 ms until `deadline` (nil: for as long as it
+    /// takes); nil if it still runs then.
+    private func poll(until deadline: Date?) -> Int32? {
+        var pause: UInt32 = 1_000
+        while true {
             if let status = exitStatus() { return status }
-            usleep(10_000)
+            if let deadline, Date() >= deadline { return nil }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
         }
-        return exitStatus()
     }
 
     /// Stops it: SIGTERM, then SIGKILL to its process group if it has not ended within `seconds`; its status.
@@ -272,7 +272,7 @@ public final class ChildProcess: Sendable {
 }
 
 /// Calls `body` with a NULL-terminated array of C strings.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
     var pointers = strings.map { strdup($0) }
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
